@@ -1,0 +1,61 @@
+"""Shared fixtures: a throw-away copy of the sample organisation, and a runner for the `isms` CLI."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from isms.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCE_DIRS = ("manual_src", "controls", "policy_templates")
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def lines(self) -> list[str]:
+        return [line for line in self.out.splitlines() if line.strip()]
+
+
+def copy_sample(dest: Path) -> Path:
+    for name in SOURCE_DIRS:
+        shutil.copytree(REPO / name, dest / name)
+    return dest
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """A private copy of the sample sources that a test may break."""
+    return copy_sample(tmp_path / "isms")
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    def _run(*argv: str) -> Result:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return _run
+
+
+def line_of(path: Path, needle: str) -> int:
+    """1-based line of the first line containing needle."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")

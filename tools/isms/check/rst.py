@@ -1,0 +1,81 @@
+"""reStructuredText validation with docutils, before Sphinx or pandoc ever see the text.
+
+docutils reports what pandoc would silently mangle (bad tables, short underlines). The Sphinx roles we
+allow are registered here so that their targets are checked against the labels the document set defines.
+"""
+
+from __future__ import annotations
+
+import re
+from contextvars import ContextVar
+from typing import Any
+
+from docutils import nodes, utils
+from docutils.frontend import get_default_settings
+from docutils.parsers.rst import Parser, roles
+
+from isms.problems import Problem
+from isms.templating import RenderedText
+
+XREF_ROLES = ("ref", "numref", "doc")
+LABEL_PATTERN = re.compile(r"^\.\.\s+_([^:`]+):\s*$", re.MULTILINE)
+_known_labels: ContextVar[frozenset[str]] = ContextVar("known_labels", default=frozenset())
+
+
+def _xref_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None):
+    target = utils.unescape(text)
+    match = re.search(r"<([^<>]+)>\s*$", target)
+    label = (match.group(1) if match else target).strip().lower()
+    if label not in _known_labels.get():
+        message = inliner.reporter.error(
+            f"reference target '{label}' not found: use ctl-<id> for a control, pol-<id> for a policy, "
+            "clause-<n> for a clause of the manual, soa, register or checklist",
+            line=lineno,
+        )
+        return [inliner.problematic(rawtext, rawtext, message)], [message]
+    return [nodes.reference(rawtext, target, refuri="#" + label)], []
+
+
+for _role_name in XREF_ROLES:
+    roles.register_local_role(_role_name, _xref_role)
+
+
+def defined_labels(text: str) -> set[str]:
+    return {label.strip().lower() for label in LABEL_PATTERN.findall(text)}
+
+
+def check_rst(rendered: RenderedText, known_labels: frozenset[str]) -> list[Problem]:
+    settings = get_default_settings(Parser)
+    settings.report_level = 5  # collect through the observer below, print nothing
+    settings.halt_level = 5
+    settings.file_insertion_enabled = False
+    settings.raw_enabled = False
+    settings.character_level_inline_markup = False
+    found: list[Problem] = []
+    path = rendered.source.path
+
+    def observe(message: nodes.system_message) -> None:
+        if message["level"] < 2:  # info and debug
+            return
+        body = message.children[0].astext() if message.children else message.astext()
+        text = body.replace("\n", " ")
+        line = rendered.file_line(message.get("line"))
+        kind = "reST warning" if message["level"] == 2 else "reST error"
+        found.append(Problem(path, line, 1, f"{kind}: {_explain(text)}"))
+
+    token = _known_labels.set(known_labels)
+    try:
+        document = utils.new_document(str(path), settings)
+        document.reporter.attach_observer(observe)
+        Parser().parse(rendered.text, document)
+    finally:
+        _known_labels.reset(token)
+    return found
+
+
+def _explain(message: str) -> str:
+    if "underline too short" in message or "overline too short" in message:
+        return message + " (a Japanese character counts as two columns: lengthen the underline)"
+    if message.startswith('Unknown directive type'):
+        return message + " (only docutils directives are supported in sources)"
+    return message

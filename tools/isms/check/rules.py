@@ -1,0 +1,249 @@
+"""Check stage: rules across the whole set of sources. Each rule returns problems, never raises."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from isms.catalogue import load_catalogue
+from isms.check.rst import check_rst, defined_labels
+from isms.model import Isms
+from isms.problems import Problem
+from isms.sources.loader import CONTROLS_DIR, MANUAL_DIR, Sources
+from isms.sources.schema import Status
+
+# ISO/IEC 27001:2022 clauses 4-10 (and their sub-clauses that need their own text): none may be excluded.
+REQUIRED_CLAUSES = (
+    "4", "4.1", "4.2", "4.3", "4.4",
+    "5", "5.1", "5.2", "5.3",
+    "6", "6.1", "6.1.1", "6.1.2", "6.1.3", "6.2", "6.3",
+    "7", "7.1", "7.2", "7.3", "7.4", "7.5", "7.5.1", "7.5.2", "7.5.3",
+    "8", "8.1", "8.2", "8.3",
+    "9", "9.1", "9.2", "9.3",
+    "10", "10.1", "10.2",
+)  # fmt: skip
+
+PLACEHOLDERS = re.compile(r"TODO|TBD|FIXME|lorem ipsum|○○|××|XXX|未定|準備中|記載予定|(?<![A-Za-z])xx(?![A-Za-z])", re.IGNORECASE)
+MIN_PROCEDURE_CHARS = 150  # non-space characters: below this a "procedure" is a stub
+MIN_JUSTIFICATION_CHARS = 20
+
+
+def check_sources(sources: Sources) -> list[Problem]:
+    """Rules that need only the loaded files."""
+    problems: list[Problem] = []
+    for rule in (_controls_decided_once, _profile_references, _policy_references):
+        problems += rule(sources)
+    return problems
+
+
+def check_model(isms: Isms, sources: Sources) -> list[Problem]:
+    problems: list[Problem] = []
+    for rule in (_decision_rules, _manual_covers_clauses):
+        problems += rule(isms, sources)
+    problems += check_texts(isms)
+    return problems
+
+
+# --------------------------------------------------------------------------- controls
+
+
+def _controls_decided_once(sources: Sources) -> list[Problem]:
+    problems: list[Problem] = []
+    catalogue = {c.id for c in load_catalogue()}
+    seen: dict[str, Path] = {}
+    for loaded in sources.controls:
+        cid = loaded.source.id
+        line = loaded.line_of("id")
+        if cid not in catalogue:
+            problems.append(Problem(loaded.path, line, 1, f"unknown control id '{cid}': ISO/IEC 27001:2022 Annex A has 5.1-5.37, 6.1-6.8, 7.1-7.14, 8.1-8.34"))
+            continue
+        if cid in seen:
+            problems.append(Problem(loaded.path, line, 1, f"control {cid} is decided twice: also in {seen[cid].name}; keep one file per control"))
+            continue
+        seen[cid] = loaded.path
+        if loaded.path.stem != cid:
+            problems.append(Problem(loaded.path, line, 1, f"file name does not match the control id '{cid}': rename the file to {cid}.yaml"))
+    directory = sources.root / CONTROLS_DIR
+    for control in load_catalogue():
+        if control.id not in seen and not (directory / f"{control.id}.yaml").exists():
+            problems.append(Problem(directory, 1, 1, f"control {control.id} ({control.title_en}) is not decided: create controls/{control.id}.yaml"))
+    return problems
+
+
+def _decision_rules(isms: Isms, sources: Sources) -> list[Problem]:
+    problems: list[Problem] = []
+    roles = {r.id for r in isms.profile.roles}
+    levels = {c.id for c in isms.profile.classification}
+    known_documents = set(isms.documents) | {c.id for c in isms.catalogue}
+    for decision in isms.decisions:
+        src, loaded = decision.source, decision.loaded
+
+        def add(message: str, *loc: str | int, problems: list[Problem] = problems, loaded=loaded) -> None:
+            problems.append(Problem(loaded.path, loaded.line_of(*loc), 1, message))
+
+        if src.applicable:
+            if src.exclusion:
+                add("an applicable control has no exclusion justification: remove 'exclusion' or set applicable: false", "exclusion")
+            if not src.reasons:
+                add("an applicable control needs 'reasons' (risk_treatment, legal, contractual, business)", "applicable")
+            if src.status is None:
+                add("an applicable control needs 'status': implemented, partial or planned", "applicable")
+            elif src.status is not Status.implemented and src.target_date is None:
+                add(f"status '{src.status.value}' needs a 'target_date' (YYYY-MM-DD) for full implementation", "status")
+            if src.owner is None:
+                add("an applicable control needs an 'owner' (a role id from the profile)", "applicable")
+            problems.extend(_procedure_problems(decision))
+        else:
+            if not src.exclusion or len(src.exclusion.strip()) < MIN_JUSTIFICATION_CHARS:
+                add("an excluded control needs an 'exclusion' justification saying why it does not apply", "applicable")
+            if src.status is not None or src.procedure:
+                add("an excluded control has no implementation status or procedure: remove them or set applicable: true", "status" if src.status else "procedure")
+        if src.owner is not None and src.owner not in roles:
+            add(f"owner '{src.owner}' is not a role in the profile (roles: {', '.join(sorted(roles))})", "owner")
+        if src.classification is not None and src.classification not in levels:
+            add(f"classification '{src.classification}' is not a level in the profile ({', '.join(sorted(levels))})", "classification")
+        for index, doc in enumerate(src.documents):
+            if doc not in known_documents:
+                add(f"related document '{doc}' is neither a policy id nor a control id", "documents", index)
+        for index, item in enumerate(src.items):
+            if item.origin.value == "modified" and not item.reason:
+                add("a modified item needs its 修正理由 in 'reason'", "items", index)
+            if item.origin.value == "added" and not item.reason:
+                add("an added item needs its 追加理由 in 'reason'", "items", index)
+            if item.technical and item.review_months is None:
+                add("a technical verification item (技術的検証項目) needs 'review_months'", "items", index)
+    return problems
+
+
+def _procedure_problems(decision) -> list[Problem]:
+    loaded = decision.loaded
+    text = decision.source.procedure or ""
+    line = loaded.line_of("procedure") if "procedure" in loaded.data else loaded.line_of("applicable")
+    if not text.strip():
+        return [Problem(loaded.path, line, 1, "an applicable control needs a 'procedure' (実施手順) in reStructuredText")]
+    problems = []
+    if len(re.sub(r"\s", "", text)) < MIN_PROCEDURE_CHARS:
+        problems.append(Problem(loaded.path, line, 1, f"the procedure is too short to be real ({MIN_PROCEDURE_CHARS}+ characters expected): say who does what, when, and which records are kept"))
+    for offset, text_line in enumerate(text.splitlines()):
+        match = PLACEHOLDERS.search(text_line)
+        if match:
+            problems.append(Problem(loaded.path, line + 1 + offset, match.start() + 3, f"placeholder text '{match.group(0)}' in the procedure: write the real content"))
+    return problems
+
+
+# --------------------------------------------------------------------------- profile and policies
+
+
+def _duplicates(items: Iterable[str]) -> set[str]:
+    return {key for key, count in Counter(items).items() if count > 1}
+
+
+def _profile_references(sources: Sources) -> list[Problem]:
+    profile = sources.profile
+    if profile is None:
+        return []
+    path = sources.root / "manual_src/profile.yaml"
+    line = sources.profile_line
+    problems: list[Problem] = []
+    people = {p.id for p in profile.people}
+    departments = {d.id for d in profile.departments}
+    roles = {r.id for r in profile.roles}
+    levels = {c.id for c in profile.classification}
+
+    def need(value: str | None, known: set[str], what: str, *loc: str | int) -> None:
+        if value is not None and value not in known:
+            problems.append(Problem(path, line(*loc), 1, f"{what} '{value}' is not defined in the profile (known: {', '.join(sorted(known))})"))
+
+    for key, items in (("people", profile.people), ("roles", profile.roles), ("departments", profile.departments), ("classification", profile.classification)):
+        for dup in _duplicates(i.id for i in items):
+            index = next(n for n, i in enumerate(items) if i.id == dup)
+            problems.append(Problem(path, line(key, index), 1, f"duplicate id '{dup}' in {key}"))
+    for index, person in enumerate(profile.people):
+        need(person.department, departments, "department", "people", index)
+    for index, dept in enumerate(profile.departments):
+        need(dept.head, people, "person", "departments", index, "head")
+    for index, role in enumerate(profile.roles):
+        for pos, holder in enumerate(role.holders):
+            need(holder, people, "person", "roles", index, "holders", pos)
+    need(profile.top_management, roles, "role", "top_management")
+    need(profile.risk.residual_approver, roles, "role", "risk", "residual_approver")
+    need(profile.manual.owner, roles, "role", "manual", "owner")
+    need(profile.manual.approver, roles, "role", "manual", "approver")
+    need(profile.manual.classification, levels, "classification level", "manual", "classification")
+    need(profile.default_classification, levels, "classification level", "default_classification")
+    for name in ("confidentiality", "integrity", "availability", "impact", "likelihood"):
+        values = [level.value for level in getattr(profile.risk, name)]
+        if len(set(values)) != len(values):
+            problems.append(Problem(path, line("risk", name), 1, f"risk scale '{name}' repeats a value"))
+    return problems
+
+
+def _policy_references(sources: Sources) -> list[Problem]:
+    profile = sources.profile
+    if profile is None or sources.policy_index_data is None:
+        return []
+    from isms.sources.loader import POLICY_INDEX_PATH
+
+    path = sources.root / POLICY_INDEX_PATH
+    roles = {r.id for r in profile.roles}
+    levels = {c.id for c in profile.classification}
+    catalogue = {c.id for c in load_catalogue()}
+    problems: list[Problem] = []
+    ids = [p.entry.id for p in sources.policies]
+    for dup in _duplicates(ids):
+        problems.append(Problem(path, sources.policies[ids.index(dup)].index_line, 1, f"duplicate policy id '{dup}'"))
+    for policy in sources.policies:
+        entry = policy.entry
+        for what, value, known in (("owner", entry.owner, roles), ("approver", entry.approver, roles), ("classification", entry.classification, levels)):
+            if value not in known:
+                problems.append(Problem(path, policy.index_line, 1, f"policy '{entry.id}': {what} '{value}' is not defined in the profile"))
+        for cid in entry.controls:
+            if cid not in catalogue:
+                problems.append(Problem(path, policy.index_line, 1, f"policy '{entry.id}': unknown control id '{cid}'"))
+    return problems
+
+
+# --------------------------------------------------------------------------- manual and texts
+
+
+def _manual_covers_clauses(isms: Isms, sources: Sources) -> list[Problem]:
+    labels: set[str] = set()
+    for chapter in isms.manual:
+        labels |= defined_labels(chapter.text)
+    missing = [c for c in REQUIRED_CLAUSES if f"clause-{c}" not in labels]
+    if not missing:
+        return []
+    where = sources.root / MANUAL_DIR
+    return [
+        Problem(where, 1, 1, f"clause {c} is not covered by the manual (clauses 4-10 cannot be excluded): add a section preceded by '.. _clause-{c}:'")
+        for c in missing
+    ]
+
+
+def all_labels(isms: Isms) -> frozenset[str]:
+    """Every cross-reference target of the document set: generated pages plus labels authors define."""
+    labels = {doc.label for doc in isms.documents.values()}
+    labels |= {f"ctl-{c.id}" for c in isms.catalogue}
+    for text in rendered_texts(isms):
+        labels |= defined_labels(text.text)
+    return frozenset(labels)
+
+
+def rendered_texts(isms: Isms):
+    yield from isms.manual
+    for policy in isms.policies:
+        if policy.body is not None:
+            yield policy.body
+    for decision in isms.decisions:
+        if decision.procedure is not None:
+            yield decision.procedure
+
+
+def check_texts(isms: Isms, parse: Callable = check_rst) -> list[Problem]:
+    labels = all_labels(isms)
+    problems: list[Problem] = []
+    for text in rendered_texts(isms):
+        problems += parse(text, labels)
+    return problems

@@ -1,0 +1,143 @@
+"""The `isms` command: parses arguments and calls one function per command. Exit codes:
+0 success, 1 problems found in the sources, 2 usage error."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from isms import __version__
+from isms.problems import Problem
+from isms.sources.loader import PROFILE_PATH, find_root
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+err = Console(stderr=True, highlight=False)
+
+
+class UsageError(Exception):
+    pass
+
+
+def _root(args: argparse.Namespace) -> Path:
+    start = Path(args.root).resolve() if args.root else Path.cwd()
+    root = find_root(start)
+    if root is None:
+        raise UsageError(f"no ISMS sources found at or above {start} (looked for {PROFILE_PATH}); use --root DIR")
+    return root
+
+
+def print_problems(problems: list[Problem], root: Path) -> None:
+    for problem in problems:
+        print(problem.format(root))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from isms.check import check
+
+    root = _root(args)
+    isms, problems = check(root)
+    print_problems(problems, root)
+    if problems:
+        files = len({p.path for p in problems})
+        err.print(f"[bold red]{len(problems)} problem(s)[/] in {files} file(s). Fix them and run `make check` again.")
+        return EXIT_PROBLEMS
+    assert isms is not None
+    applicable = sum(1 for d in isms.decisions if d.source.applicable)
+    err.print(
+        f"[green]OK[/]: {len(isms.decisions)} controls decided ({applicable} applicable, "
+        f"{len(isms.decisions) - applicable} excluded), {len(isms.manual)} manual chapters, "
+        f"{len(isms.policies)} policies."
+    )
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from isms.check import check
+    from isms.publish import publish
+
+    root = _root(args)
+    names = [args.only] if args.only else ["html", "docx", "xlsx"]
+    with err.status("checking sources…"):
+        isms, problems = check(root)
+    if problems:
+        print_problems(problems, root)
+        err.print(f"[bold red]{len(problems)} problem(s)[/]: nothing was built. Fix them and run `make manual` again.")
+        return EXIT_PROBLEMS
+    assert isms is not None
+    with err.status("building…") as status:
+        report = publish(isms, names, on_start=lambda name: status.update(f"building {name}…"))
+    if report.problems:
+        print_problems(report.problems, root)
+        err.print(f"[bold red]{len(report.problems)} problem(s)[/]: the previous outputs were left as they were.")
+        return EXIT_PROBLEMS
+    for name, path in report.outputs.items():
+        count = sum(1 for p in path.rglob("*") if p.is_file())
+        err.print(f"[green]built[/] {path.relative_to(root)}/ ({count} files, {report.seconds[name]:.1f} s)")
+    return EXIT_OK
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    from isms.catalogue import load_catalogue
+
+    controls = load_catalogue()
+    if args.json:
+        print(json.dumps([c.as_json() for c in controls], ensure_ascii=False, indent=2))
+    else:
+        for control in controls:
+            print(f"{control.id:5} {control.title_ja} / {control.title_en}")
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from isms import schemas
+
+    root = _root(args)
+    if args.write:
+        for path in schemas.write(root):
+            err.print(f"wrote {path.relative_to(root)}")
+        return EXIT_OK
+    stale = schemas.stale(root)
+    for name in stale:
+        print(f"{schemas.SCHEMA_DIR / name}:1:1: error: out of date with the models: run `isms schema --write`")
+    return EXIT_PROBLEMS if stale else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="isms", description="Build an ISO/IEC 27001 document set from plain-text sources.")
+    parser.add_argument("--version", action="version", version=f"isms {__version__}")
+    parser.add_argument("--root", help="repository root (default: found from the current folder)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("check", help="validate all sources; one line per problem")
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("build", help="check, then build the document set into build/")
+    p.add_argument("--only", choices=["html", "docx", "xlsx"], help="build one output only")
+    p.set_defaults(func=cmd_build)
+    p = sub.add_parser("catalogue", help="print the Annex A catalogue")
+    p.add_argument("--json", action="store_true", help="as a JSON list")
+    p.set_defaults(func=cmd_catalogue)
+    p = sub.add_parser("schema", help="check (or --write) the JSON Schemas under tools/schema/")
+    p.add_argument("--write", action="store_true")
+    p.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Words the generated documents print, in Japanese (JIS Q 27001:2023 wording) and English."""
+
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # SoA and control pages
+    "control": ("管理策", "Control"),
+    "theme": ("テーマ", "Theme"),
+    "applicable": ("適用", "Applicable"),
+    "applicability": ("適用可否", "Applicability"),
+    "yes": ("適用", "Applicable"),
+    "no": ("除外", "Excluded"),
+    "reasons": ("採用理由", "Reason for inclusion"),
+    "status": ("実施状況", "Implementation status"),
+    "exclusion": ("除外の理由", "Justification for exclusion"),
+    "owner": ("責任者", "Owner"),
+    "procedure": ("実施手順", "Procedure"),
+    "procedure_doc": ("実施手順書", "Procedure document"),
+    "decision": ("適用の判断", "Statement of applicability"),
+    "attributes": ("属性 (JIS Q 27002:2024)", "Attributes (ISO/IEC 27002:2022)"),
+    "items": ("個別管理基準", "Tailored control items"),
+    "item_text": ("管理項目", "Item"),
+    "level": ("区分", "Level"),
+    "origin": ("種別", "Origin"),
+    "reason": ("修正理由/追加理由", "Reason for change or addition"),
+    "technical": ("技術的検証", "Technical verification"),
+    "related": ("関連文書", "Related documents"),
+    "records": ("記録", "Records"),
+    "summary": ("概要", "Summary"),
+    "target_date": ("完了予定日", "Target date"),
+    "document_number": ("文書番号", "Document number"),
+    "classification": ("機密分類", "Classification"),
+    "title": ("文書名", "Title"),
+    "version": ("版数", "Version"),
+    "date": ("制定/改定日", "Date"),
+    "issued": ("制定日", "Issued"),
+    "revised": ("改定日", "Revised"),
+    "approver": ("承認", "Approved by"),
+    "reviewer": ("査問", "Reviewed by"),
+    "author": ("作成", "Prepared by"),
+    "revision_summary": ("制定または改定主旨", "Summary of changes"),
+    "history": ("制定 / 改定履歴", "Revision history"),
+    "distribution": ("配付", "Distribution"),
+    "distribution_definition": ("配付先の定義", "Who may read this document"),
+    "distribution_list": ("配付先リスト", "Distribution list"),
+    "draft": ("改定案", "DRAFT"),
+    "months": ("か月ごと", "-monthly"),
+    "none": ("なし", "none"),
+    "kind": ("種類", "Kind"),
+    # enum values
+    "risk_treatment": ("リスク対応", "Risk treatment"),
+    "legal": ("法令・規制要求事項", "Legal or regulatory"),
+    "contractual": ("契約上の要求事項", "Contractual"),
+    "business": ("事業上の要求事項", "Business requirement"),
+    "implemented": ("実施済み", "Implemented"),
+    "partial": ("一部実施", "Partially implemented"),
+    "planned": ("実施予定", "Planned"),
+    "mandatory": ("必須", "Mandatory"),
+    "recommended": ("推奨", "Recommended"),
+    "standard": ("標準", "Standard"),
+    "modified": ("修正", "Modified"),
+    "added": ("追加", "Added"),
+    # document kinds
+    "kind_manual": ("マニュアル", "Manual"),
+    "kind_policy": ("方針", "Policy"),
+    "kind_procedure": ("手順書", "Procedure"),
+    "kind_soa": ("記録・台帳", "Register"),
+    "kind_register": ("記録・台帳", "Register"),
+    "kind_checklist": ("記録・台帳", "Register"),
+}
+
+
+def t(key: str, lang: str) -> str:
+    ja, en = STRINGS[key]
+    return ja if lang == "ja" else en

@@ -1,0 +1,215 @@
+"""Model stage: typed objects every writer shares (documents, control decisions), built from sources.
+
+A document's number, title, classification and owner are computed here once; the HTML, Word and
+spreadsheet writers only read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from isms.catalogue import CatalogueControl, load_catalogue
+from isms.problems import Problem
+from isms.sources.loader import LoadedControl, Sources, TextSource
+from isms.sources.schema import ClassificationLevel, ControlSource, PolicyEntry, Profile, Role
+from isms.templating import RenderedText, render
+from isms.versions import DocumentVersion
+
+DocumentKind = Literal["manual", "policy", "procedure", "soa", "register", "checklist"]
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str  # "manual", "soa", "register", "checklist", a policy id, or "ctl-5.15"
+    kind: DocumentKind
+    number: str
+    title: str
+    title_en: str
+    classification: ClassificationLevel
+    owner: Role | None
+    approver: Role | None
+    label: str  # cross-reference target
+    control_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ControlDecision:
+    control: CatalogueControl
+    source: ControlSource
+    path: Path
+    loaded: LoadedControl
+    procedure: RenderedText | None
+
+    @property
+    def id(self) -> str:
+        return self.control.id
+
+    @property
+    def document_id(self) -> str:
+        return f"ctl-{self.control.id}"
+
+
+@dataclass(frozen=True)
+class PolicyDocument:
+    entry: PolicyEntry
+    body: RenderedText | None
+
+
+@dataclass
+class Isms:
+    root: Path
+    profile: Profile
+    catalogue: tuple[CatalogueControl, ...]
+    decisions: list[ControlDecision]  # natural order, one per decided catalogue control
+    documents: dict[str, Document]
+    manual: list[RenderedText]
+    policies: list[PolicyDocument]
+    context: dict[str, Any] = field(repr=False)
+    versions: dict[str, DocumentVersion] = field(default_factory=dict)
+
+    @property
+    def lang(self) -> str:
+        return self.profile.language
+
+    def role(self, role_id: str | None) -> Role | None:
+        return next((r for r in self.profile.roles if r.id == role_id), None)
+
+    def decision(self, control_id: str) -> ControlDecision | None:
+        return next((d for d in self.decisions if d.id == control_id), None)
+
+
+class _Attrs(dict):
+    """A dict whose keys read as attributes in templates ({{ roles.ciso.name }})."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _classification(profile: Profile, level_id: str | None) -> ClassificationLevel:
+    wanted = level_id or profile.default_classification
+    for level in profile.classification:
+        if level.id == wanted:
+            return level
+    return profile.classification[0]
+
+
+def _role(profile: Profile, role_id: str | None) -> Role | None:
+    return next((r for r in profile.roles if r.id == role_id), None)
+
+
+def procedure_number(profile: Profile, control_id: str) -> str:
+    theme, num = (int(part) for part in control_id.split("."))
+    return profile.numbering.procedure.format(theme=theme, num=num, id=control_id)
+
+
+def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dict[str, ControlSource]) -> dict[str, Document]:
+    ja = profile.language == "ja"
+    numbering = profile.numbering
+    manual = profile.manual
+    top = profile.top_management
+    docs: dict[str, Document] = {
+        "manual": Document(
+            "manual", "manual", numbering.manual, manual.title, manual.title_en,
+            _classification(profile, manual.classification), _role(profile, manual.owner),
+            _role(profile, manual.approver), "manual",
+        ),
+    }
+    for seq, entry in enumerate(policies, start=1):
+        docs[entry.id] = Document(
+            entry.id, "policy", numbering.policy.format(seq=seq), entry.title, entry.title_en,
+            _classification(profile, entry.classification), _role(profile, entry.owner),
+            _role(profile, entry.approver), f"pol-{entry.id}",
+        )
+    for control in load_catalogue():
+        source = controls.get(control.id)
+        if source is None or not source.applicable:
+            continue
+        suffix_ja, suffix_en = " 実施手順書", " procedure"
+        docs[f"ctl-{control.id}"] = Document(
+            f"ctl-{control.id}", "procedure", procedure_number(profile, control.id),
+            f"{control.id} {control.title_ja}{suffix_ja}", f"{control.id} {control.title_en}{suffix_en}",
+            _classification(profile, source.classification), _role(profile, source.owner),
+            _role(profile, "ciso"), f"ctl-{control.id}", control.id,
+        )
+    fixed = [
+        ("soa", "soa", numbering.soa, "適用宣言書", "Statement of Applicability"),
+        ("register", "register", numbering.doc_register, "文書管理台帳", "Document register"),
+        ("checklist", "checklist", numbering.checklist, "ISMS要求事項チェックリスト", "ISMS requirements checklist"),
+    ]
+    for doc_id, kind, number, title_ja, title_en in fixed:
+        docs[doc_id] = Document(
+            doc_id, kind, number, title_ja if ja else title_en, title_en,  # type: ignore[arg-type]
+            _classification(profile, profile.manual.classification), _role(profile, "ciso"),
+            _role(profile, top), doc_id,
+        )
+    return docs
+
+
+def template_context(profile: Profile, documents: dict[str, Document]) -> dict[str, Any]:
+    """The variables an editor may use in manual, policy and procedure texts (README: Template variables)."""
+    people = {p.id: p for p in profile.people}
+    separator = "、" if profile.language == "ja" else ", "
+    roles = _Attrs(
+        {
+            r.id: _Attrs(
+                id=r.id, name=r.name, name_en=r.name_en, responsibilities=r.responsibilities,
+                holders=[people[h] for h in r.holders if h in people],
+                holder_names=separator.join(people[h].name for h in r.holders if h in people),
+            )
+            for r in profile.roles
+        }
+    )
+    docs = _Attrs(
+        {doc.id: _Attrs(number=doc.number, title=doc.title, label=doc.label) for doc in documents.values() if doc.kind != "procedure"}
+    )
+    return {
+        "org": profile.organization,
+        "profile": profile,
+        "scope": profile.scope,
+        "roles": roles,
+        "people": _Attrs(people),
+        "departments": profile.departments,
+        "classification": profile.classification,
+        "risk": profile.risk,
+        "review": profile.review,
+        "docs": docs,
+    }
+
+
+def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
+    """Needs a valid profile and policy index; renders every text with the template context."""
+    profile = sources.profile
+    if profile is None:
+        return None, []
+    catalogue = load_catalogue()
+    by_id = {c.id: c for c in catalogue}
+    first_source: dict[str, LoadedControl] = {}
+    for loaded in sources.controls:
+        first_source.setdefault(loaded.source.id, loaded)
+    documents = build_documents(profile, [p.entry for p in sources.policies], {k: v.source for k, v in first_source.items()})
+    context = template_context(profile, documents)
+    problems: list[Problem] = []
+
+    def rendered(text: TextSource | None) -> RenderedText | None:
+        if text is None:
+            return None
+        result, found = render(text, context)
+        problems.extend(found)
+        return result
+
+    decisions = [
+        ControlDecision(by_id[cid], loaded.source, loaded.path, loaded, rendered(loaded.procedure))
+        for cid, loaded in first_source.items()
+        if cid in by_id
+    ]
+    decisions.sort(key=lambda d: d.control.sort_key)
+    manual = [r for r in (rendered(chapter) for chapter in sources.manual_chapters) if r is not None]
+    policies = [PolicyDocument(p.entry, rendered(p.body)) for p in sources.policies]
+    isms = Isms(sources.root, profile, catalogue, decisions, documents, manual, policies, context)
+    isms.versions = {doc_id: DocumentVersion() for doc_id in documents}
+    return isms, problems

@@ -1,0 +1,155 @@
+"""Load stage: read every source file, keep where each value came from, validate each file's shape.
+
+Cross-file rules are not checked here (see isms.check); this stage only turns files into schema
+models plus the positions needed to point an editor at a line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from isms.problems import Problem
+from isms.sources.schema import ControlSource, PolicyEntry, PolicyIndex, Profile, natural_key
+from isms.sources.yamlio import position, read_yaml, validate
+
+PROFILE_PATH = Path("manual_src/profile.yaml")
+MANUAL_DIR = Path("manual_src/manual")
+CONTROLS_DIR = Path("controls")
+POLICY_INDEX_PATH = Path("policy_templates/policies.yaml")
+
+
+@dataclass(frozen=True)
+class TextSource:
+    """A reST (+Jinja) text and where its first line sits in a file."""
+
+    path: Path
+    text: str
+    first_line: int = 1
+
+
+@dataclass(frozen=True)
+class LoadedControl:
+    path: Path
+    source: ControlSource
+    data: Any  # the raw round-trip mapping, for positions
+
+    def line_of(self, *loc: str | int) -> int:
+        return position(self.data, loc)[0]
+
+    @property
+    def procedure(self) -> TextSource | None:
+        if not self.source.procedure:
+            return None
+        # A literal block's text starts on the line after its "procedure: |" key.
+        return TextSource(self.path, self.source.procedure, self.line_of("procedure") + 1)
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    entry: PolicyEntry
+    body: TextSource | None
+    index_line: int
+
+
+@dataclass
+class Sources:
+    root: Path
+    profile: Profile | None = None
+    profile_data: Any = None
+    controls: list[LoadedControl] = field(default_factory=list)
+    manual_chapters: list[TextSource] = field(default_factory=list)
+    policies: list[LoadedPolicy] = field(default_factory=list)
+    policy_index_data: Any = None
+
+    def profile_line(self, *loc: str | int) -> int:
+        return position(self.profile_data, loc)[0] if self.profile_data is not None else 1
+
+
+def find_root(start: Path) -> Path | None:
+    for candidate in (start, *start.parents):
+        if (candidate / PROFILE_PATH).is_file():
+            return candidate
+    return None
+
+
+def load_sources(root: Path) -> tuple[Sources, list[Problem]]:
+    sources = Sources(root=root)
+    problems: list[Problem] = []
+    problems += _load_profile(sources)
+    problems += _load_controls(sources)
+    problems += _load_manual(sources)
+    problems += _load_policies(sources)
+    return sources, problems
+
+
+def _load_profile(sources: Sources) -> list[Problem]:
+    path = sources.root / PROFILE_PATH
+    data, problems = read_yaml(path)
+    if data is None:
+        return problems
+    sources.profile_data = data
+    sources.profile, problems = validate(Profile, data, path)
+    return problems
+
+
+def _load_controls(sources: Sources) -> list[Problem]:
+    problems: list[Problem] = []
+    directory = sources.root / CONTROLS_DIR
+    if not directory.is_dir():
+        return [Problem(directory, 1, 1, "the controls/ folder is missing: it holds one <id>.yaml per Annex A control")]
+    paths = sorted(directory.glob("*.y*ml"), key=lambda p: natural_key(p.stem) or (999,))
+    for path in paths:
+        data, found = read_yaml(path)
+        problems += found
+        if data is None:
+            continue
+        model, found = validate(ControlSource, data, path)
+        problems += found
+        if model is not None:
+            sources.controls.append(LoadedControl(path, model, data))
+    return problems
+
+
+def _load_manual(sources: Sources) -> list[Problem]:
+    directory = sources.root / MANUAL_DIR
+    chapters = sorted(directory.glob("*.rst")) if directory.is_dir() else []
+    if not chapters:
+        return [Problem(directory, 1, 1, "no manual chapters: put the ISMS manual's reST files (clauses 4-10) here")]
+    problems: list[Problem] = []
+    for path in chapters:
+        text, found = _read_text(path)
+        problems += found
+        if text is not None:
+            sources.manual_chapters.append(TextSource(path, text))
+    return problems
+
+
+def _load_policies(sources: Sources) -> list[Problem]:
+    index_path = sources.root / POLICY_INDEX_PATH
+    data, problems = read_yaml(index_path)
+    if data is None:
+        return problems
+    sources.policy_index_data = data
+    index, problems = validate(PolicyIndex, data, index_path)
+    if index is None:
+        return problems
+    for number, entry in enumerate(index.policies):
+        line = position(data, ("policies", number))[0]
+        body_path = index_path.parent / entry.file
+        if not body_path.is_file():
+            problems.append(Problem(index_path, line, 1, f"policy '{entry.id}': file {entry.file} not found"))
+            sources.policies.append(LoadedPolicy(entry, None, line))
+            continue
+        text, found = _read_text(body_path)
+        problems += found
+        sources.policies.append(LoadedPolicy(entry, TextSource(body_path, text) if text else None, line))
+    return problems
+
+
+def _read_text(path: Path) -> tuple[str | None, list[Problem]]:
+    try:
+        return path.read_text(encoding="utf-8"), []
+    except UnicodeDecodeError as exc:
+        return None, [Problem(path, 1, 1, f"not UTF-8 text ({exc.reason}): save the file as UTF-8")]

@@ -1,0 +1,288 @@
+"""The source-file schema: what an editor may write in the profile, control and policy files.
+
+These models are the single definition of the formats. The JSON Schemas under tools/schema/ are
+generated from them (``isms schema --write``) so a YAML editor validates as the editor types.
+Cross-file rules (does this role exist? is every control decided?) live in ``isms.check``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+CONTROL_ID_PATTERN = r"^[5-8]\.[1-9][0-9]?$"
+IDENT_PATTERN = r"^[a-z][a-z0-9_-]*$"
+
+Ident = Annotated[str, Field(pattern=IDENT_PATTERN, description="lower-case identifier: a-z, 0-9, _ and -")]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo must never pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _control_id(value: object) -> object:
+    # YAML reads an unquoted 5.10 as the float 5.1: refuse numbers instead of guessing.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(
+            f"control id {value!r} must be a quoted string: write it as \"{value}\" in quotes "
+            "(unquoted, 5.10 is read as the number 5.1)"
+        )
+    return value
+
+
+ControlId = Annotated[str, Field(pattern=CONTROL_ID_PATTERN, description='Annex A control id as a string, e.g. "5.15"')]
+
+
+# --------------------------------------------------------------------------- profile
+
+
+class Organization(Strict):
+    name: Text = Field(description="registered name, e.g. 株式会社みなと精機")
+    name_en: str | None = None
+    short_name: str | None = Field(None, description="name used in running text, e.g. 当社")
+    address: Text
+    website: str | None = None
+    employees: int = Field(gt=0)
+    business: Text = Field(description="one-line description of the business")
+
+
+class Location(Strict):
+    name: Text
+    address: Text
+    description: Text
+
+
+class Scope(Strict):
+    """ISMS scope (seed 003 5.2.1(1)): business, organisation, locations, assets, technology."""
+
+    business: Text
+    organization: Text
+    locations: list[Location] = Field(min_length=1)
+    assets: Text
+    technology: Text
+    exclusions: str | None = Field(None, description="parts of the organisation outside the scope, and why")
+    interfaces: str | None = Field(None, description="interfaces and dependencies with parties outside the scope")
+
+
+class Department(Strict):
+    id: Ident
+    name: Text
+    name_en: str | None = None
+    head: Ident | None = Field(None, description="person id of the department head")
+    duties: str | None = None
+
+
+class Person(Strict):
+    id: Ident
+    name: Text
+    title: Text = Field(description="job title, e.g. 総務部長")
+    department: Ident
+
+
+class Role(Strict):
+    id: Ident
+    name: Text = Field(description="role name in Japanese, e.g. 情報セキュリティ管理責任者")
+    name_en: Text
+    holders: list[Ident] = Field(min_length=1, description="person ids")
+    responsibilities: list[Text] = Field(min_length=1)
+
+
+class ClassificationLevel(Strict):
+    id: Ident
+    name: Text = Field(description="label printed on documents, e.g. 社外秘")
+    name_en: Text
+    confidentiality: int = Field(ge=1, le=3, description="matching confidentiality value (seed 001)")
+    description: Text
+    handling: Text = Field(description="how documents of this level are handled")
+
+
+class ScaleLevel(Strict):
+    value: int = Field(ge=1, le=5)
+    label: Text
+    description: Text
+
+
+class RiskCriteria(Strict):
+    confidentiality: list[ScaleLevel] = Field(min_length=2)
+    integrity: list[ScaleLevel] = Field(min_length=2)
+    availability: list[ScaleLevel] = Field(min_length=2)
+    impact: list[ScaleLevel] = Field(min_length=2, description="業務への影響度")
+    likelihood: list[ScaleLevel] = Field(min_length=2, description="発生頻度")
+    acceptance_threshold: int = Field(gt=0, description="risk values at or below this are accepted")
+    residual_approver: Ident = Field(description="role that approves residual risk above the threshold")
+
+
+class ReviewIntervals(Strict):
+    """Months between reviews."""
+
+    policies: int = Field(12, gt=0)
+    procedures: int = Field(12, gt=0)
+    risk_assessment: int = Field(12, gt=0)
+    internal_audit: int = Field(12, gt=0)
+    management_review: int = Field(12, gt=0)
+    technical_verification: int = Field(6, gt=0, description="default for 技術的検証項目")
+
+
+class Numbering(Strict):
+    """Document numbers. Placeholders: {seq} (policies), {theme} and {num} (procedures)."""
+
+    manual: Text = "ISMS-M-01"
+    soa: Text = "ISMS-R-01"
+    doc_register: Text = "ISMS-R-02"
+    checklist: Text = "ISMS-R-03"
+    policy: Text = "ISMS-P-{seq:02d}"
+    procedure: Text = "ISMS-C-{theme}-{num:02d}"
+
+    @field_validator("policy")
+    @classmethod
+    def _policy_has_seq(cls, value: str) -> str:
+        if "{seq" not in value:
+            raise ValueError("the policy number scheme needs a {seq} placeholder, e.g. ISMS-P-{seq:02d}")
+        return value
+
+    @field_validator("procedure")
+    @classmethod
+    def _procedure_has_ids(cls, value: str) -> str:
+        if "{num" not in value or "{theme" not in value:
+            raise ValueError("the procedure number scheme needs {theme} and {num}, e.g. ISMS-C-{theme}-{num:02d}")
+        return value
+
+
+class ManualInfo(Strict):
+    title: Text = "ISMS管理マニュアル"
+    title_en: Text = "ISMS management manual"
+    owner: Ident = Field(description="role responsible for the manual")
+    approver: Ident = Field(description="role that approves the manual")
+    classification: Ident
+
+
+class Distribution(Strict):
+    definition: Text = Field(description="配付先の定義: who may read the documents")
+    recipients: list[Text] = Field(default_factory=list, description="配付先リスト")
+
+
+class Approval(Strict):
+    allow_self_approval: bool = Field(False, description="let the author approve a release (control 5.3 says no)")
+
+
+class Profile(Strict):
+    language: Literal["ja", "en"] = "ja"
+    organization: Organization
+    top_management: Ident = Field(description="role id of top management")
+    scope: Scope
+    departments: list[Department] = Field(min_length=1)
+    people: list[Person] = Field(min_length=1)
+    roles: list[Role] = Field(min_length=1)
+    classification: list[ClassificationLevel] = Field(min_length=2)
+    default_classification: Ident
+    risk: RiskCriteria
+    review: ReviewIntervals = ReviewIntervals()
+    numbering: Numbering = Numbering()
+    manual: ManualInfo
+    distribution: Distribution
+    approval: Approval = Approval()
+
+
+# --------------------------------------------------------------------------- controls
+
+
+class Reason(StrEnum):
+    risk_treatment = "risk_treatment"
+    legal = "legal"
+    contractual = "contractual"
+    business = "business"
+
+
+class Status(StrEnum):
+    implemented = "implemented"
+    partial = "partial"
+    planned = "planned"
+
+
+class Level(StrEnum):
+    mandatory = "mandatory"
+    recommended = "recommended"
+
+
+class Origin(StrEnum):
+    standard = "standard"
+    modified = "modified"
+    added = "added"
+
+
+class TailoredItem(Strict):
+    """One item of the organisation's own control set (個別管理基準, seed 004)."""
+
+    text: Text
+    level: Level = Field(description="mandatory = 必須項目, recommended = 推奨項目")
+    origin: Origin = Field(Origin.standard, description="standard, modified (needs 修正理由) or added (needs 追加理由)")
+    reason: str | None = Field(None, description="修正理由 / 追加理由")
+    technical: bool = Field(False, description="技術的検証項目: verified on its own review interval")
+    review_months: int | None = Field(None, gt=0, description="review interval of a technical item")
+
+
+class ControlSource(Strict):
+    """controls/<id>.yaml: the SoA decision and the procedure of one Annex A control."""
+
+    id: Annotated[ControlId, Field()]
+    applicable: bool
+    reasons: list[Reason] = Field(default_factory=list, description="reasons for inclusion")
+    reason_note: str | None = Field(None, description="the reason for inclusion in words")
+    exclusion: str | None = Field(None, description="justification when not applicable")
+    status: Status | None = None
+    target_date: dt.date | None = Field(None, description="when a partial or planned control will be implemented")
+    owner: Ident | None = Field(None, description="role id responsible for the control")
+    classification: Ident | None = Field(None, description="classification of the procedure document")
+    documents: list[str] = Field(default_factory=list, description="related policy ids or control ids")
+    records: list[Text] = Field(default_factory=list, description="records kept by the procedure")
+    items: list[TailoredItem] = Field(default_factory=list)
+    procedure: str | None = Field(None, description="実施手順 in reStructuredText")
+
+    _check_id = field_validator("id", mode="before")(lambda cls, v: _control_id(v))
+
+    @field_validator("documents", mode="before")
+    @classmethod
+    def _documents_are_strings(cls, value: object) -> object:
+        if isinstance(value, list):
+            for entry in value:
+                _control_id(entry)
+        return value
+
+
+# --------------------------------------------------------------------------- policies
+
+
+class PolicyEntry(Strict):
+    id: Ident
+    file: Text = Field(description="path of the reST (Jinja) source, relative to policy_templates/")
+    title: Text
+    title_en: Text
+    owner: Ident
+    approver: Ident
+    classification: Ident
+    controls: list[ControlId] = Field(default_factory=list, description="Annex A controls this policy sets out")
+    clauses: list[str] = Field(default_factory=list, description="ISO/IEC 27001 clauses it serves, e.g. 5.2")
+
+    @field_validator("controls", mode="before")
+    @classmethod
+    def _controls_are_strings(cls, value: object) -> object:
+        if isinstance(value, list):
+            for entry in value:
+                _control_id(entry)
+        return value
+
+
+class PolicyIndex(Strict):
+    policies: list[PolicyEntry] = Field(min_length=1)
+
+
+def natural_key(control_id: str) -> tuple[int, ...]:
+    """Sort key so that 5.2 comes before 5.10."""
+    return tuple(int(part) for part in re.findall(r"\d+", control_id))
