@@ -29,13 +29,19 @@ class BuildReport:
     problems: list[Problem] = field(default_factory=list)
 
 
-def writers() -> dict[str, Writer]:
-    # Imported lazily: `isms check` should not pay for Sphinx, pandoc or openpyxl.
-    from isms.render.docx import build_docx
-    from isms.render.html import build_html
+def writer(name: str) -> Writer:
+    # Imported lazily: `isms check` and single-output builds do not pay for the other writers.
+    if name == "html":
+        from isms.render.html import build_html
+
+        return build_html
+    if name == "docx":
+        from isms.render.docx import build_docx
+
+        return build_docx
     from isms.render.xlsx import build_xlsx
 
-    return {"html": build_html, "docx": build_docx, "xlsx": build_xlsx}
+    return build_xlsx
 
 
 def publish(isms: Isms, names: list[str], on_start: Callable[[str], None] | None = None) -> BuildReport:
@@ -45,7 +51,6 @@ def publish(isms: Isms, names: list[str], on_start: Callable[[str], None] | None
     report = BuildReport()
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    available = writers()
     try:
         for name in names:
             if on_start:
@@ -54,7 +59,7 @@ def publish(isms: Isms, names: list[str], on_start: Callable[[str], None] | None
             out = staging / name
             out.mkdir()
             (cache / name).mkdir(parents=True, exist_ok=True)
-            report.problems += available[name](isms, out, cache / name)
+            report.problems += writer(name)(isms, out, cache / name)
             report.seconds[name] = time.perf_counter() - started
             if report.problems:
                 return report

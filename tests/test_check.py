@@ -1,0 +1,238 @@
+"""`isms check`: the sample passes, and every validation rule has a broken copy that trips it.
+
+Each test breaks one thing in a private copy of the sample and asserts the exact `path:line` and a
+message that says how to fix it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import edit, line_of
+
+
+def errors(result, path: str) -> list[str]:
+    return [line for line in result.lines() if line.startswith(path + ":")]
+
+
+def test_sample_is_clean(run, sample: Path) -> None:
+    result = run("--root", str(sample), "check")
+    assert result.code == 0, result.out
+    assert result.out == ""
+    assert "93 controls decided" in result.err
+
+
+def test_every_catalogue_control_must_be_decided(run, sample: Path) -> None:
+    (sample / "controls/5.3.yaml").unlink()
+    result = run("--root", str(sample), "check")
+    assert result.code == 1
+    assert "controls:1:1: error: control 5.3 (Segregation of duties) is not decided: create controls/5.3.yaml" in result.out
+
+
+def test_unknown_control_id(run, sample: Path) -> None:
+    path = sample / "controls/5.38.yaml"
+    shutil.copy(sample / "controls/5.37.yaml", path)
+    edit(path, 'id: "5.37"', 'id: "5.38"')
+    result = run("--root", str(sample), "check")
+    assert result.code == 1
+    line = line_of(path, 'id: "5.38"')
+    assert f"controls/5.38.yaml:{line}:1: error: unknown control id '5.38'" in result.out
+
+
+def test_control_decided_twice(run, sample: Path) -> None:
+    shutil.copy(sample / "controls/5.15.yaml", sample / "controls/5.15-copy.yaml")
+    result = run("--root", str(sample), "check")
+    assert result.code == 1
+    assert "error: control 5.15 is decided twice: also in 5.15.yaml" in result.out
+
+
+def test_file_name_must_match_id(run, sample: Path) -> None:
+    (sample / "controls/5.15.yaml").rename(sample / "controls/access.yaml")
+    result = run("--root", str(sample), "check")
+    assert "controls/access.yaml:3:1: error: file name does not match the control id '5.15': rename the file to 5.15.yaml" in result.out
+
+
+def test_unquoted_id_is_a_float(run, sample: Path) -> None:
+    path = sample / "controls/5.10.yaml"
+    edit(path, 'id: "5.10"', "id: 5.10")
+    result = run("--root", str(sample), "check")
+    assert result.code == 1
+    line = line_of(path, "id: 5.10")
+    (message,) = errors(result, "controls/5.10.yaml")
+    assert message.startswith(f"controls/5.10.yaml:{line}:5: error: 'id': control id 5.1 must be a quoted string")
+    assert "unquoted, 5.10 is read as the number 5.1" in message
+
+
+def test_unknown_key_is_rejected_with_a_suggestion(run, sample: Path) -> None:
+    path = sample / "controls/5.15.yaml"
+    edit(path, "reason_note:", "reason_notes:")
+    result = run("--root", str(sample), "check")
+    line = line_of(path, "reason_notes:")
+    assert f"controls/5.15.yaml:{line}:1: error: unknown key 'reason_notes' (did you mean 'reason_note'?)" in result.out
+
+
+def test_unknown_key_in_profile(run, sample: Path) -> None:
+    path = sample / "manual_src/profile.yaml"
+    edit(path, "  employees: 60", "  employes: 60")
+    result = run("--root", str(sample), "check")
+    line = line_of(path, "employes:")
+    assert f"manual_src/profile.yaml:{line}:3: error: unknown key 'employes' (did you mean 'employees'?)" in result.out
+
+
+def test_excluded_control_needs_justification(run, sample: Path) -> None:
+    path = sample / "controls/8.28.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("exclusion:")
+    end = text.find("\n", text.index("\n", start) + 1)
+    # drop the exclusion key and its folded lines
+    lines = text.splitlines()
+    kept = [ln for ln in lines if not ln.startswith("exclusion:") and not (ln.startswith("  ") and lines.index(ln) > text[:start].count("\n") and ln.strip() and not ln.startswith("  -"))]
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    assert "exclusion" not in path.read_text(encoding="utf-8"), end
+    result = run("--root", str(sample), "check")
+    line = line_of(path, "applicable: false")
+    assert f"controls/8.28.yaml:{line}:1: error: an excluded control needs an 'exclusion' justification" in result.out
+
+
+def test_applicable_control_needs_reasons_status_owner(run, sample: Path) -> None:
+    path = sample / "controls/5.15.yaml"
+    edit(path, "reasons: [risk_treatment, contractual]\n", "")
+    edit(path, "status: implemented\n", "")
+    edit(path, "owner: it_manager\n", "")
+    result = run("--root", str(sample), "check")
+    line = line_of(path, "applicable: true")
+    out = result.out
+    assert f"controls/5.15.yaml:{line}:1: error: an applicable control needs 'reasons'" in out
+    assert f"controls/5.15.yaml:{line}:1: error: an applicable control needs 'status'" in out
+    assert f"controls/5.15.yaml:{line}:1: error: an applicable control needs an 'owner'" in out
+
+
+def test_planned_control_needs_target_date(run, sample: Path) -> None:
+    path = sample / "controls/5.15.yaml"
+    edit(path, "status: implemented", "status: planned")
+    result = run("--root", str(sample), "check")
+    line = line_of(path, "status: planned")
+    assert f"controls/5.15.yaml:{line}:1: error: status 'planned' needs a 'target_date'" in result.out
+
+
+def test_procedure_must_have_real_content(run, sample: Path) -> None:
+    path = sample / "controls/5.15.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("procedure: |")] + "procedure: |\n  手順は別途定める。TODO\n", encoding="utf-8")
+    result = run("--root", str(sample), "check")
+    line = line_of(path, "procedure: |")
+    assert f"controls/5.15.yaml:{line}:1: error: the procedure is too short to be real" in result.out
+    assert f"controls/5.15.yaml:{line + 1}:" in result.out and "placeholder text 'TODO'" in result.out
+
+
+def test_unknown_owner_role(run, sample: Path) -> None:
+    path = sample / "controls/5.15.yaml"
+    edit(path, "owner: it_manager", "owner: it_manger")
+    result = run("--root", str(sample), "check")
+    line = line_of(path, "owner: it_manger")
+    assert f"controls/5.15.yaml:{line}:1: error: owner 'it_manger' is not a role in the profile" in result.out
+
+
+def test_role_holder_must_be_a_person(run, sample: Path) -> None:
+    path = sample / "manual_src/profile.yaml"
+    edit(path, "holders: [kato]", "holders: [katou]")
+    result = run("--root", str(sample), "check")
+    line = line_of(path, "holders: [katou]")
+    assert f"manual_src/profile.yaml:{line}:" in result.out
+    assert "error: person 'katou' is not defined in the profile" in result.out
+
+
+def test_person_department_must_exist(run, sample: Path) -> None:
+    path = sample / "manual_src/profile.yaml"
+    edit(path, "department: quality}", "department: qa}")
+    result = run("--root", str(sample), "check")
+    line = line_of(path, "department: qa}")
+    assert f"manual_src/profile.yaml:{line}:5: error: department 'qa' is not defined in the profile" in result.out
+
+
+def test_tailored_items_need_reasons_and_review_interval(run, sample: Path) -> None:
+    path = sample / "controls/5.15.yaml"
+    edit(path, "    reason: 当社は規模が小さく専任のアクセス管理部署がないため、承認者を所属部門の責任者とした。\n", "")
+    edit(path, "    review_months: 6\n", "")
+    result = run("--root", str(sample), "check")
+    assert "error: a modified item needs its 修正理由 in 'reason'" in result.out
+    assert "error: a technical verification item (技術的検証項目) needs 'review_months'" in result.out
+
+
+def test_manual_must_cover_every_clause(run, sample: Path) -> None:
+    chapter = next((sample / "manual_src/manual").glob("06_*.rst"))
+    edit(chapter, ".. _clause-6.1.3:", "")
+    result = run("--root", str(sample), "check")
+    assert result.code == 1
+    assert "manual_src/manual:1:1: error: clause 6.1.3 is not covered by the manual (clauses 4-10 cannot be excluded)" in result.out
+
+
+def test_undefined_template_variable_in_manual(run, sample: Path) -> None:
+    chapter = next((sample / "manual_src/manual").glob("04_*.rst"))
+    lines = chapter.read_text(encoding="utf-8").splitlines()
+    target = next(i for i, ln in enumerate(lines) if ln.strip() and not ln.startswith((".", "=", "-", " ")) and i > 5)
+    lines[target] += " {{ org.nmae }}"
+    chapter.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("--root", str(sample), "check")
+    rel = f"manual_src/manual/{chapter.name}"
+    assert f"{rel}:{target + 1}:1: error: undefined template variable:" in result.out
+    assert "nmae" in result.out
+
+
+def test_undefined_role_in_procedure(run, sample: Path) -> None:
+    path = sample / "controls/5.15.yaml"
+    edit(path, "{{ roles.it_manager.name }}は、承認済み", "{{ roles.it_boss.name }}は、承認済み")
+    result = run("--root", str(sample), "check")
+    line = line_of(path, "roles.it_boss")
+    assert f"controls/5.15.yaml:{line}:1: error: undefined template variable:" in result.out
+    assert "it_boss" in result.out
+
+
+def test_rest_error_reported_with_its_line(run, sample: Path) -> None:
+    path = sample / "controls/5.15.yaml"
+    edit(path, "  適用範囲\n  ========\n", "  適用範囲\n  ====\n")
+    result = run("--root", str(sample), "check")
+    line = line_of(path, "  適用範囲")
+    assert f"controls/5.15.yaml:{line + 1}:1: error: reST warning: Title underline too short." in result.out
+    assert "a Japanese character counts as two columns" in result.out
+
+
+def test_broken_cross_reference(run, sample: Path) -> None:
+    path = sample / "controls/5.15.yaml"
+    edit(path, ":ref:`pol-access_control`", ":ref:`pol-acess_control`")
+    result = run("--root", str(sample), "check")
+    line = line_of(path, "pol-acess_control")
+    assert f"controls/5.15.yaml:{line}:1: error: reST error: reference target 'pol-acess_control' not found" in result.out
+
+
+def test_yaml_syntax_error_names_the_line(run, sample: Path) -> None:
+    path = sample / "controls/5.15.yaml"
+    edit(path, "reason_note: >-", "reason_note: 理由: 顧客要求")
+    result = run("--root", str(sample), "check")
+    line = line_of(path, "reason_note: 理由")
+    assert f"controls/5.15.yaml:{line}:" in result.out
+    assert "YAML syntax" in result.out
+
+
+def test_binary_file_gives_a_message_not_a_traceback(run, sample: Path) -> None:
+    (sample / "controls/5.15.yaml").write_bytes(b"\xff\xfe\x00garbage")
+    result = run("--root", str(sample), "check")
+    assert result.code == 1
+    assert "controls/5.15.yaml:1:1: error: not UTF-8 text" in result.out
+    assert "Traceback" not in result.out + result.err
+
+
+def test_usage_errors_exit_2(run, tmp_path: Path) -> None:
+    result = run("--root", str(tmp_path), "check")
+    assert result.code == 2
+    assert "no ISMS sources found" in result.err
+
+
+def test_bad_command_line_exits_2(run) -> None:
+    try:
+        run("no-such-command")
+    except SystemExit as exc:
+        assert exc.code == 2
+    else:
+        raise AssertionError("argparse should exit 2")
