@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from conftest import REPO
-
 from isms import schemas
 
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from isms.catalogue import CatalogueControl, load_catalogue
 from isms.problems import Problem
+from isms.risk.model import RiskRegister, build_register
 from isms.sources.loader import LoadedControl, Sources, TextSource
 from isms.sources.schema import ClassificationLevel, ControlSource, PolicyEntry, Profile, Role
 from isms.templating import RenderedText, render
@@ -68,10 +69,24 @@ class Isms:
     policies: list[PolicyDocument]
     context: dict[str, Any] = field(repr=False)
     versions: dict[str, DocumentVersion] = field(default_factory=dict)
+    risks: RiskRegister = field(default_factory=RiskRegister)  # asset inventory and risk register
+    ledger: Any = field(default=None, repr=False)  # isms.ledger.schema.Ledger (manual_src/releases.yaml)
+    contents: dict[str, str] = field(default_factory=dict, repr=False)  # doc id -> fingerprinted content (isms.ledger.content)
 
     @property
     def lang(self) -> str:
         return self.profile.language
+
+    def release_label(self) -> str | None:
+        """The latest release, marked when documents have changed since (shown on the home page)."""
+        releases = self.ledger.releases if self.ledger is not None else []
+        if not releases:
+            return None
+        latest = releases[-1]
+        text = f"{latest.version} ({latest.date.isoformat()})"
+        if any(v.draft for v in self.versions.values()):
+            text += " + 改定案" if self.lang == "ja" else " + draft changes"
+        return text
 
     def role(self, role_id: str | None) -> Role | None:
         return next((r for r in self.profile.roles if r.id == role_id), None)
@@ -140,6 +155,10 @@ def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dic
         ("soa", "soa", numbering.soa, "適用宣言書", "Statement of Applicability"),
         ("register", "register", numbering.doc_register, "文書管理台帳", "Document register"),
         ("checklist", "checklist", numbering.checklist, "ISMS要求事項チェックリスト", "ISMS requirements checklist"),
+        ("assets", "register", numbering.assets, "資産目録", "Asset inventory"),
+        ("risk-report", "register", numbering.risk_report, "リスクアセスメント結果報告書", "Risk assessment report"),
+        ("risk-plan", "register", numbering.risk_plan, "リスク対応計画", "Risk treatment plan"),
+        ("audit-checklist", "checklist", numbering.audit_checklist, "内部監査チェックリスト", "Internal audit checklist"),
     ]
     for doc_id, kind, number, title_ja, title_en in fixed:
         docs[doc_id] = Document(
@@ -189,7 +208,7 @@ def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
     catalogue = load_catalogue()
     by_id = {c.id: c for c in catalogue}
     first_source: dict[str, LoadedControl] = {}
-    for loaded in sources.controls:
+    for loaded in sorted(sources.controls, key=lambda c: c.path.stem != c.source.id):
         first_source.setdefault(loaded.source.id, loaded)
     documents = build_documents(profile, [p.entry for p in sources.policies], {k: v.source for k, v in first_source.items()})
     context = template_context(profile, documents)
@@ -211,5 +230,23 @@ def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
     manual = [r for r in (rendered(chapter) for chapter in sources.manual_chapters) if r is not None]
     policies = [PolicyDocument(p.entry, rendered(p.body)) for p in sources.policies]
     isms = Isms(sources.root, profile, catalogue, decisions, documents, manual, policies, context)
-    isms.versions = {doc_id: DocumentVersion() for doc_id in documents}
+    if sources.assets is not None and sources.risks is not None:
+        isms.risks = build_register(
+            profile.risk.acceptance_threshold, sources.assets.model.assets, sources.risks.model.risks, sources.assets.path, sources.risks.path
+        )
+    else:
+        isms.risks = RiskRegister(profile.risk.acceptance_threshold)
+    problems += apply_ledger(isms)
     return isms, problems
+
+
+def apply_ledger(isms: Isms) -> list[Problem]:
+    """Versions and histories from the release ledger (manual_src/releases.yaml): last, as the
+    fingerprints cover everything the documents show."""
+    from isms import ledger
+
+    isms.ledger, problems = ledger.load_ledger(isms.root, isms.profile)
+    isms.contents = ledger.current_texts(isms, isms.ledger)
+    fingerprints = {doc_id: ledger.fingerprint(text) for doc_id, text in isms.contents.items()}
+    isms.versions = ledger.compute_versions(isms.profile, isms.ledger, fingerprints)
+    return problems

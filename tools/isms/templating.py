@@ -14,7 +14,7 @@ from isms.problems import Problem
 from isms.sources.loader import TextSource
 
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
-_TEMPLATE_NAME = "<isms-source>"
+_TEMPLATE_NAME = "<template>"  # the filename Jinja gives code compiled from a string
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,6 @@ class RenderedText:
 def render(source: TextSource, context: dict[str, Any]) -> tuple[RenderedText | None, list[Problem]]:
     try:
         template = _ENV.from_string(source.text)
-        template.name = _TEMPLATE_NAME
         text = template.render(**context)
     except jinja2.TemplateSyntaxError as exc:
         line = source.first_line + (exc.lineno or 1) - 1

@@ -7,6 +7,7 @@ from pathlib import Path
 from isms.check.rules import check_model, check_sources
 from isms.model import Isms, build_model
 from isms.problems import Problem
+from isms.risk.checks import check_risks
 from isms.sources.loader import load_sources
 
 
@@ -17,4 +18,5 @@ def check(root: Path) -> tuple[Isms | None, list[Problem]]:
     problems += found
     if isms is not None:
         problems += check_model(isms, sources)
+        problems += check_risks(isms, sources)
     return isms, sorted(set(problems), key=lambda p: (str(p.path), p.line, p.col, p.message))

@@ -60,6 +60,9 @@ def check_rst(rendered: RenderedText, known_labels: frozenset[str]) -> list[Prob
         body = message.children[0].astext() if message.children else message.astext()
         text = body.replace("\n", " ")
         line = rendered.file_line(message.get("line"))
+        quoted = re.search(r"'([^']+)'", text)
+        if quoted:  # docutils gives a paragraph's first line: find the line that holds the culprit
+            line = _line_containing(rendered.source, quoted.group(1), line)
         kind = "reST warning" if message["level"] == 2 else "reST error"
         found.append(Problem(path, line, 1, f"{kind}: {_explain(text)}"))
 
@@ -71,6 +74,16 @@ def check_rst(rendered: RenderedText, known_labels: frozenset[str]) -> list[Prob
     finally:
         _known_labels.reset(token)
     return found
+
+
+def _line_containing(source, needle: str, start: int) -> int:
+    lines = source.text.splitlines()
+    for index in range(max(start - source.first_line, 0), len(lines)):
+        if needle in lines[index]:
+            return source.first_line + index
+        if index > start - source.first_line and not lines[index].strip():
+            break  # end of the paragraph
+    return start
 
 
 def _explain(message: str) -> str:

@@ -13,6 +13,7 @@ from isms.model import Isms
 from isms.problems import Problem
 from isms.sources.loader import CONTROLS_DIR, MANUAL_DIR, Sources
 from isms.sources.schema import Status
+from isms.sources.yamlio import position
 
 # ISO/IEC 27001:2022 clauses 4-10 (and their sub-clauses that need their own text): none may be excluded.
 REQUIRED_CLAUSES = (
@@ -53,7 +54,8 @@ def _controls_decided_once(sources: Sources) -> list[Problem]:
     problems: list[Problem] = []
     catalogue = {c.id for c in load_catalogue()}
     seen: dict[str, Path] = {}
-    for loaded in sources.controls:
+    # A file named after its id is the decision; any other file with the same id is the duplicate.
+    for loaded in sorted(sources.controls, key=lambda c: c.path.stem != c.source.id):
         cid = loaded.source.id
         line = loaded.line_of("id")
         if cid not in catalogue:
@@ -154,14 +156,15 @@ def _profile_references(sources: Sources) -> list[Problem]:
 
     def need(value: str | None, known: set[str], what: str, *loc: str | int) -> None:
         if value is not None and value not in known:
-            problems.append(Problem(path, line(*loc), 1, f"{what} '{value}' is not defined in the profile (known: {', '.join(sorted(known))})"))
+            at_line, at_col = position(sources.profile_data, loc)
+            problems.append(Problem(path, at_line, at_col, f"{what} '{value}' is not defined in the profile (known: {', '.join(sorted(known))})"))
 
     for key, items in (("people", profile.people), ("roles", profile.roles), ("departments", profile.departments), ("classification", profile.classification)):
         for dup in _duplicates(i.id for i in items):
             index = next(n for n, i in enumerate(items) if i.id == dup)
             problems.append(Problem(path, line(key, index), 1, f"duplicate id '{dup}' in {key}"))
     for index, person in enumerate(profile.people):
-        need(person.department, departments, "department", "people", index)
+        need(person.department, departments, "department", "people", index, "department")
     for index, dept in enumerate(profile.departments):
         need(dept.head, people, "person", "departments", index, "head")
     for index, role in enumerate(profile.roles):

@@ -62,6 +62,8 @@ class Sources:
     manual_chapters: list[TextSource] = field(default_factory=list)
     policies: list[LoadedPolicy] = field(default_factory=list)
     policy_index_data: Any = None
+    assets: Any = None  # isms.risk.loader.LoadedYaml of manual_src/assets.yaml
+    risks: Any = None  # isms.risk.loader.LoadedYaml of manual_src/risks.yaml
 
     def profile_line(self, *loc: str | int) -> int:
         return position(self.profile_data, loc)[0] if self.profile_data is not None else 1
@@ -81,7 +83,15 @@ def load_sources(root: Path) -> tuple[Sources, list[Problem]]:
     problems += _load_controls(sources)
     problems += _load_manual(sources)
     problems += _load_policies(sources)
+    problems += _load_risk_register(sources)
     return sources, problems
+
+
+def _load_risk_register(sources: Sources) -> list[Problem]:
+    from isms.risk.loader import load_register
+
+    sources.assets, sources.risks, problems = load_register(sources.root)
+    return problems
 
 
 def _load_profile(sources: Sources) -> list[Problem]:

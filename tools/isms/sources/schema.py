@@ -137,6 +137,10 @@ class Numbering(Strict):
     soa: Text = "ISMS-R-01"
     doc_register: Text = "ISMS-R-02"
     checklist: Text = "ISMS-R-03"
+    assets: Text = Field("ISMS-R-04", description="資産目録")
+    risk_report: Text = Field("ISMS-R-05", description="リスクアセスメント結果報告書")
+    risk_plan: Text = Field("ISMS-R-06", description="リスク対応計画")
+    audit_checklist: Text = Field("ISMS-R-07", description="内部監査チェックリスト")
     policy: Text = "ISMS-P-{seq:02d}"
     procedure: Text = "ISMS-C-{theme}-{num:02d}"
 

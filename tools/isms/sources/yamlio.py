@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -10,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import FoldedScalarString
 
 from isms.problems import Problem
 
@@ -23,7 +25,9 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     except UnicodeDecodeError as exc:
         return None, [Problem(path, 1, 1, f"not UTF-8 text ({exc.reason}): save the file as UTF-8")]
     try:
-        return YAML(typ="rt").load(text), []
+        data = YAML(typ="rt").load(text)
+        _unfold_cjk(data)
+        return data, []
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -33,6 +37,20 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(path, line, col, f"YAML syntax: {exc.problem}{hint}")]
     except YAMLError as exc:
         return None, [Problem(path, 1, 1, f"YAML syntax: {exc}")]
+
+
+_CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_FOLDED_SPACE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
+def _unfold_cjk(node: Any) -> None:
+    """YAML folding ('>') joins lines with a space, which is wrong between Japanese characters."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in list(items):
+        if isinstance(value, FoldedScalarString):
+            node[key] = FoldedScalarString(_FOLDED_SPACE.sub("", str(value)))
+        else:
+            _unfold_cjk(value)
 
 
 def position(data: Any, loc: tuple[int | str, ...]) -> tuple[int, int]:

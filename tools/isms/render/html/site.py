@@ -131,7 +131,7 @@ def _controls(isms: Isms, site: Site) -> None:
         site.add(name, f".. _ctl-{control.id}:\n\n{title(esc(heading))}\n{pages.control_body(isms, decision)}", doc_id)
     heading = "管理策と実施手順" if lang == "ja" else "Controls and procedures"
     parts = [title(heading)]
-    for theme, names in THEMES.items():
+    for names in THEMES.values():
         ids = [e for e in entries if e.split(".")[0] == names["number"]]
         parts.append(_toctree(ids, caption=f"{names['number']}. {names[lang]}"))
     site.add("controls/index", "\n".join(parts))
