@@ -145,7 +145,8 @@ def test_person_department_must_exist(run, sample: Path) -> None:
     edit(path, "department: quality}", "department: qa}")
     result = run("--root", str(sample), "check")
     line = line_of(path, "department: qa}")
-    assert f"manual_src/profile.yaml:{line}:5: error: department 'qa' is not defined in the profile" in result.out
+    col = path.read_text(encoding="utf-8").splitlines()[line - 1].index("department: qa}") + 1
+    assert f"manual_src/profile.yaml:{line}:{col}: error: department 'qa' is not defined in the profile" in result.out
 
 
 def test_tailored_items_need_reasons_and_review_interval(run, sample: Path) -> None:

@@ -93,6 +93,26 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_risks(args: argparse.Namespace) -> int:
+    from isms.check import check
+
+    root = _root(args)
+    isms, problems = check(root)
+    if isms is None or problems:
+        print_problems(problems, root)
+        err.print(f"[bold red]{len(problems)} problem(s)[/]: fix them first (`isms check`).")
+        return EXIT_PROBLEMS
+    risks = isms.risks.risks
+    if args.json:
+        print(json.dumps([r.as_json() for r in risks], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for r in risks:
+        mark = "" if r.accepted else " (not accepted)"
+        controls = ",".join(r.controls) or "-"
+        print(f"{r.id} {r.asset_id} value {r.asset_value} x {r.impact} x {r.likelihood} = {r.value:3d} {r.treatment_name(isms.lang)} [{controls}] residual {r.residual}{mark}")
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from isms import schemas
 
@@ -121,9 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("catalogue", help="print the Annex A catalogue")
     p.add_argument("--json", action="store_true", help="as a JSON list")
     p.set_defaults(func=cmd_catalogue)
+    p = sub.add_parser("risks", help="print the risk register with computed values")
+    p.add_argument("--json", action="store_true", help="as a JSON list, one object per risk")
+    p.set_defaults(func=cmd_risks)
     p = sub.add_parser("schema", help="check (or --write) the JSON Schemas under tools/schema/")
     p.add_argument("--write", action="store_true")
     p.set_defaults(func=cmd_schema)
+    from isms.ledger.commands import add_parsers as add_release_parsers
+
+    add_release_parsers(sub)  # release, status, diff
     return parser
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from isms.ledger.schema import Ledger
+from isms.risk.schema import AssetInventory, RiskRegisterSource
 from isms.sources.schema import ControlSource, PolicyIndex, Profile
 
 SCHEMA_DIR = Path("tools/schema")
@@ -14,6 +16,9 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "profile.schema.json": Profile,
     "control.schema.json": ControlSource,
     "policies.schema.json": PolicyIndex,
+    "releases.schema.json": Ledger,
+    "assets.schema.json": AssetInventory,
+    "risks.schema.json": RiskRegisterSource,
 }
 
 

@@ -159,6 +159,11 @@ def control_body(isms: Isms, decision: ControlDecision, with_attributes: bool = 
     if src.records:
         parts.append(section(t("records", lang)))
         parts.append("\n".join(f"- {esc(record)}" for record in src.records) + "\n")
+    from isms.risk.pages import control_risks_section
+
+    risks = control_risks_section(isms, decision)
+    if risks:
+        parts.append(risks)
     if decision.procedure is not None:
         parts.append(section(t("procedure", lang)))
         parts.append(decision.procedure.text)
@@ -169,6 +174,8 @@ def control_body(isms: Isms, decision: ControlDecision, with_attributes: bool = 
 
 
 def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
+    from isms.risk.pages import risk_refs
+
     lang = isms.lang
     rows = []
     for decision in isms.decisions:
@@ -188,13 +195,16 @@ def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
                 status_text(decision, lang),
                 esc(src.exclusion) if not src.applicable and src.exclusion else "—",
                 procedure,
+                risk_refs(isms, control.id, link),
             )
         )
     return rows
 
 
 def soa_header(lang: str) -> tuple[str, ...]:
-    return ("No.", t("control", lang), t("applicability", lang), t("reasons", lang), t("status", lang), t("exclusion", lang), t("procedure_doc", lang))
+    from isms.risk.pages import risks_column_title
+
+    return ("No.", t("control", lang), t("applicability", lang), t("reasons", lang), t("status", lang), t("exclusion", lang), t("procedure_doc", lang), risks_column_title(lang))
 
 
 def soa_body(isms: Isms, link: bool = True) -> str:
@@ -210,7 +220,7 @@ def soa_body(isms: Isms, link: bool = True) -> str:
             f"The applicability of all {len(isms.decisions)} controls of ISO/IEC 27001:2022 Annex A, the reason for including each, "
             f"its implementation status and the justification for any exclusion ({applicable} applicable, {len(isms.decisions) - applicable} excluded)."
         )
-    table = list_table(soa_header(lang), soa_rows(isms, link), widths=(6, 18, 7, 27, 12, 18, 12), css="isms-soa")
+    table = list_table(soa_header(lang), soa_rows(isms, link), widths=(5, 16, 6, 24, 11, 15, 11, 12), css="isms-soa")
     return intro + "\n\n" + table
 
 

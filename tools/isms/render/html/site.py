@@ -54,6 +54,10 @@ def build_site(isms: Isms) -> Site:
     _attribute_views(isms, site)
     _register(isms, site)
     _checklist(isms, site)
+    _risk_pages(isms, site)
+    from isms.ledger.html import add_history_and_releases
+
+    add_history_and_releases(isms, site)  # history tables on document pages, releases/<version> pages
     return site
 
 
@@ -90,10 +94,12 @@ def _home(isms: Isms, site: Site) -> None:
         ("soa", "93の管理策の適用と実施状況。テーマ・属性で絞り込める" if ja else "all 93 controls, filterable by theme and attribute"),
         ("checklist", "規格の要求事項ごとの文書の所在" if ja else "where each requirement's documented information is"),
         ("register", "全文書の番号・版数・機密分類" if ja else "every document with its number, version and classification"),
+        ("releases", "承認済みリリースと各リリースで改定された文書" if ja else "approved releases and what each changed"),
         ("attributes", "属性による管理策の分析" if ja else "controls by attribute"),
+        ("risk-report", "資産ごとのリスク値とヒートマップ、残留リスクの承認" if ja else "risks per asset, heat map and residual risk approval"),
     ]
     parts.append("\n".join(f"- {ref(label)}: {text}" for label, text in start) + "\n")
-    parts.append(_toctree(["manual/index", "policies/index", "soa", "controls/index", "attributes", "register", "checklist"], hidden=True, maxdepth=2))
+    parts.append(_toctree(["manual/index", "policies/index", "soa", "controls/index", "attributes", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist", "releases/index"], hidden=True, maxdepth=2))
     site.add("index", "\n".join(parts))
 
 
@@ -258,6 +264,22 @@ def _checklist(isms: Isms, site: Site) -> None:
     )
     parts = [f".. _{doc.label}:\n", title(esc(doc.title)), _doc_line(isms, doc) + "\n", intro, list_table(header, rows, widths=(7, 23, 25, 33, 12), css="isms-checklist")]
     site.add("checklist", "\n".join(parts), "checklist")
+
+
+def _risk_pages(isms: Isms, site: Site) -> None:
+    """資産目録, リスクアセスメント結果報告書, リスク対応計画, 内部監査チェックリスト (isms.risk.pages)."""
+    from isms.risk import pages as risk_pages
+
+    labels = _labels(isms)
+    bodies = {
+        "assets": risk_pages.assets_body(isms),
+        "risk-report": risk_pages.risk_report_body(isms, html=True),
+        "risk-plan": risk_pages.risk_plan_body(isms),
+        "audit-checklist": risk_pages.audit_checklist_body(isms, labels),
+    }
+    for doc_id, body in bodies.items():
+        doc = isms.documents[doc_id]
+        site.add(doc_id, "\n".join([f".. _{doc.label}:\n", title(esc(doc.title)), _doc_line(isms, doc) + "\n", body]), doc_id)
 
 
 def _labels(isms: Isms) -> set[str]:

@@ -1,0 +1,202 @@
+"""Versioned releases (issue 5): the ledger fills every document's 版数, dates and history; nobody
+types a revision-history row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import edit
+from isms.check import check
+from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR
+
+NEW_CONTROL = """\
+id: "8.25"
+applicable: true
+reasons: [risk_treatment]
+reason_note: 生産管理システムの改修を社内で始めるため、開発のライフサイクルを管理する。
+status: planned
+target_date: 2026-12-31
+owner: it_manager
+procedure: |
+  目的
+  ====
+
+  社内で行うソフトウェア開発の各段階で情報セキュリティを確保する。開発を始める前に要求事項を定め、
+  設計・実装・試験・リリースの各段階で情報システム管理者が確認し、その記録を残す。開発環境と本番環境を
+  分離し、ソースコードへのアクセスを開発担当者に限定する。リリースの前には受入れ試験を行い、結果を記録する。
+"""
+
+MIN_ASSETS = """\
+assets:
+  - {id: A-001, group: 顧客図面, name: 顧客図面データ, form: data, owner: ciso, location: ファイルサーバ, confidentiality: 3, integrity: 2, availability: 2}
+"""
+MIN_RISKS = """\
+risks:
+  - {id: R-001, asset: A-001, threat: 不正アクセス, vulnerability: 弱いパスワード, impact: 3, likelihood: 3, treatment: reduce,
+     controls: ["5.17"], plan: 多要素認証を導入する, residual: {impact: 1, likelihood: 1}}
+"""
+
+
+@pytest.fixture
+def isms_root(sample: Path) -> Path:
+    """The sample copy without its release ledger; minimal risk files if the sample has none."""
+    (sample / LEDGER_PATH).unlink(missing_ok=True)
+    shutil.rmtree(sample / SNAPSHOT_DIR, ignore_errors=True)
+    for name, text in (("assets.yaml", MIN_ASSETS), ("risks.yaml", MIN_RISKS)):
+        if not (sample / "manual_src" / name).exists():
+            (sample / "manual_src" / name).write_text(text, encoding="utf-8")
+    return sample
+
+
+def model(root: Path):
+    isms, problems = check(root)
+    assert not problems, problems
+    return isms
+
+
+def release(run, root: Path, version: str, *extra: str):
+    return run("--root", str(root), "release", version, *extra)
+
+
+def drafts(root: Path) -> set[str]:
+    return {doc_id for doc_id, v in model(root).versions.items() if v.draft}
+
+
+def test_three_releases_fill_versions_dates_and_histories(run, isms_root: Path) -> None:
+    root = isms_root
+    status = run("--root", str(root), "status")
+    assert status.code == 0
+    assert "new: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in status.lines()
+    assert all(v.draft and v.version == 0 for v in model(root).versions.values())
+
+    # 1.0: 制定
+    result = release(run, root, "1.0", "--summary", "制定", "--date", "2026-04-01")
+    assert result.code == 0, result.err
+    ledger = root / LEDGER_PATH
+    assert ledger.read_text(encoding="utf-8").startswith("# yaml-language-server")
+    assert (root / SNAPSHOT_DIR / "1.0" / "ctl-5.15.rst").is_file()
+    assert drafts(root) == set()
+    assert run("--root", str(root), "status").lines() == []
+    # An editor's comment in the ledger survives the next release (round trip).
+    edit(ledger, "  - version: \"1.0\"", "  # 審査済み: PR #1\n  - version: \"1.0\"")
+
+    # An edit turns exactly that document, and the register that lists its version, into a draft.
+    control = root / "controls/5.15.yaml"
+    edit(control, "情報の機密分類に基づいて制御し", "情報の機密分類及び多要素認証の要否に基づいて制御し")
+    assert drafts(root) == {"ctl-5.15", "register"}
+    lines = run("--root", str(root), "status").lines()
+    assert "modified: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in lines
+    assert "modified: ISMS-R-02 文書管理台帳" in lines and len(lines) == 2
+
+    # The 新旧対照表 against the working sources marks the changed passage.
+    result = run("--root", str(root), "diff")
+    assert result.code == 0, result.err
+    page = (root / result.lines()[-1]).read_text(encoding="utf-8")
+    assert "5.15 アクセス制御 実施手順書" in page
+    assert re.search(r'<span class="diff_(add|chg)">[^<]*多要素認証の要否', page)
+
+    result = release(run, root, "1.1", "--summary", "アクセス制御の見直し", "--date", "2026-10-01",
+                     "--change", "ctl-5.15=多要素認証の要否を追加")  # fmt: skip
+    assert result.code == 0, result.err
+    assert "# 審査済み: PR #1" in ledger.read_text(encoding="utf-8")
+
+    # 1.10 (after 1.9, numerically): a control newly made applicable gets its first version.
+    (root / "controls/8.25.yaml").write_text(NEW_CONTROL, encoding="utf-8")
+    assert "new: ISMS-C-8-25 8.25 セキュリティに配慮した開発のライフサイクル 実施手順書" in run("--root", str(root), "status").lines()
+    result = release(run, root, "1.10", "--summary", "開発管理策の適用", "--date", "2027-04-01")
+    assert result.code == 0, result.err
+    assert release(run, root, "1.9", "--summary", "x").code == 1
+
+    versions = model(root).versions
+    access = versions["ctl-5.15"]
+    assert (access.version, access.draft, access.issued, access.revised) == (2, False, dt.date(2026, 4, 1), dt.date(2026, 10, 1))
+    rows = [(r.version, r.release, r.date.isoformat(), r.summary) for r in access.revisions]
+    assert rows == [(1, "1.0", "2026-04-01", "制定"), (2, "1.1", "2026-10-01", "多要素認証の要否を追加")]
+    first = access.revisions[0]
+    assert (first.author, first.reviewer, first.approver) == ("ISMS事務局 小林 直樹", "情報セキュリティ管理責任者 田中 美咲", "トップマネジメント 港 健一")
+    manual = versions["manual"]
+    assert (manual.version, manual.issued, manual.revised) == (1, dt.date(2026, 4, 1), None)
+    new = versions["ctl-8.25"]
+    assert [(r.version, r.release) for r in new.revisions] == [(1, "1.10")] and new.issued == dt.date(2027, 4, 1)
+    assert [r.release for r in versions["register"].revisions] == ["1.0", "1.1", "1.10"]
+    assert [r.release for r in versions["soa"].revisions] == ["1.0", "1.10"]
+    assert not any(v.draft for v in versions.values())
+
+    # Between two releases: only what changed then; old text beside new text.
+    result = run("--root", str(root), "diff", "1.0", "1.1")
+    assert result.code == 0
+    assert "modified: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in result.lines()
+    assert not any("8.25" in line for line in result.lines())
+    page = (root / result.lines()[-1]).read_text(encoding="utf-8")
+    assert "旧 (1.0)" in page and "新 (1.1)" in page
+
+    # The site shows the real versions, the history table and a page per release.
+    edit(root / "controls/5.16.yaml", "\nprocedure: |\n", "\nprocedure: |\n  改定案の一文。\n\n")
+    result = run("--root", str(root), "build", "--only", "html")
+    assert result.code == 0, result.out + result.err
+    html = root / "build/html"
+    access_page = _text(html / "controls/5.15.html")
+    assert "版数 2" in access_page and "制定/改定日 2026-10-01" in access_page
+    assert "制定 / 改定履歴" in access_page
+    assert "2 多要素認証の要否を追加 トップマネジメント 港 健一 情報セキュリティ管理責任者 田中 美咲 ISMS事務局 小林 直樹 2026-10-01 (1.1)" in access_page
+    assert "改定案: 未承認の変更を含む" in _text(html / "controls/5.16.html")
+    assert "改定案" not in access_page
+    register = _text(html / "register.html")
+    assert "ISMS-C-5-15 5.15 アクセス制御 実施手順書 手順書 社外秘 情報システム管理者 (加藤 翔太) 2 2026-10-01" in register
+    assert "版数 3 (改定案)" in register  # 5.16's edit is listed by the register
+    release_page = _text(html / "releases/1.1.html")
+    assert "改定 ISMS-C-5-15 5.15 アクセス制御 実施手順書 2 多要素認証の要否を追加" in release_page
+    assert "8.25" not in release_page.split("変更された文書")[1].split("Next")[0]
+
+
+def _text(path: Path) -> str:
+    from html import unescape
+
+    text = re.sub(r"<script.*?</script>|<style.*?</style>", "", path.read_text(encoding="utf-8"), flags=re.S)
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)))
+
+
+def test_release_refusals(run, isms_root: Path) -> None:
+    root = isms_root
+    ledger = root / LEDGER_PATH
+    # isms check fails: nothing recorded.
+    edit(root / "controls/5.15.yaml", "applicable: true", "applicable: maybe")
+    result = release(run, root, "1.0", "--summary", "制定")
+    assert result.code == 1 and "no release recorded" in result.err and not ledger.exists()
+    edit(root / "controls/5.15.yaml", "applicable: maybe", "applicable: true")
+    # Unknown person or role.
+    result = release(run, root, "1.0", "--summary", "制定", "--reviewer", "nobody")
+    assert result.code == 1 and "reviewer 'nobody' is neither a role nor a person" in result.err
+    # Segregation of duties (5.3): the approver wrote it, as a role or as the person holding it.
+    for author in ("top_management", "minato"):
+        result = release(run, root, "1.0", "--summary", "制定", "--author", author)
+        assert result.code == 1 and "segregation of duties" in result.err, result.err
+    assert not ledger.exists()
+    assert release(run, root, "1.0", "--summary", "制定").code == 0
+    # The version must increase, numerically; something must have changed.
+    result = release(run, root, "0.9", "--summary", "x")
+    assert result.code == 1 and "does not come after the last release 1.0" in result.err
+    result = release(run, root, "1.1", "--summary", "x")
+    assert result.code == 1 and "nothing changed since release 1.0" in result.err
+    # Self-approval only when the profile allows it.
+    edit(root / "manual_src/profile.yaml", "allow_self_approval: false", "allow_self_approval: true")
+    result = release(run, root, "1.1", "--summary", "承認方法の変更", "--author", "top_management")
+    assert result.code == 0, result.err
+
+
+def test_tag_in_a_git_repository(run, isms_root: Path) -> None:
+    root = isms_root
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], cwd=root, check=True)
+    subprocess.run([*git, "add", "."], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "sample"], cwd=root, check=True)
+    result = release(run, root, "1.0", "--summary", "制定", "--tag")
+    assert result.code == 0, result.err
+    tags = subprocess.run(["git", "tag"], cwd=root, capture_output=True, text=True, check=True).stdout.split()
+    assert tags == ["isms-1.0"]

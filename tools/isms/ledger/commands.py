@@ -1,0 +1,123 @@
+"""The release commands of the `isms` CLI: release, status, diff (registered by isms.cli)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+
+
+def _checked(args: argparse.Namespace, purpose: str):
+    from isms.check import check
+    from isms.cli import _root, err, print_problems
+
+    root = _root(args)
+    isms, problems = check(root)
+    if problems:
+        print_problems(problems, root)
+        err.print(f"[bold red]{len(problems)} problem(s)[/]: {purpose}. Fix them (`isms check`) and try again.")
+        return None
+    return isms
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from isms.cli import EXIT_OK, EXIT_PROBLEMS, UsageError, err
+    from isms.ledger.release import ReleaseRefused, record_release
+
+    started = time.perf_counter()
+    isms = _checked(args, "no release recorded")
+    if isms is None:
+        return EXIT_PROBLEMS
+    per_document = {}
+    for item in args.change or []:
+        doc_id, sep, text = item.partition("=")
+        if not sep or not text.strip():
+            raise UsageError(f"--change {item!r}: write it as DOC_ID=TEXT, e.g. ctl-5.15=アクセス権の見直し周期を変更")
+        per_document[doc_id.strip()] = text.strip()
+    try:
+        date = dt.date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        raise UsageError(f"--date {args.date!r}: write the date as YYYY-MM-DD") from None
+    try:
+        recorded = record_release(
+            isms, args.version, args.summary, args.author, args.reviewer, args.approver, date, per_document, args.tag
+        )
+    except ReleaseRefused as exc:
+        err.print(f"[bold red]release refused:[/] {exc}")
+        return EXIT_PROBLEMS
+    for line in recorded.changed:
+        print(line)
+    where = recorded.ledger.relative_to(isms.root)
+    tag = f", tagged {recorded.tag}" if recorded.tag else (" (not a git work tree: no tag)" if args.tag else "")
+    err.print(
+        f"[green]recorded[/] release {recorded.version} in {where}: {len(recorded.changed)} document(s) changed{tag} "
+        f"({time.perf_counter() - started:.1f} s). Review and commit {where} and manual_src/releases/{recorded.version}/."
+    )
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from isms.cli import EXIT_OK, EXIT_PROBLEMS, _root, err, print_problems
+    from isms.ledger.diff import status_lines
+    from isms.model import build_model
+    from isms.sources.loader import load_sources
+
+    root = _root(args)
+    sources, problems = load_sources(root)
+    isms, found = build_model(sources)
+    if isms is None:
+        print_problems(problems + found, root)
+        return EXIT_PROBLEMS
+    releases = isms.ledger.releases
+    if releases:
+        err.print(f"last release: {releases[-1].version} ({releases[-1].date.isoformat()})")
+    else:
+        err.print("no release recorded yet: every document is new")
+    lines = status_lines(isms)
+    for line in lines:
+        print(line)
+    if not lines:
+        err.print("nothing changed since the last release")
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from isms.cli import EXIT_OK, EXIT_PROBLEMS, _root, err, print_problems
+    from isms.ledger.diff import DiffError, write_diff
+    from isms.model import build_model
+    from isms.sources.loader import load_sources
+
+    root = _root(args)
+    sources, problems = load_sources(root)
+    isms, found = build_model(sources)
+    if isms is None:
+        print_problems(problems + found, root)
+        return EXIT_PROBLEMS
+    try:
+        path, diffs = write_diff(isms, args.old, args.new)
+    except DiffError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        return EXIT_PROBLEMS
+    for d in diffs:
+        print(f"{d.change.kind}: {d.name}")
+    print(path.relative_to(root) if path.is_relative_to(root) else path)
+    return EXIT_OK
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("release", help="record an approved release in manual_src/releases.yaml (versions and histories follow)")
+    p.add_argument("version", help='release number, e.g. 1.0 (must come after the last one: 1.10 > 1.9)')
+    p.add_argument("--summary", required=True, help="制定または改定主旨, e.g. 制定")
+    p.add_argument("--author", help="作成: role or person id (default: secretariat)")
+    p.add_argument("--reviewer", help="査問: role or person id (default: ciso)")
+    p.add_argument("--approver", help="承認: role or person id (default: the profile's top_management)")
+    p.add_argument("--date", help="制定/改定日 YYYY-MM-DD (default: today)")
+    p.add_argument("--change", action="append", metavar="DOC_ID=TEXT", help="a document's own 改定主旨 (repeatable)")
+    p.add_argument("--tag", action="store_true", help="also create git tag isms-VERSION")
+    p.set_defaults(func=cmd_release)
+    p = sub.add_parser("status", help="list documents changed since the last release")
+    p.set_defaults(func=cmd_status)
+    p = sub.add_parser("diff", help="新旧対照表 of the documents changed between two releases (default: last release -> working sources)")
+    p.add_argument("old", nargs="?", help="release (default: the last one)")
+    p.add_argument("new", nargs="?", help="release (default: the working sources)")
+    p.set_defaults(func=cmd_diff)

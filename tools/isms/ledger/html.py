@@ -1,0 +1,102 @@
+"""The release ledger on the HTML site: a revision-history table on each document's page and a
+page per release listing what changed in it (releases/<version>)."""
+
+from __future__ import annotations
+
+from isms.i18n import t
+from isms.ledger import history, release_changes, resolve
+from isms.ledger.content import read_header
+from isms.model import Isms
+from isms.render.pages import esc, field_table, list_table, ref, title
+
+
+def history_table(isms: Isms, doc_id: str) -> str:
+    """制定 / 改定履歴: 版数, 制定または改定主旨, 承認, 査問, 作成, 制定/改定日."""
+    lang = isms.lang
+    version = isms.versions.get(doc_id)
+    parts = [f".. rubric:: {t('history', lang)}\n"]
+    if version is None or not version.revisions:
+        parts.append(("未リリース(改定案)。承認されたリリースはまだない。" if lang == "ja" else "Not released yet (draft).") + "\n")
+        return "\n".join(parts)
+    header = (t("version", lang), t("revision_summary", lang), t("approver", lang), t("reviewer", lang), t("author", lang), t("date", lang))
+    rows = [
+        (str(r.version), esc(r.summary), esc(r.approver), esc(r.reviewer), esc(r.author), f"{r.date.isoformat()} ({esc(r.release)})")
+        for r in version.revisions
+    ]
+    parts.append(list_table(header, rows, widths=(7, 33, 15, 15, 15, 15), css="isms-history"))
+    if version.draft:
+        parts.append(("この文書には最新リリース後の未承認の変更(改定案)がある。" if lang == "ja" else "This document has changes not yet approved (draft).") + "\n")
+    return "\n".join(parts)
+
+
+def add_history_and_releases(isms: Isms, site) -> None:
+    """Called by isms.render.html.site.build_site. Without versions (when the ledger fingerprints the
+    site's pages) nothing is added: the history must never be part of a document's content."""
+    if not isms.versions or isms.ledger is None:
+        return
+    seen: set[str] = set()
+    for name, doc_id in list(site.page_documents.items()):
+        if doc_id in seen or doc_id not in isms.documents:
+            continue
+        seen.add(doc_id)  # the document's first page (manual/index for the manual)
+        site.pages[name] = site.pages[name].rstrip("\n") + "\n\n" + history_table(isms, doc_id)
+    _release_pages(isms, site)
+
+
+def _release_pages(isms: Isms, site) -> None:
+    lang = isms.lang
+    ja = lang == "ja"
+    ledger = isms.ledger
+    heading = "リリース(承認履歴)" if ja else "Releases"
+    rows = []
+    for release in reversed(ledger.releases):
+        count = len(release_changes(ledger, release.version))
+        rows.append((ref(f"release-{release.version}", release.version), release.date.isoformat(), esc(release.summary), str(count)))
+    intro = (
+        "文書セットの承認済みリリースの一覧。各文書の版数・制定日・改定日・改定履歴はこの台帳(manual_src/releases.yaml)から算出される。\n"
+        if ja
+        else "Approved releases of the document set; every document's version and history is computed from this ledger.\n"
+    )
+    parts = [".. _releases:\n", title(heading), intro]
+    if rows:
+        header = (t("version", lang), t("date", lang), t("revision_summary", lang), "変更文書数" if ja else "Documents changed")
+        parts.append(list_table(header, rows, widths=(12, 18, 55, 15), css="isms-releases"))
+    else:
+        parts.append(("リリースはまだ記録されていない。" if ja else "No release recorded yet.") + "\n")
+    parts.append(".. toctree::\n   :hidden:\n\n" + "".join(f"   {r.version}\n" for r in reversed(ledger.releases)))
+    site.add("releases/index", "\n".join(parts))
+    kinds = {"new": "制定" if ja else "new", "modified": "改定" if ja else "revised", "removed": "廃止" if ja else "withdrawn"}
+    for release in ledger.releases:
+        signer = {key: resolve(isms.profile, getattr(release, key)) for key in ("author", "reviewer", "approver")}
+        fields = [
+            (t("version", lang), esc(release.version)),
+            (t("date", lang), release.date.isoformat()),
+            (t("revision_summary", lang), esc(release.summary)),
+            (t("approver", lang), esc(signer["approver"].label if signer["approver"] else release.approver)),
+            (t("reviewer", lang), esc(signer["reviewer"].label if signer["reviewer"] else release.reviewer)),
+            (t("author", lang), esc(signer["author"].label if signer["author"] else release.author)),
+        ]
+        changed = []
+        for change in release_changes(ledger, release.version):
+            doc = isms.documents.get(change.doc_id)
+            if doc is not None:
+                shown = doc.title if ja else doc.title_en
+                name = ref(doc.label, shown) if doc.id in site.page_documents.values() else esc(shown)
+                number = doc.number
+            else:
+                from isms.ledger import snapshot_text
+
+                previous = ledger.releases[ledger.releases.index(release) - 1].version
+                meta = read_header(snapshot_text(isms.root, ledger, previous, change.doc_id) or "")
+                name, number = esc(meta.get("title", change.doc_id)), meta.get("number", "—")
+            revision = "—"
+            if change.kind != "removed":
+                revs = history(ledger, change.doc_id)
+                revision = str(next(n for n, r in enumerate(revs, start=1) if r.version == release.version))
+            summary = release.changes.get(change.doc_id, release.summary)
+            changed.append((kinds[change.kind], esc(number), name, revision, esc(summary)))
+        header = ("区分" if ja else "Change", t("document_number", lang), t("title", lang), t("version", lang), t("revision_summary", lang))
+        body = [f".. _release-{release.version}:\n", title(("リリース " if ja else "Release ") + release.version), field_table(fields)]
+        body.append(f".. rubric:: {'変更された文書' if ja else 'Documents changed'} ({len(changed)})\n")
+        body.append(list_table(header, changed, widths=(8, 16, 44, 7, 25), css="isms-release-changes"))
+        site.add(f"releases/{release.version}", "\n".join(body))

@@ -1,0 +1,149 @@
+"""`isms release`: record one approved release in manual_src/releases.yaml (round-trip edit: the
+comments and key order an editor wrote survive), with a content snapshot of each changed document."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, changes, fingerprint, last_fingerprints, resolve
+from isms.ledger.schema import VERSION_PATTERN, version_key
+from isms.model import Isms
+
+HEADER = """\
+# yaml-language-server: $schema=../tools/schema/releases.schema.json
+# Release ledger (リリース台帳): one entry per approved release, oldest first.
+# Written by `isms release VERSION --summary TEXT`; do not type entries by hand.
+# Every document's 版数, 制定日/改定日 and revision history are computed from this file:
+# a document's version goes up only in the releases in which its content fingerprint changed.
+# The content of each changed document is kept beside it in releases/<version>/<doc id>.rst
+# (for `isms diff`, the 新旧対照表).
+"""
+
+
+class ReleaseRefused(Exception):
+    """A release that must not be recorded; the message tells the editor what to do."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    version: str
+    changed: list[str]
+    ledger: Path
+    tag: str | None
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096
+    return yaml
+
+
+def record_release(
+    isms: Isms,
+    version: str,
+    summary: str,
+    author: str | None = None,
+    reviewer: str | None = None,
+    approver: str | None = None,
+    date: dt.date | None = None,
+    per_document: dict[str, str] | None = None,
+    tag: bool = False,
+) -> Recorded:
+    """isms must come from a clean `isms check` (the caller checks)."""
+    profile, ledger = isms.profile, isms.ledger
+    author = author or "secretariat"
+    reviewer = reviewer or "ciso"
+    approver = approver or profile.top_management
+    if not re.match(VERSION_PATTERN, version):
+        raise ReleaseRefused(f"version {version!r} is not a release number like 1.0 or 1.10")
+    if ledger.releases and version_key(version) <= version_key(ledger.releases[-1].version):
+        raise ReleaseRefused(f"version {version} does not come after the last release {ledger.releases[-1].version} (1.10 comes after 1.9)")
+    signers = {}
+    for key, ident in (("author", author), ("reviewer", reviewer), ("approver", approver)):
+        signer = resolve(profile, ident)
+        if signer is None:
+            raise ReleaseRefused(f"{key} '{ident}' is neither a role nor a person in manual_src/profile.yaml")
+        signers[key] = signer
+    if signers["approver"].people & signers["author"].people and not profile.approval.allow_self_approval:
+        raise ReleaseRefused(
+            f"the approver ({signers['approver'].label}) also wrote the release ({signers['author'].label}): "
+            "segregation of duties (control 5.3) needs another approver; "
+            "or set approval.allow_self_approval: true in the profile"
+        )
+    fingerprints = {doc_id: fingerprint(text) for doc_id, text in isms.contents.items()}
+    changed = changes(last_fingerprints(ledger), fingerprints)
+    if not changed:
+        raise ReleaseRefused(f"nothing changed since release {ledger.releases[-1].version}: there is nothing to release")
+    for doc_id in per_document or {}:
+        if doc_id not in isms.documents:
+            raise ReleaseRefused(f"--change: unknown document id '{doc_id}'")
+
+    # Snapshots first: a ledger entry never points at content that is not stored.
+    directory = isms.root / SNAPSHOT_DIR / version
+    directory.mkdir(parents=True, exist_ok=True)
+    for change in changed:
+        if change.kind != "removed":
+            (directory / f"{change.doc_id}.rst").write_text(isms.contents[change.doc_id], encoding="utf-8")
+
+    entry = CommentedMap()
+    entry["version"] = DoubleQuotedScalarString(version)
+    entry["date"] = date or dt.date.today()
+    entry["summary"] = summary
+    entry["author"] = author
+    entry["reviewer"] = reviewer
+    entry["approver"] = approver
+    if per_document:
+        entry["changes"] = CommentedMap(per_document)
+    entry["documents"] = CommentedMap(sorted(fingerprints.items(), key=lambda kv: _doc_order(isms, kv[0])))
+    path = isms.root / LEDGER_PATH
+    _append(path, entry)
+    tag_name = _tag(isms.root, version) if tag else None
+    return Recorded(version, [f"{c.kind}: {c.doc_id}" for c in changed], path, tag_name)
+
+
+def _doc_order(isms: Isms, doc_id: str) -> int:
+    from isms.render.pages import ordered_documents
+
+    order = {d.id: n for n, d in enumerate(ordered_documents(isms))}
+    return order.get(doc_id, len(order))
+
+
+def _append(path: Path, entry: CommentedMap) -> None:
+    yaml = _yaml()
+    text = path.read_text(encoding="utf-8") if path.is_file() else HEADER + "releases:\n"
+    data = yaml.load(text)
+    if data is None:
+        data = CommentedMap()
+    if data.get("releases") is None:
+        data["releases"] = CommentedSeq()
+    data["releases"].append(entry)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    result = out.getvalue()
+    if not path.is_file() and not result.startswith("#"):
+        result = HEADER + result
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(result, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _tag(root: Path, version: str) -> str | None:
+    inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True, check=False)
+    if inside.returncode != 0 or inside.stdout.strip() != "true":
+        return None
+    name = f"isms-{version}"
+    result = subprocess.run(["git", "tag", name], cwd=root, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise ReleaseRefused(f"the release was recorded, but git could not create tag {name}: {result.stderr.strip()}")
+    return name

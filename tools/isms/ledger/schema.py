@@ -1,0 +1,56 @@
+"""The release ledger's schema: manual_src/releases.yaml, one entry per approved release.
+
+Nobody types a revision-history row: ``isms release`` appends an entry here, and every document's
+版数, 制定日, 改定日 and revision history are computed from these entries (isms.ledger.versions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import Field, field_validator
+
+from isms.sources.schema import Ident, Strict, Text
+
+VERSION_PATTERN = r"^[0-9]+(\.[0-9]+)*$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+ReleaseVersion = Annotated[str, Field(pattern=VERSION_PATTERN, description='release version as a quoted string, e.g. "1.0" (1.10 comes after 1.9)')]
+Fingerprint = Annotated[str, Field(pattern=SHA256_PATTERN, description="sha256 of the document's content at release time")]
+
+
+def _no_number(value: object) -> object:
+    # YAML reads an unquoted 1.10 as the float 1.1: refuse numbers instead of guessing.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"release version {value!r} must be a quoted string: write it as \"{value}\" in quotes")
+    return value
+
+
+class Release(Strict):
+    """One approved release of the document set."""
+
+    version: ReleaseVersion
+    date: dt.date = Field(description="制定/改定日 of every document the release changes")
+    summary: Text = Field(description="制定または改定主旨")
+    author: Ident = Field(description="作成: role id or person id from the profile")
+    reviewer: Ident = Field(description="査問: role id or person id from the profile")
+    approver: Ident = Field(description="承認: role id or person id from the profile")
+    changes: dict[str, Text] = Field(default_factory=dict, description="per-document 改定主旨 (document id -> text); default: summary")
+    documents: dict[str, Fingerprint] = Field(description="every document at release time: document id -> sha256 of its content")
+
+    _check_version = field_validator("version", mode="before")(lambda cls, v: _no_number(v))
+
+
+class Ledger(Strict):
+    """manual_src/releases.yaml: releases, oldest first. Written by `isms release`; reviewed in a pull request."""
+
+    releases: list[Release] = Field(default_factory=list)
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """Numeric order: 1.10 > 1.9; trailing zeros do not count (1 == 1.0)."""
+    parts = [int(p) for p in version.split(".")]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)

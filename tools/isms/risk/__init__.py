@@ -1,0 +1,1 @@
+"""Risk assessment, risk treatment and SoA traceability (asset inventory and risk register)."""

@@ -1,0 +1,120 @@
+"""Source-file schema of the asset inventory (manual_src/assets.yaml) and the risk register
+(manual_src/risks.yaml), seed 001: 資産目録 and リスク分析・リスク対応.
+
+Values that are computed (asset value, risk value, residual risk) are never typed here: see
+isms.risk.model. Whether a value lies on the profile's scale, whether a role or a control exists,
+is checked across files in isms.risk.checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, field_validator
+
+from isms.sources.schema import ControlId, Ident, Strict, Text, _control_id
+
+ASSET_ID_PATTERN = r"^A-[0-9]{3,}$"
+RISK_ID_PATTERN = r"^R-[0-9]{3,}$"
+
+AssetId = Annotated[str, Field(pattern=ASSET_ID_PATTERN, description="asset id, e.g. A-001")]
+RiskId = Annotated[str, Field(pattern=RISK_ID_PATTERN, description="risk id, e.g. R-001")]
+Score = Annotated[int, Field(strict=True, description="a value on the profile's scale (risk criteria)")]
+
+
+class Form(StrEnum):
+    """資産形態."""
+
+    paper = "paper"
+    data = "data"
+    equipment = "equipment"
+    service = "service"
+    person = "person"
+
+
+class Treatment(StrEnum):
+    """リスク対応の選択肢."""
+
+    accept = "accept"
+    reduce = "reduce"
+    avoid = "avoid"
+    transfer = "transfer"
+
+
+FORM_NAMES = {
+    Form.paper: ("紙", "Paper"),
+    Form.data: ("データ", "Data"),
+    Form.equipment: ("機器", "Equipment"),
+    Form.service: ("サービス", "Service"),
+    Form.person: ("人", "Person"),
+}
+TREATMENT_NAMES = {
+    Treatment.accept: ("受容", "Accept"),
+    Treatment.reduce: ("軽減", "Reduce"),
+    Treatment.avoid: ("回避", "Avoid"),
+    Treatment.transfer: ("移転", "Transfer"),
+}
+
+
+class AssetSource(Strict):
+    id: AssetId
+    group: Text = Field(description="資産グループ, e.g. 顧客図面・設計データ")
+    name: Text = Field(description="情報資産の名称")
+    form: Form = Field(description="資産形態: paper (紙), data (データ), equipment (機器), service (サービス), person (人)")
+    owner: Ident | None = Field(None, description="管理責任者: a role id from the profile")
+    location: Text = Field(description="保管場所・所在")
+    confidentiality: Score = Field(description="機密性 (C) on the profile's scale")
+    integrity: Score = Field(description="完全性 (I) on the profile's scale")
+    availability: Score = Field(description="可用性 (A) on the profile's scale")
+    note: str | None = None
+
+
+class AssetInventory(Strict):
+    """manual_src/assets.yaml: 資産目録 (情報資産管理台帳)."""
+
+    assets: list[AssetSource] = Field(min_length=1)
+
+
+class Residual(Strict):
+    """The impact and likelihood expected once the treatment is in place."""
+
+    impact: Score
+    likelihood: Score
+
+
+class ResidualApproval(Strict):
+    """Approval of a residual risk above the acceptance threshold (seed 003 5.2.1(8))."""
+
+    by: Ident = Field(description="role id that approved, the profile's risk.residual_approver")
+    date: dt.date
+    note: str | None = Field(None, description="why the residual risk is accepted (残余リスクの理由)")
+
+
+class RiskSource(Strict):
+    id: RiskId
+    asset: AssetId
+    threat: Text = Field(description="脅威")
+    vulnerability: Text = Field(description="脆弱性")
+    impact: Score = Field(description="業務への影響度 on the profile's scale")
+    likelihood: Score = Field(description="発生頻度 on the profile's scale")
+    treatment: Treatment | None = Field(None, description="accept (受容), reduce (軽減), avoid (回避), transfer (移転)")
+    controls: list[ControlId] = Field(default_factory=list, description='Annex A controls of the treatment, quoted: "5.15"')
+    plan: str | None = Field(None, description="対応計画: what will be done beyond the current controls")
+    residual: Residual | None = Field(None, description="impact and likelihood after treatment (default: unchanged)")
+    approval: ResidualApproval | None = Field(None, description="approval of a residual risk above the threshold")
+
+    @field_validator("controls", mode="before")
+    @classmethod
+    def _controls_are_strings(cls, value: object) -> object:
+        if isinstance(value, list):
+            for entry in value:
+                _control_id(entry)
+        return value
+
+
+class RiskRegisterSource(Strict):
+    """manual_src/risks.yaml: リスクアセスメント及びリスク対応の記録."""
+
+    risks: list[RiskSource] = Field(min_length=1)
