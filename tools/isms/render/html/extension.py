@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -16,21 +17,37 @@ _CJK_BREAK = re.compile(rf"(?<=[{CJK}])\s*\n\s*(?=[{CJK}])")
 _SKIP = (nodes.literal_block, nodes.literal, nodes.raw, nodes.comment)
 
 
+_TRAILING_BREAK = re.compile(r"\s*\n\s*$")
+_LEADING_BREAK = re.compile(r"^\s*\n\s*")
+_CJK_CHAR = re.compile(rf"[{CJK}]")
+
+
 def join_cjk_lines(app: Sphinx, doctree: nodes.document) -> None:
-    for text in list(doctree.findall(nodes.Text)):
-        if "\n" not in text or isinstance(text.parent, _SKIP):
-            continue
-        joined = _CJK_BREAK.sub("", str(text))
-        if joined != str(text):
-            text.parent.replace(text, nodes.Text(joined))
+    for paragraph in list(doctree.findall(nodes.paragraph)):
+        texts = [t for t in paragraph.findall(nodes.Text) if not isinstance(t.parent, _SKIP)]
+        values = [_CJK_BREAK.sub("", str(t)) for t in texts]
+        # A break can also sit at the edge of a text node, next to a reference or emphasis.
+        for i in range(len(values) - 1):
+            left, right = values[i], values[i + 1]
+            if _TRAILING_BREAK.search(left) and _CJK_CHAR.match(right.lstrip()) and _CJK_CHAR.search(left.rstrip()[-1:] or " "):
+                values[i] = _TRAILING_BREAK.sub("", left)
+            if _LEADING_BREAK.match(right) and _CJK_CHAR.search(left.rstrip()[-1:] or " ") and _CJK_CHAR.match(right.lstrip()[:1] or " "):
+                values[i + 1] = _LEADING_BREAK.sub("", right)
+        for text, value in zip(texts, values, strict=True):
+            if value != str(text):
+                text.parent.replace(text, nodes.Text(value))
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", join_cjk_lines)
+    # Again once references are resolved: a :ref: only gets its (Japanese) title text then.
+    app.connect("doctree-resolved", lambda app, doctree, docname: join_cjk_lines(app, doctree))
     static = Path(__file__).parent / "static"
     app.connect("builder-inited", lambda app: app.config.html_static_path.append(str(static)))
     # Loaded in <head>, before searchtools.js, so our splitQuery replaces the default one.
     app.add_js_file("isms-search.js", priority=100)
     app.add_js_file("isms-soa.js", priority=500)
     app.add_css_file("isms.css")
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+    # Any change to this module invalidates cached doctrees, since it changes what reading produces.
+    env_version = int(hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8], 16)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": env_version}
