@@ -1,0 +1,397 @@
+"""Word output (`isms build --only docx`): the seed 003 frame on every document, bodies without reST
+markup, escaping, the cache, and what LibreOffice makes of the files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from lxml import etree
+from pypdf import PdfReader
+
+from conftest import copy_sample, edit
+from isms.check import check
+from isms.cli import main
+from isms.model import Isms
+from isms.render import docx as writer
+from isms.render.docx.paths import FONTS_CONF
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+TRICKY = "R&D部 <要望>"  # must come out exactly like this, never as R&amp;D or with <要望> lost
+HISTORY_HEADER = ["版数", "制定または改定主旨", "承認", "査問", "作成", "制定/改定日"]
+MARKUP = re.compile(r":ref:|:doc:|\.\. |`")
+
+
+class Built:
+    def __init__(self, root: Path):
+        self.root = root
+        self.out = root / "build/docx"
+        isms, problems = check(root)
+        assert not problems, problems
+        assert isms is not None
+        self.isms: Isms = isms
+        self.stats = writer.last_stats
+
+    def path(self, doc_id: str) -> Path:
+        doc = self.isms.documents[doc_id]
+        return self.out / writer.file_name(doc.number, doc.title)
+
+    def open(self, doc_id: str) -> docx.document.Document:
+        return docx.Document(str(self.path(doc_id)))
+
+    def doc_ids(self) -> list[str]:
+        return [job.doc.id for job in writer.plan(self.isms)]
+
+
+def build(root: Path) -> None:
+    assert main(["--root", str(root), "build", "--only", "docx"]) == 0
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    root = copy_sample(tmp_path_factory.mktemp("docx") / "isms")
+    profile = root / "manual_src/profile.yaml"
+    edit(profile, "name: 経営企画室", f'name: "{TRICKY}"')
+    edit(profile, "    - 全従業員", f'    - "{TRICKY}"\n    - 全従業員')
+    edit(root / "controls/5.15.yaml", "reason_note: >-\n", f"reason_note: >-\n  {TRICKY}からの要望による。\n")
+    edit(root / "controls/5.15.yaml", "  ECプラットフォームの管理画面、", "  {{ departments[0].name }}、ECプラットフォームの管理画面、")
+    build(root)
+    return Built(root)
+
+
+def all_paragraph_texts(document: docx.document.Document) -> list[str]:
+    """Every paragraph of the body, tables included (w:p at any depth)."""
+    return ["".join(t.text or "" for t in p.iter(W + "t")) for p in document.element.body.iter(W + "p")]
+
+
+def header_text(section) -> str:
+    header = section.header
+    parts = [p.text for p in header.paragraphs]
+    parts += [cell.text for table in header.tables for row in table.rows for cell in row.cells]
+    return " ".join(parts)
+
+
+def part(path: Path, name: str) -> etree._Element:
+    with zipfile.ZipFile(path) as archive:
+        return etree.fromstring(archive.read(name))
+
+
+# --------------------------------------------------------------------------- the document set
+
+
+def test_one_document_per_policy_applicable_control_manual_and_soa(built: Built) -> None:
+    isms = built.isms
+    applicable = [d for d in isms.decisions if d.source.applicable]
+    names = sorted(p.name for p in built.out.iterdir())
+    assert len(names) == 1 + len(isms.policies) + len(applicable) + 1
+    assert "ISMS-C-5-15 5.15 アクセス制御 実施手順書.docx" in names
+    assert f"{isms.documents['manual'].number} {isms.documents['manual'].title}.docx" in names
+    assert f"{isms.documents['soa'].number} 適用宣言書.docx" in names
+    excluded = [d for d in isms.decisions if not d.source.applicable]
+    assert excluded and not any(f" {d.id} " in name for d in excluded for name in names)
+
+
+def test_file_names_are_sanitised() -> None:
+    assert writer.file_name("ISMS-P-01", 'A/B: "C"?') == "ISMS-P-01 A_B_ _C__.docx"
+
+
+def test_cover_shows_number_title_classification_and_total_pages(built: Built) -> None:
+    for doc_id in built.doc_ids():
+        doc = built.isms.documents[doc_id]
+        document = built.open(doc_id)
+        cover = document.tables[0]
+        fields = {row.cells[0].text: row.cells[1].text for row in cover.rows}
+        assert fields["文書番号"] == doc.number
+        assert fields["文書名"] == doc.title
+        assert "ページ (表紙含む)" in fields["総ページ数"]
+        texts = [p.text for p in document.paragraphs[:12]]
+        assert f"【機密分類】{doc.classification.name}" in texts
+        assert built.isms.profile.organization.name in texts
+        instructions = " ".join(i.text for i in cover._tbl.iter(W + "instrText"))
+        assert "NUMPAGES" in instructions, doc_id
+
+
+def test_every_section_has_the_header_and_a_page_x_of_y_footer(built: Built) -> None:
+    for doc_id in built.doc_ids():
+        doc = built.isms.documents[doc_id]
+        draft = built.isms.versions[doc_id].draft
+        document = built.open(doc_id)
+        assert len(document.sections) == 2  # front matter, body
+        for section in document.sections:
+            text = header_text(section)
+            assert doc.number in text and doc.title in text and doc.classification.name in text, doc_id
+            assert ("改定案" in text) == draft, f"{doc_id}: the draft mark follows isms.versions"
+            footer = section.footer._element
+            instructions = " ".join(i.text for i in footer.iter(W + "instrText"))
+            assert "PAGE" in instructions and "NUMPAGES" in instructions
+            assert "ページ" in section.footer.paragraphs[0].text
+
+
+def test_drafts_and_releases_both_occur_in_the_sample(built: Built) -> None:
+    flags = {built.isms.versions[doc_id].draft for doc_id in built.doc_ids()}
+    assert flags == {True, False}, "the edited documents are drafts, the others released"
+
+
+def test_history_table_rows_come_from_the_version_ledger(built: Built) -> None:
+    for doc_id in built.doc_ids():
+        version = built.isms.versions[doc_id]
+        document = built.open(doc_id)
+        table = next(t for t in document.tables if [c.text for c in t.rows[0].cells] == HISTORY_HEADER)
+        rows = [[c.text for c in row.cells] for row in table.rows[1:]]
+        expected = len(version.revisions) + (1 if version.draft else 0)
+        assert len(rows) == expected, doc_id
+        for row, revision in zip(rows, version.revisions, strict=False):
+            assert row[0] == str(revision.version)
+            assert row[1] == revision.summary
+            assert row[2:5] == [revision.approver, revision.reviewer, revision.author]
+        if version.draft:
+            assert rows[-1][0] == "改定案"
+
+
+def test_distribution_section(built: Built) -> None:
+    texts = [p.text for p in built.open("manual").paragraphs]
+    assert "配付先の定義" in texts and "配付先リスト" in texts
+    definition = " ".join(built.isms.profile.distribution.definition.split())
+    assert definition in texts
+    for recipient in built.isms.profile.distribution.recipients:
+        assert f"・{recipient}" in texts
+
+
+def test_no_rest_markup_is_printed(built: Built) -> None:
+    for doc_id in built.doc_ids():
+        for text in all_paragraph_texts(built.open(doc_id)):
+            assert not MARKUP.search(text), f"{doc_id}: {text!r}"
+
+
+def test_references_become_titles_and_numbers(built: Built) -> None:
+    texts = "\n".join(all_paragraph_texts(built.open("ctl-5.15")))
+    assert "アクセス制御方針(ISMS-P-02)" in texts
+    assert "(ISMS-P-02) (ISMS-P-02)" not in texts and "(ISMS-P-02)(ISMS-P-02)" not in texts
+    manual = "\n".join(all_paragraph_texts(built.open("manual")))
+    assert "6.1.2 情報セキュリティリスクアセスメント" in manual
+
+
+def test_policy_title_is_not_repeated_as_a_heading(built: Built) -> None:
+    document = built.open("access_control")
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings and "アクセス制御方針" not in headings
+    assert not any(p.style.name == "Title" for p in document.paragraphs)
+
+
+def test_soa_has_93_data_rows_in_a_landscape_body(built: Built) -> None:
+    document = built.open("soa")
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "No.")
+    ids = [row.cells[0].text for row in table.rows[1:]]
+    assert len(ids) == 93
+    assert ids.index("5.2") < ids.index("5.10")
+    body = document.sections[-1]
+    assert body.page_width > body.page_height
+    assert document.sections[0].page_width < document.sections[0].page_height
+
+
+def test_manual_has_a_table_of_contents_field_word_updates(built: Built) -> None:
+    path = built.path("manual")
+    document = part(path, "word/document.xml")
+    instructions = [i.text for i in document.iter(W + "instrText")]
+    assert any(i.strip().startswith("TOC ") for i in instructions)
+    bookmarks = {b.get(W + "name") for b in document.iter(W + "bookmarkStart")}
+    anchors = [h.get(W + "anchor") for h in document.iter(W + "hyperlink") if h.get(W + "anchor")]
+    assert len(anchors) > 20 and set(anchors) <= bookmarks, "every TOC entry points at a heading"
+    settings = part(path, "word/settings.xml")
+    assert settings.find(W + "updateFields").get(W + "val") == "true"
+    texts = all_paragraph_texts(built.open("manual"))
+    assert "目次" in texts
+    assert not any("ブックマークが定義されていません" in t for t in texts)
+
+
+def test_styles_name_east_asian_fonts_and_japanese(built: Built) -> None:
+    styles = part(built.path("ctl-5.15"), "word/styles.xml")
+    defaults = styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr")
+    assert defaults.find(W + "rFonts").get(W + "eastAsia") == "Yu Mincho"
+    assert defaults.find(W + "lang").get(W + "eastAsia") == "ja-JP"
+    assert defaults.find(W + "lang").get(W + "val") == "ja-JP"
+    for fonts in styles.iter(W + "rFonts"):
+        assert not any(name.endswith("Theme") or name.endswith("theme") for name in fonts.attrib), "theme fonts override explicit ones"
+    heading = styles.find(f"{W}style[@{W}styleId='Heading1']")
+    assert heading.find(f"{W}rPr/{W}rFonts").get(W + "eastAsia") == "Yu Gothic"
+    table = styles.find(f"{W}style[@{W}styleId='Table']")
+    assert table.find(f"{W}tblPr/{W}tblBorders/{W}insideH") is not None
+
+
+def test_values_are_escaped_exactly(built: Built) -> None:
+    for doc_id in ("ctl-5.15", "soa", "manual"):
+        path = built.path(doc_id)
+        texts = "\n".join(all_paragraph_texts(built.open(doc_id)))
+        assert TRICKY in texts, doc_id
+        raw = zipfile.ZipFile(path).read("word/document.xml").decode()
+        assert "R&amp;D部 &lt;要望&gt;" in raw
+        assert "\\<" not in texts and "&amp;amp;" not in raw
+    frame_texts = [p.text for p in built.open("access_control").paragraphs]
+    assert f"・{TRICKY}" in frame_texts, "distribution list (docxtpl, autoescape)"
+
+
+def test_core_properties_are_explicit(built: Built) -> None:
+    props = built.open("ctl-5.15").core_properties
+    assert props.title == "ISMS-C-5-15 5.15 アクセス制御 実施手順書"
+    assert props.author == built.isms.profile.organization.name
+
+
+# --------------------------------------------------------------------------- cache and reproducibility
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+def test_second_build_reuses_every_document_without_pandoc(built: Built) -> None:
+    before = digests(built.out)
+    build(built.root)
+    stats = writer.last_stats
+    assert stats.pandoc_runs == 0 and stats.converted == 0
+    assert stats.reused == stats.documents == len(before)
+    assert digests(built.out) == before
+
+
+def test_an_edit_rebuilds_only_what_depends_on_it(built: Built, tmp_path: Path) -> None:
+    root = tmp_path / "isms"
+    shutil.copytree(built.root, root)
+    edit(root / "controls/5.2.yaml", "status: implemented", "status: planned\ntarget_date: 2027-03-31")
+    build(root)
+    stats = writer.last_stats
+    assert stats.pandoc_runs == 1
+    assert set(stats.converted_ids) == {"ctl-5.2", "soa"}
+
+
+def test_identical_inputs_give_identical_bytes(built: Built, tmp_path: Path) -> None:
+    root = tmp_path / "isms"
+    shutil.copytree(built.root, root, ignore=shutil.ignore_patterns("build"))
+    build(root)
+    assert writer.last_stats.converted == writer.last_stats.documents
+    assert digests(root / "build/docx") == digests(built.out)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_missing_or_broken_template_is_a_problem_not_a_traceback(sample: Path, run) -> None:
+    frame = sample / "policy_templates/word/frame.docx"
+    frame.write_bytes(b"not a zip")
+    result = run("--root", str(sample), "build", "--only", "docx")
+    assert result.code == 1
+    assert "policy_templates/word/frame.docx:1:1: error: not a Word document" in result.out
+    frame.unlink()
+    result = run("--root", str(sample), "build", "--only", "docx")
+    assert result.code == 1 and "Word template missing" in result.out
+
+
+def test_templates_are_generated_reproducibly(tmp_path: Path) -> None:
+    from isms.render.docx.templates import write_templates
+
+    first = write_templates(tmp_path / "a")
+    second = write_templates(tmp_path / "b")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    assert [p.name for p in first] == ["reference.docx", "frame.docx"]
+    tags = zipfile.ZipFile(first[1]).read("word/document.xml").decode()
+    assert "{{p body }}" in tags and "{%tr for r in history %}" in tags
+
+
+# --------------------------------------------------------------------------- LibreOffice
+
+
+@pytest.fixture(scope="module")
+def pdfs(built: Built, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: `make test` installs libreoffice-writer-nogui")
+    outdir = tmp_path_factory.mktemp("pdf")
+    kinds = {"manual": "manual", "policy": "access_control", "procedure": "ctl-5.15", "soa": "soa"}
+    profile = tmp_path_factory.mktemp("lo-profile")
+    env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)}
+    command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf", "--outdir", str(outdir)]
+    subprocess.run([*command, *(str(built.path(d)) for d in kinds.values())], env=env, check=True, capture_output=True, timeout=300)
+    return {kind: outdir / built.path(doc_id).with_suffix(".pdf").name for kind, doc_id in kinds.items()}
+
+
+def fonts(reader: PdfReader) -> set[str]:
+    names = set()
+    for page in reader.pages:
+        for font in (page.get("/Resources") or {}).get("/Font", {}).values():
+            names.add(str(font.get_object().get("/BaseFont")))
+    return names
+
+
+def test_libreoffice_renders_every_kind_with_japanese_fonts(pdfs: dict[str, Path], built: Built) -> None:
+    for kind, pdf in pdfs.items():
+        reader = PdfReader(pdf)
+        assert len(reader.pages) >= 3, kind  # cover, history and distribution, body
+        used = fonts(reader)
+        assert any("NotoSerifCJK" in f for f in used), (kind, used)  # Yu Mincho via fonts.conf
+        assert any("NotoSansCJK" in f for f in used), (kind, used)  # Yu Gothic
+    manual = PdfReader(pdfs["manual"])
+    assert len(manual.pages) > 10
+    text = "".join(page.extract_text() for page in manual.pages[:4])
+    assert "目次" in text and "ブックマーク" not in text
+
+
+# --------------------------------------------------------------------------- the Lua filter on Sphinx constructs
+
+FILTER_SAMPLE = """\
+方針の題名
+==========
+
+目的
+----
+
+.. note::
+
+   備考の本文。
+
+.. caution:: 短い注意。
+
+.. admonition:: 独自の題
+
+   独自の本文。
+
+本文は :ref:`clause-6.1.2` 及び :ref:`方針 <pol-x>` に従い、:term:`ISMS` を用いる。
+:ref:`未定義の参照` は文字だけ残る。
+
+.. _local:
+
+範囲
+----
+
+同じ文書の :ref:`local` へのリンク。
+"""
+
+
+def test_filter_boxes_admonitions_and_resolves_references(tmp_path: Path) -> None:
+    from isms.render.docx.pandoc import Body, convert
+
+    labels = {
+        "clause-6.1.2": {"text": "6.1.2 情報セキュリティリスクアセスメント", "number": "ISMS-M-01", "doc": "manual"},
+        "pol-x": {"text": "方針X", "number": "ISMS-P-09", "doc": "x"},
+        "local": {"text": "範囲", "number": "ISMS-P-01", "doc": "p"},
+    }
+    reference = Path(__file__).resolve().parents[1] / "policy_templates/word/reference.docx"
+    bodies, problems = convert([Body("p", (FILTER_SAMPLE,), (tmp_path / "p.rst",), drop_title=True)], labels, "ja", reference)
+    assert not problems
+    (tmp_path / "p.docx").write_bytes(bodies["p"])
+    document = docx.Document(str(tmp_path / "p.docx"))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings == ["目的", "範囲"], "the lone title is dropped, the sections promoted to level 1"
+    boxes = [[p.text for p in t.rows[0].cells[0].paragraphs] for t in document.tables]
+    assert boxes == [["備考", "備考の本文。"], ["注意", "短い注意。"], ["独自の題", "独自の本文。"]]
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "本文は6.1.2 情報セキュリティリスクアセスメント(ISMS-M-01)及び方針(ISMS-P-09)に従い、ISMSを用いる。" in text
+    assert "未定義の参照は文字だけ残る。" in text
+    assert "同じ文書の範囲へのリンク。" in text
+    anchors = [h.get(W + "anchor") for h in document.element.body.iter(W + "hyperlink")]
+    assert anchors and all(a.startswith("TocIsms") for a in anchors)
+    assert not any(MARKUP.search(t) for t in all_paragraph_texts(document))

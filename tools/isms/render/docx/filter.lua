@@ -1,0 +1,337 @@
+--[[
+One pandoc process converts every document of a build: the input is empty, and this filter reads
+each document's reST itself (pandoc.read), so heading levels are decided per document exactly as
+docutils does, then joins the documents with marker paragraphs that the Python side splits on.
+
+It also does what pandoc cannot know about Sphinx-style sources:
+  * :ref:/:numref:/:doc: become the target's title (and document number when the target is another
+    document); inside one document they link to the heading.
+  * admonitions become a boxed one-cell table with a Japanese (or English) title;
+  * a policy's lone top-level title is dropped (the cover already prints it) and the rest promoted;
+  * heading ids become short ASCII bookmarks (Word rejects some characters, and ids repeat across
+    chapters), so the table of contents can point at them.
+
+The manifest (JSON, path in metadata isms-manifest) holds:
+  docs: [{id, parts: [file, ...], drop_title, chapter_breaks}], labels: {label: {text, number, doc,
+  excluded}}, lang, marker, admonitions: {class: title}, same_doc_suffix.
+]]
+
+local manifest
+local MARKER
+local current_doc
+local anchors -- label -> bookmark name, for the document being transformed
+
+local function read_file(path)
+  local handle = assert(io.open(path, 'rb'))
+  local text = handle:read('a')
+  handle:close()
+  return text
+end
+
+local function marker_para(text)
+  return pandoc.Para({ pandoc.Str(MARKER .. text) })
+end
+
+-- ------------------------------------------------------------------------- cross references
+
+local function split_target(text)
+  local shown, target = text:match('^(.-)%s*<([^<>]+)>%s*$')
+  if target then
+    return shown, target
+  end
+  return nil, text
+end
+
+local function number_suffix(entry)
+  if entry.number == nil or entry.number == '' or entry.doc == current_doc.id then
+    return ''
+  end
+  if manifest.lang == 'ja' then
+    return '(' .. entry.number .. ')'
+  end
+  return ' (' .. entry.number .. ')'
+end
+
+-- "適用宣言書(ISMS-R-01、:ref:`soa`)": the number is already printed just before the reference.
+local function number_just_printed(inlines, index, number)
+  for back = index - 1, math.max(1, index - 4), -1 do
+    local inline = inlines[back]
+    if inline.t == 'Str' and inline.text:find(number, 1, true) then
+      return true
+    end
+  end
+  return false
+end
+
+local function resolve(role, text, inlines, index)
+  local shown, target = split_target(text)
+  local label = target:lower():gsub('^%s+', ''):gsub('%s+$', '')
+  if role == 'doc' then
+    label = label:gsub('^.*/', '')
+  end
+  local entry = manifest.labels[label]
+  if entry == nil then
+    return pandoc.Str(shown or target), nil
+  end
+  local words = (shown and shown ~= '') and shown or entry.text
+  if entry.excluded and not shown then
+    words = words .. entry.excluded
+  end
+  local suffix = number_suffix(entry)
+  if suffix ~= '' and number_just_printed(inlines, index, entry.number) then
+    suffix = ''
+  end
+  local inline = pandoc.Str(words .. suffix)
+  local anchor = anchors[label]
+  if entry.doc == current_doc.id and anchor then
+    return pandoc.Link({ inline }, '#' .. anchor), entry
+  end
+  return inline, entry
+end
+
+-- pages.document_ref() already writes "(number)" after a reference: do not print it twice.
+local function drop_repeated_number(inlines, index, entry)
+  if entry == nil or entry.number == nil or entry.number == '' or entry.doc == current_doc.id then
+    return
+  end
+  local next_index = index + 1
+  if inlines[next_index] and inlines[next_index].t == 'Space' then
+    next_index = next_index + 1
+  end
+  local following = inlines[next_index]
+  if following and following.t == 'Str' then
+    local wanted = '(' .. entry.number .. ')'
+    if following.text:sub(1, #wanted) == wanted then
+      local rest = following.text:sub(#wanted + 1)
+      if rest == '' then
+        inlines:remove(next_index)
+      else
+        following.text = rest
+      end
+      if next_index == index + 2 then
+        inlines:remove(index + 1)
+      end
+    end
+  end
+end
+
+local function role_of(code)
+  if code.classes:includes('interpreted-text') then
+    return code.attributes['role'] or ''
+  end
+  return nil
+end
+
+local function plain_role_text(text)
+  local shown, target = split_target(text)
+  return shown or target
+end
+
+local function is_wide(codepoint)
+  return codepoint ~= nil and codepoint >= 0x2E80 -- CJK, kana, full-width forms
+end
+
+local function first_codepoint(text)
+  for _, codepoint in utf8.codes(text) do
+    return codepoint
+  end
+end
+
+local function last_codepoint(text)
+  local last
+  for _, codepoint in utf8.codes(text) do
+    last = codepoint
+  end
+  return last
+end
+
+-- reST needs spaces around a role ("は :ref:`soa` に"); Japanese text has none: drop a space that
+-- separates the reference from Japanese text.
+local function trim_spaces(inlines, index)
+  if manifest.lang ~= 'ja' then
+    return index
+  end
+  local after, beyond = inlines[index + 1], inlines[index + 2]
+  if after and after.t == 'Space' and beyond and beyond.t == 'Str' and is_wide(first_codepoint(beyond.text)) then
+    inlines:remove(index + 1)
+  end
+  local before, earlier = inlines[index - 1], inlines[index - 2]
+  if before and before.t == 'Space' and earlier and earlier.t == 'Str' and is_wide(last_codepoint(earlier.text)) then
+    inlines:remove(index - 1)
+    return index - 1
+  end
+  return index
+end
+
+local function fix_inlines(inlines)
+  local index = 1
+  while index <= #inlines do
+    local inline = inlines[index]
+    local replaced = false
+    if inline.t == 'SoftBreak' then
+      -- east_asian_line_breaks is applied by pandoc's command line, not by pandoc.read. Stricter
+      -- than it: a line break next to a Japanese character on either side is no space
+      -- ("、\nECサイト" is "、ECサイト"); English text has no wide characters, so is unaffected.
+      local before, after = inlines[index - 1], inlines[index + 1]
+      if before and after and before.t == 'Str' and after.t == 'Str'
+          and (is_wide(last_codepoint(before.text)) or is_wide(first_codepoint(after.text))) then
+        inlines:remove(index)
+        index = index - 1
+      end
+    elseif inline.t == 'Code' then
+      local role = role_of(inline)
+      if role == 'ref' or role == 'numref' or role == 'doc' then
+        local replacement, entry = resolve(role, inline.text, inlines, index)
+        inlines[index] = replacement
+        drop_repeated_number(inlines, index, entry)
+        replaced = true
+      elseif role ~= nil then
+        -- Any other Sphinx role (:term:, :abbr:, ...): its text, never the raw markup.
+        inlines[index] = pandoc.Str(plain_role_text(inline.text))
+        replaced = true
+      end
+    elseif inline.t == 'Span' and inline.classes:includes('interpreted-text') then
+      inlines[index] = pandoc.Str(plain_role_text(pandoc.utils.stringify(inline)))
+      replaced = true
+    end
+    if replaced then
+      index = trim_spaces(inlines, index)
+    end
+    index = index + 1
+  end
+  return inlines
+end
+
+-- ------------------------------------------------------------------------- blocks
+
+local function admonition_title(div)
+  for _, class in ipairs(div.classes) do
+    local title = manifest.admonitions[class]
+    if title then
+      return class, title
+    end
+  end
+  return nil, nil
+end
+
+local function boxed(title_inlines, content)
+  local cell = pandoc.Blocks({ pandoc.Para({ pandoc.Strong(title_inlines) }) })
+  cell:extend(content)
+  local simple = pandoc.SimpleTable({}, { pandoc.AlignDefault }, { 1.0 }, {}, { { cell } })
+  return pandoc.utils.from_simple_table(simple)
+end
+
+local function fix_div(div)
+  local class, title = admonition_title(div)
+  if class == 'admonition' then
+    -- .. admonition:: Own title -> the first paragraph is the title.
+    local first = div.content[1]
+    local rest = pandoc.Blocks({})
+    for i = 2, #div.content do
+      rest:insert(div.content[i])
+    end
+    local inlines = first and first.content or { pandoc.Str(title) }
+    return boxed(inlines, rest)
+  elseif class then
+    local rest = pandoc.Blocks({})
+    for _, block in ipairs(div.content) do
+      if not (block.t == 'Div' and block.classes:includes('title')) then
+        rest:insert(block)
+      end
+    end
+    return boxed({ pandoc.Str(title) }, rest)
+  end
+  if div.classes:includes('title') then
+    return nil -- an admonition's title: its parent (visited after it) replaces it
+  end
+  for _, dropped in ipairs({ 'contents', 'toctree', 'index', 'only', 'sidebar-toc' }) do
+    if div.classes:includes(dropped) then
+      return {}
+    end
+  end
+  return div.content -- unwrap any other Div (topic, container, ...): keep its content
+end
+
+local function rename_headers(blocks, counter)
+  return blocks:walk({
+    Header = function(header)
+      counter.n = counter.n + 1
+      -- pandoc hashes a bookmark name that does not start with a letter: no leading underscore.
+      local name = string.format('TocIsms%04d', counter.n)
+      if header.identifier ~= '' then
+        anchors[header.identifier:lower()] = name
+      end
+      header.identifier = name
+      return header
+    end,
+  })
+end
+
+local function drop_title(blocks)
+  local first = blocks[1]
+  if not first or first.t ~= 'Header' or first.level ~= 1 then
+    return blocks
+  end
+  for i = 2, #blocks do
+    if blocks[i].t == 'Header' and blocks[i].level == 1 then
+      return blocks -- several top-level sections: no document title to drop
+    end
+  end
+  blocks:remove(1)
+  return blocks:walk({
+    Header = function(header)
+      header.level = math.max(1, header.level - 1)
+      return header
+    end,
+  })
+end
+
+local PAGE_BREAK = pandoc.RawBlock('openxml', '<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
+
+local function convert(doc)
+  anchors = {}
+  local counter = { n = 0 }
+  local blocks = pandoc.Blocks({})
+  for index, path in ipairs(doc.parts) do
+    local ok, parsed = pcall(pandoc.read, read_file(path), 'rst+east_asian_line_breaks')
+    if not ok then
+      return nil, path .. '\t' .. tostring(parsed)
+    end
+    local part = parsed.blocks
+    if doc.drop_title then
+      part = drop_title(part)
+    end
+    if doc.chapter_breaks and index > 1 then
+      blocks:insert(PAGE_BREAK)
+    end
+    blocks:extend(rename_headers(part, counter))
+  end
+  -- Second pass: every heading of the document is known, so references inside it can link.
+  blocks = blocks:walk({
+    Inlines = fix_inlines,
+  })
+  blocks = blocks:walk({ Div = fix_div })
+  return blocks, nil
+end
+
+function Pandoc(input)
+  manifest = pandoc.json.decode(read_file(pandoc.utils.stringify(input.meta['isms-manifest'])), false)
+  MARKER = manifest.marker
+  local out = pandoc.Blocks({})
+  for index, doc in ipairs(manifest.docs) do
+    current_doc = doc
+    out:insert(marker_para('doc:' .. tostring(index)))
+    local ok, blocks, failure = pcall(convert, doc)
+    if not ok then
+      out:insert(marker_para('error:' .. tostring(blocks)))
+    elseif failure then
+      out:insert(marker_para('error:' .. failure))
+    else
+      out:extend(blocks)
+    end
+  end
+  out:insert(marker_para('end'))
+  local meta = input.meta
+  meta['isms-manifest'] = nil
+  return pandoc.Pandoc(out, meta)
+end

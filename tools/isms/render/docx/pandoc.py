@@ -1,0 +1,193 @@
+"""reST -> Word bodies with ONE pandoc process for the whole batch.
+
+Starting pandoc (a 170 MB binary) costs ~65 ms, about what converting a document costs: so every body
+of a build goes through a single run. filter.lua reads each body separately, joins them with marker
+paragraphs, and this module splits the resulting docx into one small body package per document.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from isms.problems import Problem
+from isms.render.docx.labels import Label
+from isms.render.docx.ooxml import NS, W, paragraph_text, read_package, write_package, xml_bytes
+
+FILTER = Path(__file__).with_name("filter.lua")
+MARKER = "\ue000ISMS:"  # a private-use character: never in a source text
+ADMONITIONS = {
+    "ja": {
+        "attention": "注意", "caution": "注意", "danger": "危険", "error": "誤り", "hint": "ヒント",
+        "important": "重要", "note": "備考", "tip": "ヒント", "warning": "警告", "seealso": "参照",
+        "admonition": "備考",
+    },
+    "en": {
+        "attention": "Attention", "caution": "Caution", "danger": "Danger", "error": "Error", "hint": "Hint",
+        "important": "Important", "note": "Note", "tip": "Tip", "warning": "Warning", "seealso": "See also",
+        "admonition": "Note",
+    },
+}
+LANG_TAGS = {"ja": "ja-JP", "en": "en-US"}
+
+
+@dataclass(frozen=True)
+class Body:
+    """One document's reST, in parts (the manual's chapters are read one by one, as Sphinx does)."""
+
+    doc_id: str
+    parts: tuple[str, ...]
+    sources: tuple[Path, ...]
+    drop_title: bool = False  # a lone top-level title repeats the cover's
+    chapter_breaks: bool = False
+
+
+def pandoc_path() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+def convert(bodies: list[Body], labels: dict[str, Label], lang: str, reference: Path) -> tuple[dict[str, bytes], list[Problem]]:
+    """Returns doc_id -> a docx package holding only that document's body."""
+    if not bodies:
+        return {}, []
+    with tempfile.TemporaryDirectory(prefix="isms-pandoc-") as tmp:
+        work = Path(tmp)
+        docs = []
+        for number, body in enumerate(bodies):
+            files = []
+            for part_number, text in enumerate(body.parts):
+                path = work / f"{number:04d}-{part_number:02d}.rst"
+                path.write_text(text, encoding="utf-8")
+                files.append(str(path))
+            docs.append({"id": body.doc_id, "parts": files, "drop_title": body.drop_title, "chapter_breaks": body.chapter_breaks})
+        manifest = {"docs": docs, "labels": labels, "lang": lang, "marker": MARKER, "admonitions": ADMONITIONS.get(lang, ADMONITIONS["en"])}
+        manifest_path = work / "manifest.json"
+        manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        output = work / "all.docx"
+        command = [
+            pandoc_path(), "--from", "markdown", "--to", "docx", "--reference-doc", str(reference),
+            "--lua-filter", str(FILTER), "--metadata", f"lang={LANG_TAGS.get(lang, lang)}",
+            "--metadata", f"isms-manifest={manifest_path}", "--output", str(output),
+        ]
+        env = {**os.environ, "SOURCE_DATE_EPOCH": "315532800"}
+        try:
+            result = subprocess.run(command, input=b"", capture_output=True, env=env, timeout=600, check=False)
+        except (OSError, subprocess.SubprocessError) as exc:
+            return {}, [Problem(bodies[0].sources[0], 1, 1, f"could not run pandoc: {exc}")]
+        if result.returncode != 0 or not output.is_file():
+            message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            return {}, [Problem(reference, 1, 1, f"pandoc failed: {' '.join(message[-3:]) or result.returncode}")]
+        return split(output.read_bytes(), bodies)
+
+
+def split(data: bytes, bodies: list[Body]) -> tuple[dict[str, bytes], list[Problem]]:
+    parts = read_package(data)
+    root = etree.fromstring(parts["word/document.xml"])
+    body = root.find("w:body", NS)
+    sectpr = body.find("w:sectPr", NS)
+    segments: list[list[etree._Element]] = []
+    errors: dict[int, str] = {}
+    for element in list(body):
+        if element.tag == W + "p":
+            text = paragraph_text(element)
+            if text.startswith(MARKER):
+                command = text[len(MARKER):]
+                if command.startswith("doc:"):
+                    segments.append([])
+                elif command.startswith("error:"):
+                    errors[len(segments) - 1] = command[len("error:"):]
+                continue
+        if segments and element is not sectpr:
+            segments[-1].append(element)
+    problems: list[Problem] = []
+    if len(segments) != len(bodies):
+        return {}, [Problem(bodies[0].sources[0], 1, 1, f"pandoc returned {len(segments)} documents for {len(bodies)}")]
+    numbering = etree.fromstring(parts["word/numbering.xml"]) if "word/numbering.xml" in parts else None
+    result: dict[str, bytes] = {}
+    for index, (job, elements) in enumerate(zip(bodies, segments, strict=True)):
+        if index in errors:
+            path_text, _, message = errors[index].partition("\t")
+            part = re.search(r"-(\d+)\.rst$", path_text)
+            number = int(part.group(1)) if part else 0
+            source = job.sources[min(number, len(job.sources) - 1)]
+            problems.append(Problem(source, 1, 1, f"pandoc could not read the text: {message or path_text}"))
+            continue
+        result[job.doc_id] = _package(parts, root, elements, sectpr, numbering)
+    return result, problems
+
+
+def _package(parts: dict[str, bytes], root: etree._Element, elements: list[etree._Element], sectpr: etree._Element, numbering: etree._Element | None) -> bytes:
+    """A docx holding one document's body; its ids are renumbered from 1 so that the bytes do not
+    depend on which other documents shared the pandoc run."""
+    document = etree.Element(root.tag, nsmap=root.nsmap)
+    body = etree.SubElement(document, W + "body")
+    body.extend(etree.fromstring(etree.tostring(e)) for e in elements)
+    _renumber_bookmarks(body)
+    if sectpr is not None:
+        body.append(etree.fromstring(etree.tostring(sectpr)))
+    own = dict(parts)
+    if numbering is not None:
+        own["word/numbering.xml"] = _numbering_subset(numbering, body)
+    own["word/document.xml"] = xml_bytes(document)
+    return write_package(own)
+
+
+def _renumber_bookmarks(body: etree._Element) -> None:
+    """pandoc closes a section's bookmark where the next section starts, which may be past the
+    document marker: drop ends without a start, close what is left open, number from 1."""
+    ids: dict[str, str] = {}
+    for start in body.iter(W + "bookmarkStart"):
+        ids[start.get(W + "id")] = str(len(ids) + 1)
+        start.set(W + "id", ids[start.get(W + "id")])
+    closed = set()
+    for end in list(body.iter(W + "bookmarkEnd")):
+        old = end.get(W + "id")
+        if old not in ids:
+            end.getparent().remove(end)
+            continue
+        end.set(W + "id", ids[old])
+        closed.add(ids[old])
+    for new in ids.values():
+        if new not in closed:
+            body.append(etree.Element(W + "bookmarkEnd", {W + "id": new}))
+
+
+def _numbering_subset(numbering: etree._Element, body: etree._Element) -> bytes:
+    """Only the lists this body uses (docxcompose parses every definition it is given), renumbered."""
+    num_ids: dict[str, str] = {}
+    for ref in body.iter(W + "numId"):
+        old = ref.get(W + "val")
+        if old != "0":  # 0 means "no numbering"
+            num_ids.setdefault(old, str(len(num_ids) + 1))
+            ref.set(W + "val", num_ids[old])
+    nums = {n.get(W + "numId"): n for n in numbering.findall("w:num", NS)}
+    abstracts = {a.get(W + "abstractNumId"): a for a in numbering.findall("w:abstractNum", NS)}
+    subset = etree.Element(numbering.tag, nsmap=numbering.nsmap)
+    abstract_ids: dict[str, str] = {}
+    new_nums = []
+    for old, new in num_ids.items():
+        num = nums.get(old)
+        if num is None:
+            continue
+        num = etree.fromstring(etree.tostring(num))
+        num.set(W + "numId", new)
+        ref = num.find("w:abstractNumId", NS)
+        old_abstract = ref.get(W + "val")
+        if old_abstract not in abstract_ids and old_abstract in abstracts:
+            abstract_ids[old_abstract] = str(len(abstract_ids))
+            abstract = etree.fromstring(etree.tostring(abstracts[old_abstract]))
+            abstract.set(W + "abstractNumId", abstract_ids[old_abstract])
+            subset.append(abstract)
+        ref.set(W + "val", abstract_ids.get(old_abstract, old_abstract))
+        new_nums.append(num)
+    subset.extend(new_nums)  # the schema wants every abstractNum before the first num
+    return xml_bytes(subset)
