@@ -13,6 +13,7 @@ from lxml import etree
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W_NS}
 W = f"{{{W_NS}}}"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 # 1980-01-01 is the earliest date a zip entry can carry: identical inputs give identical bytes.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -33,34 +34,21 @@ def text_run(text: str, rpr: etree._Element | None = None) -> etree._Element:
     run = w("r")
     if rpr is not None:
         run.append(rpr)
-    t = w("t", {"{http://www.w3.org/XML/1998/namespace}space": "preserve"})
+    t = w("t", {XML_SPACE: "preserve"})
     t.text = text
     run.append(t)
     return run
 
 
-def field_runs(instruction: str, placeholder: str = "", rpr: etree._Element | None = None) -> list[etree._Element]:
-    """A complex field (begin, instruction, separate, cached result, end): Word and LibreOffice both
-    recompute PAGE, NUMPAGES and PAGEREF when they lay the document out."""
-
-    def run(*children: etree._Element) -> etree._Element:
-        r = w("r")
-        if rpr is not None:
-            r.append(etree.fromstring(etree.tostring(rpr)))
-        r.extend(children)
-        return r
-
-    instr = w("instrText", {"{http://www.w3.org/XML/1998/namespace}space": "preserve"})
+def field_runs(instruction: str, placeholder: str = "") -> list[etree._Element]:
+    """A complex field (begin, instruction, separate, stored result, end). Word and LibreOffice
+    recompute PAGE and NUMPAGES at layout; the stored result is what a reader shows before that."""
+    instr = w("instrText", {XML_SPACE: "preserve"})
     instr.text = f" {instruction} "
-    runs = [
-        run(w("fldChar", {"fldCharType": "begin"})),
-        run(instr),
-        run(w("fldChar", {"fldCharType": "separate"})),
-    ]
+    runs = [w("r", None, w("fldChar", {"fldCharType": "begin"})), w("r", None, instr), w("r", None, w("fldChar", {"fldCharType": "separate"}))]
     if placeholder:
-        result = text_run(placeholder, etree.fromstring(etree.tostring(rpr)) if rpr is not None else None)
-        runs.append(result)
-    runs.append(run(w("fldChar", {"fldCharType": "end"})))
+        runs.append(text_run(placeholder))
+    runs.append(w("r", None, w("fldChar", {"fldCharType": "end"})))
     return runs
 
 

@@ -12,6 +12,7 @@ import subprocess
 from lxml import etree
 
 from isms.render.docx.ooxml import NS, W, core_properties, read_package, text_run, tidy, w, write_package, xml_bytes
+from isms.render.docx.pandoc import pandoc_path
 
 BODY_FONT = "Yu Mincho"  # 游明朝: what Japanese Word users expect for body text
 HEADING_FONT = "Yu Gothic"  # 游ゴシック
@@ -32,11 +33,7 @@ _FONT_TABLE = {
 
 
 def pandoc_default_reference() -> bytes:
-    import pypandoc
-
-    return subprocess.run(
-        [pypandoc.get_pandoc_path(), "--print-default-data-file", "reference.docx"], check=True, capture_output=True
-    ).stdout
+    return subprocess.run([pandoc_path(), "--print-default-data-file", "reference.docx"], check=True, capture_output=True).stdout
 
 
 def build_reference() -> bytes:
@@ -58,17 +55,13 @@ def _fonts(face: str, code: bool = False) -> etree._Element:
     return w("rFonts", {"ascii": ascii_face, "hAnsi": ascii_face, "eastAsia": face, "cs": ascii_face})
 
 
-def _set(parent: etree._Element, tag: str, attrs: dict[str, str] | None = None, order_first: bool = False) -> etree._Element:
-    """Replace (or add) the child <w:tag> of parent."""
+def _set(parent: etree._Element, tag: str, attrs: dict[str, str] | None = None) -> etree._Element:
+    """Replace (or add) the child <w:tag> of parent; tidy() puts children in schema order at the end."""
     old = parent.find(f"w:{tag}", NS)
-    new = w(tag, attrs)
     if old is not None:
-        old.addprevious(new)
         parent.remove(old)
-    elif order_first:
-        parent.insert(0, new)
-    else:
-        parent.append(new)
+    new = w(tag, attrs)
+    parent.append(new)
     return new
 
 
@@ -121,7 +114,7 @@ def _styles(root: etree._Element) -> bytes:
             color.attrib.pop(W + attr, None)
 
     defaults = root.find("w:docDefaults/w:rPrDefault/w:rPr", NS)
-    _set(defaults, "rFonts", dict(_fonts(BODY_FONT).attrib), order_first=True)
+    _set(defaults, "rFonts", dict(_fonts(BODY_FONT).attrib))
     _set(defaults, "kern", {"val": "2"})
     _set(defaults, "sz", {"val": "21"})
     _set(defaults, "szCs", {"val": "21"})
@@ -144,7 +137,7 @@ def _styles(root: etree._Element) -> bytes:
         for tag in ("i", "iCs"):
             for node in rpr.findall(f"w:{tag}", NS):
                 rpr.remove(node)
-        _set(rpr, "rFonts", dict(_fonts(HEADING_FONT).attrib), order_first=True)
+        _set(rpr, "rFonts", dict(_fonts(HEADING_FONT).attrib))
         _set(rpr, "b", {})
         _set(rpr, "color", {"val": "000000"})
         size = str(_HEADING_SIZES.get(level, 21))
@@ -156,17 +149,17 @@ def _styles(root: etree._Element) -> bytes:
             _set(ppr, "pBdr", {}).append(w("bottom", {"val": "single", "sz": "8", "space": "1", "color": "000000"}))
         char = _style(root, f"Heading{level}Char")
         if char is not None:
-            _set(_rpr(char), "rFonts", dict(_fonts(HEADING_FONT).attrib), order_first=True)
+            _set(_rpr(char), "rFonts", dict(_fonts(HEADING_FONT).attrib))
 
     for style_id in ("Title", "TitleChar", "Subtitle", "SubtitleChar", "TOCHeading", "Caption", "TableCaption", "ImageCaption", "DefinitionTerm"):
         style = _style(root, style_id)
         if style is not None:
-            _set(_rpr(style), "rFonts", dict(_fonts(HEADING_FONT).attrib), order_first=True)
+            _set(_rpr(style), "rFonts", dict(_fonts(HEADING_FONT).attrib))
             _set(_rpr(style), "color", {"val": "000000"})
     for style_id in ("VerbatimChar", "SourceCode"):
         style = _style(root, style_id)
         if style is not None:
-            _set(_rpr(style), "rFonts", dict(_fonts(HEADING_FONT, code=True).attrib), order_first=True)
+            _set(_rpr(style), "rFonts", dict(_fonts(HEADING_FONT, code=True).attrib))
     _set(_rpr(_style(root, "Hyperlink")), "color", {"val": "1F4E79"})
 
     _table_style(root)
