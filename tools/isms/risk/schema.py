@@ -12,9 +12,9 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from isms.sources.schema import ControlId, Ident, Strict, Text, _control_id
+from isms.sources.schema import ControlId, Ident, Strict, Text
 
 ASSET_ID_PATTERN = r"^A-[0-9]{3,}$"
 RISK_ID_PATTERN = r"^R-[0-9]{3,}$"
@@ -104,14 +104,6 @@ class RiskSource(Strict):
     plan: str | None = Field(None, description="対応計画: what will be done beyond the current controls")
     residual: Residual | None = Field(None, description="impact and likelihood after treatment (default: unchanged)")
     approval: ResidualApproval | None = Field(None, description="approval of a residual risk above the threshold")
-
-    @field_validator("controls", mode="before")
-    @classmethod
-    def _controls_are_strings(cls, value: object) -> object:
-        if isinstance(value, list):
-            for entry in value:
-                _control_id(entry)
-        return value
 
 
 class RiskRegisterSource(Strict):

@@ -12,7 +12,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 CONTROL_ID_PATTERN = r"^[5-8]\.[1-9][0-9]?$"
 IDENT_PATTERN = r"^[a-z][a-z0-9_-]*$"
@@ -37,7 +37,11 @@ def _control_id(value: object) -> object:
     return value
 
 
-ControlId = Annotated[str, Field(pattern=CONTROL_ID_PATTERN, description='Annex A control id as a string, e.g. "5.15"')]
+ControlId = Annotated[
+    str, Field(pattern=CONTROL_ID_PATTERN, description='Annex A control id as a string, e.g. "5.15"'), BeforeValidator(_control_id)
+]
+# A related document: a policy id or a control id (which, again, must not be a YAML number).
+DocumentRef = Annotated[str, BeforeValidator(_control_id)]
 
 
 # --------------------------------------------------------------------------- profile
@@ -235,7 +239,7 @@ class TailoredItem(Strict):
 class ControlSource(Strict):
     """controls/<id>.yaml: the SoA decision and the procedure of one Annex A control."""
 
-    id: Annotated[ControlId, Field()]
+    id: ControlId
     applicable: bool
     reasons: list[Reason] = Field(default_factory=list, description="reasons for inclusion")
     reason_note: str | None = Field(None, description="the reason for inclusion in words")
@@ -244,20 +248,11 @@ class ControlSource(Strict):
     target_date: dt.date | None = Field(None, description="when a partial or planned control will be implemented")
     owner: Ident | None = Field(None, description="role id responsible for the control")
     classification: Ident | None = Field(None, description="classification of the procedure document")
-    documents: list[str] = Field(default_factory=list, description="related policy ids or control ids")
+    documents: list[DocumentRef] = Field(default_factory=list, description="related policy ids or control ids")
     records: list[Text] = Field(default_factory=list, description="records kept by the procedure")
     items: list[TailoredItem] = Field(default_factory=list)
     procedure: str | None = Field(None, description="実施手順 in reStructuredText")
 
-    _check_id = field_validator("id", mode="before")(lambda cls, v: _control_id(v))
-
-    @field_validator("documents", mode="before")
-    @classmethod
-    def _documents_are_strings(cls, value: object) -> object:
-        if isinstance(value, list):
-            for entry in value:
-                _control_id(entry)
-        return value
 
 
 # --------------------------------------------------------------------------- policies
@@ -273,14 +268,6 @@ class PolicyEntry(Strict):
     classification: Ident
     controls: list[ControlId] = Field(default_factory=list, description="Annex A controls this policy sets out")
     clauses: list[str] = Field(default_factory=list, description="ISO/IEC 27001 clauses it serves, e.g. 5.2")
-
-    @field_validator("controls", mode="before")
-    @classmethod
-    def _controls_are_strings(cls, value: object) -> object:
-        if isinstance(value, list):
-            for entry in value:
-                _control_id(entry)
-        return value
 
 
 class PolicyIndex(Strict):
