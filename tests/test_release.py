@@ -190,6 +190,37 @@ def test_release_refusals(run, isms_root: Path) -> None:
     assert result.code == 0, result.err
 
 
+def test_signer_names_are_frozen_at_release_time(run, isms_root: Path) -> None:
+    """An approved history row keeps the names it was signed with: a later change of people or
+    roles in the profile must not rewrite it (audit trail)."""
+    root = isms_root
+    ledger = root / LEDGER_PATH
+    profile = root / "manual_src/profile.yaml"
+    result = release(run, root, "1.0", "--summary", "制定", "--date", "2026-04-01", "--author", "kobayashi")
+    assert result.code == 0, result.err
+    text = ledger.read_text(encoding="utf-8")
+    assert "    author: kobayashi\n    author_name: ISMS事務局 小林 直樹\n" in text
+    assert "    reviewer: ciso\n    reviewer_name: 情報セキュリティ管理責任者 田中 美咲\n" in text
+    assert "    approver: top_management\n    approver_name: トップマネジメント 港 健一\n" in text
+
+    # Personnel change: 小林 leaves (removed from the profile), 吉田 takes over the secretariat,
+    # and the CISO is renamed. The check still passes and the 1.0 row is unchanged.
+    edit(profile, "  - {id: kobayashi, name: 小林 直樹, title: 経営企画室 主任, department: planning}\n", "")
+    edit(profile, "holders: [kobayashi]", "holders: [yoshida]")
+    edit(profile, "田中 美咲", "田中 美咲(旧姓 山本)")
+    first = model(root).versions["ctl-5.15"].revisions[0]
+    assert (first.author, first.reviewer, first.approver) == ("ISMS事務局 小林 直樹", "情報セキュリティ管理責任者 田中 美咲", "トップマネジメント 港 健一")
+
+    # Entries written without names fall back to the current profile; an id it no longer knows is a problem.
+    edit(ledger, "    reviewer_name: 情報セキュリティ管理責任者 田中 美咲\n", "")
+    edit(ledger, "    author_name: ISMS事務局 小林 直樹\n", "")
+    _, problems = check(root)
+    assert [p.message for p in problems] == ["release 1.0: author 'kobayashi' is neither a role nor a person in the profile"]
+    edit(ledger, "    author: kobayashi\n", "    author: secretariat\n")
+    first = model(root).versions["ctl-5.15"].revisions[0]
+    assert (first.author, first.reviewer) == ("ISMS事務局 吉田 彩", "情報セキュリティ管理責任者 田中 美咲(旧姓 山本)")
+
+
 def test_tag_in_a_git_repository(run, isms_root: Path) -> None:
     root = isms_root
     git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]

@@ -65,7 +65,8 @@ def load_ledger(root: Path, profile: Profile | None) -> tuple[Ledger, list[Probl
         if profile is not None:
             for key in ("author", "reviewer", "approver"):
                 ident = getattr(release, key)
-                if resolve(profile, ident) is None:
+                # A recorded name stands on its own: the person may have left the profile since.
+                if release.signer_name(key) is None and resolve(profile, ident) is None:
                     line = position(data, ("releases", index, key))[0]
                     problems.append(Problem(path, line, 1, f"release {release.version}: {key} '{ident}' is neither a role nor a person in the profile"))
         previous = release
@@ -97,20 +98,26 @@ def current_texts(isms, ledger: Ledger) -> dict[str, str]:
     return document_texts(isms, lambda fps: prospective_versions(ledger, fps))
 
 
+def signer_label(profile: Profile | None, release: Release, key: str) -> str:
+    """The author, reviewer or approver of a release as printed in its history rows: the name
+    recorded at release time; for entries without one, looked up in the current profile."""
+    recorded = release.signer_name(key)
+    if recorded is not None:
+        return recorded
+    ident = getattr(release, key)
+    signer = resolve(profile, ident) if profile is not None else None
+    return signer.label if signer else ident
+
+
 def compute_versions(profile: Profile, ledger: Ledger, fingerprints: Mapping[str, str]) -> dict[str, DocumentVersion]:
     last = last_fingerprints(ledger)
-    labels: dict[str, str] = {}
-
-    def label(ident: str) -> str:
-        if ident not in labels:
-            signer = resolve(profile, ident)
-            labels[ident] = signer.label if signer else ident
-        return labels[ident]
-
+    signed = {
+        r.version: tuple(signer_label(profile, r, key) for key in ("author", "reviewer", "approver")) for r in ledger.releases
+    }
     out = {}
     for doc_id, fp in fingerprints.items():
         revisions = tuple(
-            Revision(number, r.version, r.date, r.changes.get(doc_id, r.summary), label(r.author), label(r.reviewer), label(r.approver))
+            Revision(number, r.version, r.date, r.changes.get(doc_id, r.summary), *signed[r.version])
             for number, r in enumerate(history(ledger, doc_id), start=1)
         )
         out[doc_id] = DocumentVersion(revisions, draft=last.get(doc_id) != fp)

@@ -4,7 +4,7 @@ page per release listing what changed in it (releases/<version>)."""
 from __future__ import annotations
 
 from isms.i18n import t
-from isms.ledger import history, release_changes, resolve
+from isms.ledger import history, release_changes, signer_label
 from isms.ledger.content import read_header
 from isms.model import Isms
 from isms.render.pages import esc, field_table, list_table, ref, title
@@ -67,14 +67,11 @@ def _release_pages(isms: Isms, site) -> None:
     site.add("releases/index", "\n".join(parts))
     kinds = {"new": "制定" if ja else "new", "modified": "改定" if ja else "revised", "removed": "廃止" if ja else "withdrawn"}
     for release in ledger.releases:
-        signer = {key: resolve(isms.profile, getattr(release, key)) for key in ("author", "reviewer", "approver")}
         fields = [
             (t("version", lang), esc(release.version)),
             (t("date", lang), release.date.isoformat()),
             (t("revision_summary", lang), esc(release.summary)),
-            (t("approver", lang), esc(signer["approver"].label if signer["approver"] else release.approver)),
-            (t("reviewer", lang), esc(signer["reviewer"].label if signer["reviewer"] else release.reviewer)),
-            (t("author", lang), esc(signer["author"].label if signer["author"] else release.author)),
+            *((t(key, lang), esc(signer_label(isms.profile, release, key))) for key in ("approver", "reviewer", "author")),
         ]
         changed = []
         for change in release_changes(ledger, release.version):

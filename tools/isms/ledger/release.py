@@ -100,9 +100,9 @@ def record_release(
     entry["version"] = DoubleQuotedScalarString(version)
     entry["date"] = date or dt.date.today()
     entry["summary"] = summary
-    entry["author"] = author
-    entry["reviewer"] = reviewer
-    entry["approver"] = approver
+    for key, ident in (("author", author), ("reviewer", reviewer), ("approver", approver)):
+        entry[key] = ident
+        entry[f"{key}_name"] = signers[key].label  # frozen: later changes in the profile leave this row alone
     if per_document:
         entry["changes"] = CommentedMap(per_document)
     entry["documents"] = CommentedMap(sorted(fingerprints.items(), key=lambda kv: _doc_order(isms, kv[0])))

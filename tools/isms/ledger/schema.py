@@ -2,6 +2,8 @@
 
 Nobody types a revision-history row: ``isms release`` appends an entry here, and every document's
 版数, 制定日, 改定日 and revision history are computed from these entries (isms.ledger.versions).
+The signers' names are recorded with their ids when the release is made: an approved history row
+keeps the names of the people who signed it, whatever later changes in the profile's roles.
 """
 
 from __future__ import annotations
@@ -34,12 +36,19 @@ class Release(Strict):
     date: dt.date = Field(description="制定/改定日 of every document the release changes")
     summary: Text = Field(description="制定または改定主旨")
     author: Ident = Field(description="作成: role id or person id from the profile")
+    author_name: Text | None = Field(default=None, description="作成 as printed, frozen at release time (role name and person name)")
     reviewer: Ident = Field(description="査問: role id or person id from the profile")
+    reviewer_name: Text | None = Field(default=None, description="査問 as printed, frozen at release time")
     approver: Ident = Field(description="承認: role id or person id from the profile")
+    approver_name: Text | None = Field(default=None, description="承認 as printed, frozen at release time")
     changes: dict[str, Text] = Field(default_factory=dict, description="per-document 改定主旨 (document id -> text); default: summary")
     documents: dict[str, Fingerprint] = Field(description="every document at release time: document id -> sha256 of its content")
 
     _check_version = field_validator("version", mode="before")(lambda cls, v: _no_number(v))
+
+    def signer_name(self, key: str) -> str | None:
+        """The recorded name of the author, reviewer or approver (None in entries written before names were recorded)."""
+        return getattr(self, f"{key}_name")
 
 
 class Ledger(Strict):
