@@ -64,6 +64,11 @@ def release(run, root: Path, version: str, *extra: str):
     return run("--root", str(root), "release", version, *extra)
 
 
+def said(result) -> str:
+    """stderr with the console's line wrapping undone."""
+    return " ".join(result.err.split())
+
+
 def drafts(root: Path) -> set[str]:
     return {doc_id for doc_id, v in model(root).versions.items() if v.draft}
 
@@ -221,13 +226,61 @@ def test_signer_names_are_frozen_at_release_time(run, isms_root: Path) -> None:
     assert (first.author, first.reviewer) == ("ISMS事務局 吉田 彩", "情報セキュリティ管理責任者 田中 美咲(旧姓 山本)")
 
 
-def test_tag_in_a_git_repository(run, isms_root: Path) -> None:
+def test_tag_commits_the_ledger_and_refuses_other_changes(run, isms_root: Path) -> None:
+    """--tag: the tag names a commit that holds the released sources and the new ledger entry; the
+    tool commits only the ledger files, and refuses (writing nothing) when anything else is uncommitted."""
     root = isms_root
-    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
-    subprocess.run([*git, "init", "-q"], cwd=root, check=True)
-    subprocess.run([*git, "add", "."], cwd=root, check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "sample"], cwd=root, check=True)
+    ledger = root / LEDGER_PATH
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.com")
+    git("config", "user.name", "t")
+    git("add", ".")
+    git("commit", "-q", "-m", "sample")
+
+    # An uncommitted edit: refused before anything is written.
+    edit(root / "controls/5.15.yaml", "情報の機密分類に基づいて制御し", "情報の機密分類及び多要素認証の要否に基づいて制御し")
+    (root / "controls/notes.txt").write_text("untracked\n", encoding="utf-8")
+    result = release(run, root, "1.0", "--summary", "制定", "--tag")
+    assert result.code == 1
+    assert "uncommitted changes besides the ledger (controls/5.15.yaml, controls/notes.txt)" in said(result)
+    assert not ledger.exists() and not (root / SNAPSHOT_DIR).exists() and git("tag") == ""
+
+    (root / "controls/notes.txt").unlink()
+    git("commit", "-q", "-am", "5.15: 多要素認証")
+    before = git("rev-parse", "HEAD").strip()
     result = release(run, root, "1.0", "--summary", "制定", "--tag")
     assert result.code == 0, result.err
-    tags = subprocess.run(["git", "tag"], cwd=root, capture_output=True, text=True, check=True).stdout.split()
-    assert tags == ["isms-1.0"]
+    assert "new: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in result.lines()  # number and title, not the id
+    assert "committed and tagged isms-1.0" in said(result)
+    assert git("status", "--porcelain", "--untracked-files=all") == ""
+    assert git("rev-parse", "isms-1.0^{commit}") == git("rev-parse", "HEAD")
+    assert git("rev-parse", "HEAD~1").strip() == before
+    assert git("log", "-1", "--format=%s") == "ISMS release 1.0: 制定\n"
+    assert git("show", "isms-1.0:manual_src/releases.yaml") == ledger.read_text(encoding="utf-8")
+    assert "多要素認証の要否" in git("show", "isms-1.0:manual_src/releases/1.0/ctl-5.15.rst")
+    assert set(git("show", "--name-only", "--format=", "HEAD").split()) == {
+        LEDGER_PATH.as_posix(), *(f"{SNAPSHOT_DIR.as_posix()}/1.0/{p.name}" for p in (root / SNAPSHOT_DIR / "1.0").iterdir())
+    }
+
+    # A commit that fails (here a hook) rolls the release back: recorded, committed and tagged, or nothing.
+    edit(root / "controls/5.15.yaml", "多要素認証の要否", "多要素認証の要否及び例外の承認")
+    git("commit", "-q", "-am", "5.15: 例外")
+    hook = root / ".git/hooks/pre-commit"
+    hook.write_text("#!/bin/sh\necho ledger needs a review >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    ledger_text = ledger.read_text(encoding="utf-8")
+    result = release(run, root, "1.1", "--summary", "例外の承認", "--tag")
+    assert result.code == 1 and "git could not commit the ledger: ledger needs a review" in said(result), result.err
+    assert ledger.read_text(encoding="utf-8") == ledger_text and not (root / SNAPSHOT_DIR / "1.1").exists()
+    assert git("status", "--porcelain", "--untracked-files=all") == "" and git("tag") == "isms-1.0\n"
+
+    # A tag that exists already: refused before anything is written.
+    hook.unlink()
+    git("tag", "isms-1.1")
+    result = release(run, root, "1.1", "--summary", "例外の承認", "--tag")
+    assert result.code == 1 and "git tag isms-1.1 exists already" in said(result)
+    assert ledger.read_text(encoding="utf-8") == ledger_text

@@ -48,11 +48,12 @@ def cmd_release(args: argparse.Namespace) -> int:
     for line in recorded.changed:
         print(line)
     where = recorded.ledger.relative_to(isms.root)
-    tag = f", tagged {recorded.tag}" if recorded.tag else (" (not a git work tree: no tag)" if args.tag else "")
-    err.print(
-        f"[green]recorded[/] release {recorded.version} in {where}: {len(recorded.changed)} document(s) changed{tag} "
-        f"({time.perf_counter() - started:.1f} s). Review and commit {where} and manual_src/releases/{recorded.version}/."
-    )
+    done = f"[green]recorded[/] release {recorded.version} in {where}: {len(recorded.changed)} document(s) changed"
+    seconds = f"({time.perf_counter() - started:.1f} s)"
+    if recorded.tag:
+        err.print(f"{done}, committed and tagged {recorded.tag} {seconds}.")
+    else:
+        err.print(f"{done} {seconds}. Review and commit {where} and manual_src/releases/{recorded.version}/.")
     return EXIT_OK
 
 
@@ -113,7 +114,10 @@ def add_parsers(sub) -> None:
     p.add_argument("--approver", help="承認: role or person id (default: the profile's top_management)")
     p.add_argument("--date", help="制定/改定日 YYYY-MM-DD (default: today)")
     p.add_argument("--change", action="append", metavar="DOC_ID=TEXT", help="a document's own 改定主旨 (repeatable)")
-    p.add_argument("--tag", action="store_true", help="also create git tag isms-VERSION")
+    p.add_argument(
+        "--tag", action="store_true",
+        help="commit the ledger files and tag the commit isms-VERSION (refused while other changes are uncommitted)",
+    )
     p.set_defaults(func=cmd_release)
     p = sub.add_parser("status", help="list documents changed since the last release")
     p.set_defaults(func=cmd_status)

@@ -1,12 +1,13 @@
 """`isms release`: record one approved release in manual_src/releases.yaml (round-trip edit: the
-comments and key order an editor wrote survive), with a content snapshot of each changed document."""
+comments and key order an editor wrote survive), with a content snapshot of each changed document;
+with --tag, the ledger files are committed and the commit tagged (isms.ledger.git)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import re
-import subprocess
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, changes, fingerprint, last_fingerprints, resolve
+from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, Change, changes, fingerprint, last_fingerprints, resolve, snapshot_text
+from isms.ledger.content import read_header
+from isms.ledger.git import GitRefused, TagFailed, commit_and_tag, prepare, unstage
 from isms.ledger.schema import VERSION_PATTERN, version_key
 from isms.model import Isms
 
@@ -36,7 +39,7 @@ class ReleaseRefused(Exception):
 @dataclass(frozen=True)
 class Recorded:
     version: str
-    changed: list[str]
+    changed: list[str]  # "kind: number title", as `isms status` prints them
     ledger: Path
     tag: str | None
 
@@ -89,8 +92,18 @@ def record_release(
         if doc_id not in isms.documents:
             raise ReleaseRefused(f"--change: unknown document id '{doc_id}'")
 
+    git = None
+    if tag:
+        try:
+            git = prepare(isms.root, version)  # before anything is written
+        except GitRefused as exc:
+            raise ReleaseRefused(str(exc)) from None
+    lines = _change_lines(isms, changed)
+
     # Snapshots first: a ledger entry never points at content that is not stored.
     directory = isms.root / SNAPSHOT_DIR / version
+    path = isms.root / LEDGER_PATH
+    undo = _Undo(path, directory)
     directory.mkdir(parents=True, exist_ok=True)
     for change in changed:
         if change.kind != "removed":
@@ -105,18 +118,60 @@ def record_release(
         entry[f"{key}_name"] = signers[key].label  # frozen: later changes in the profile leave this row alone
     if per_document:
         entry["changes"] = CommentedMap(per_document)
-    entry["documents"] = CommentedMap(sorted(fingerprints.items(), key=lambda kv: _doc_order(isms, kv[0])))
-    path = isms.root / LEDGER_PATH
+    order = _doc_order(isms)
+    entry["documents"] = CommentedMap(sorted(fingerprints.items(), key=lambda kv: order.get(kv[0], len(order))))
     _append(path, entry)
-    tag_name = _tag(isms.root, version) if tag else None
-    return Recorded(version, [f"{c.kind}: {c.doc_id}" for c in changed], path, tag_name)
+    tag_name = None
+    if git is not None:
+        try:
+            tag_name = commit_and_tag(git, summary)
+        except TagFailed as exc:
+            raise ReleaseRefused(str(exc)) from None
+        except GitRefused as exc:
+            unstage(git)
+            undo()
+            raise ReleaseRefused(f"{exc} Nothing was recorded.") from None
+    return Recorded(version, lines, path, tag_name)
 
 
-def _doc_order(isms: Isms, doc_id: str) -> int:
+class _Undo:
+    """Puts the ledger and the snapshot folder back as they were before the release."""
+
+    def __init__(self, ledger: Path, snapshots: Path) -> None:
+        self.ledger, self.snapshots = ledger, snapshots
+        self.text = ledger.read_text(encoding="utf-8") if ledger.is_file() else None
+        self.had_snapshots = snapshots.exists()
+
+    def __call__(self) -> None:
+        if self.text is None:
+            self.ledger.unlink(missing_ok=True)
+        else:
+            self.ledger.write_text(self.text, encoding="utf-8")
+        if not self.had_snapshots:
+            shutil.rmtree(self.snapshots, ignore_errors=True)
+
+
+def _doc_order(isms: Isms) -> dict[str, int]:
     from isms.render.pages import ordered_documents
 
-    order = {d.id: n for n, d in enumerate(ordered_documents(isms))}
-    return order.get(doc_id, len(order))
+    return {d.id: n for n, d in enumerate(ordered_documents(isms))}
+
+
+def _change_lines(isms: Isms, found: list[Change]) -> list[str]:
+    """"kind: number title", ordered as `isms status` lists them; a removed document is named from
+    its snapshot in the last release."""
+    order = _doc_order(isms)
+    last = isms.ledger.releases[-1].version if isms.ledger.releases else None
+    lines = []
+    for change in sorted(found, key=lambda c: (c.kind != "modified", c.kind, order.get(c.doc_id, len(order)))):
+        doc = isms.documents.get(change.doc_id)
+        if doc is not None:
+            name = f"{doc.number} {doc.title}"
+        else:
+            meta = read_header(snapshot_text(isms.root, isms.ledger, last, change.doc_id) or "") if last else {}
+            name = f"{meta.get('number', change.doc_id)} {meta.get('title', '')}".strip()
+        lines.append(f"{change.kind}: {name}")
+    return lines
 
 
 def _append(path: Path, entry: CommentedMap) -> None:
@@ -136,14 +191,3 @@ def _append(path: Path, entry: CommentedMap) -> None:
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text(result, encoding="utf-8")
     tmp.replace(path)
-
-
-def _tag(root: Path, version: str) -> str | None:
-    inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True, check=False)
-    if inside.returncode != 0 or inside.stdout.strip() != "true":
-        return None
-    name = f"isms-{version}"
-    result = subprocess.run(["git", "tag", name], cwd=root, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise ReleaseRefused(f"the release was recorded, but git could not create tag {name}: {result.stderr.strip()}")
-    return name
