@@ -24,9 +24,11 @@ from isms.render import docx as writer
 from isms.render.docx.paths import FONTS_CONF
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "build/screenshots"
 TRICKY = "R&D部 <要望>"  # must come out exactly like this, never as R&amp;D or with <要望> lost
 HISTORY_HEADER = ["版数", "制定または改定主旨", "承認", "査問", "作成", "制定/改定日"]
-MARKUP = re.compile(r":ref:|:doc:|\.\. |`")
+MARKUP = re.compile(r":ref:|:doc:|\.\. |`|\ue000|isms-heat")  # \ue000: a marker of pandoc.py left behind
+RISK_DOCUMENTS = ("assets", "risk-report", "risk-plan", "audit-checklist")
 
 
 class Built:
@@ -86,11 +88,14 @@ def part(path: Path, name: str) -> etree._Element:
 # --------------------------------------------------------------------------- the document set
 
 
-def test_one_document_per_policy_applicable_control_manual_and_soa(built: Built) -> None:
+def test_one_document_per_policy_applicable_control_manual_soa_and_risk_document(built: Built) -> None:
     isms = built.isms
     applicable = [d for d in isms.decisions if d.source.applicable]
     names = sorted(p.name for p in built.out.iterdir())
-    assert len(names) == 1 + len(isms.policies) + len(applicable) + 1
+    assert len(names) == 1 + len(isms.policies) + len(applicable) + 1 + len(RISK_DOCUMENTS)
+    for doc_id in RISK_DOCUMENTS:
+        assert f"{isms.documents[doc_id].number} {isms.documents[doc_id].title}.docx" in names
+    assert not any("文書管理台帳" in name or "ISMS要求事項チェックリスト" in name for name in names), "register and checklist stay HTML only"
     assert "ISMS-C-5-15 5.15 アクセス制御 実施手順書.docx" in names
     assert f"{isms.documents['manual'].number} {isms.documents['manual'].title}.docx" in names
     assert f"{isms.documents['soa'].number} 適用宣言書.docx" in names
@@ -243,6 +248,87 @@ def test_core_properties_are_explicit(built: Built) -> None:
     assert props.author == built.isms.profile.organization.name
 
 
+# --------------------------------------------------------------------------- risk documents (issue 6)
+
+
+def test_risk_documents_have_the_frame_and_landscape_bodies(built: Built) -> None:
+    for doc_id in RISK_DOCUMENTS:
+        doc = built.isms.documents[doc_id]
+        document = built.open(doc_id)
+        fields = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
+        assert (fields["文書番号"], fields["文書名"]) == (doc.number, doc.title)
+        history = next(t for t in document.tables if [c.text for c in t.rows[0].cells] == HISTORY_HEADER)
+        assert [row.cells[1].text for row in history.rows[1:]] == ["制定"], "released in 1.0, unchanged since"
+        body = document.sections[-1]
+        assert body.page_width > body.page_height, f"{doc_id}: wide tables, landscape body"
+
+
+def cell_fill(cell) -> str | None:
+    shd = cell._tc.find(f"{W}tcPr/{W}shd")
+    return shd.get(W + "fill") if shd is not None else None
+
+
+def test_heat_map_cells_are_shaded_by_risk_level_with_the_counts(built: Built) -> None:
+    from isms.render.docx.pandoc import SHADING
+    from isms.risk.pages import _cells, _heat_class
+
+    isms = built.isms
+    document = built.open("risk-report")
+    maps = [t for t in document.tables if t.rows[0].cells[0].text == "発生頻度 \\ 影響度"]
+    assert len(maps) == 2, "before and after treatment"
+    for table, residual in zip(maps, (False, True), strict=True):
+        assert [c.text for c in table.rows[0].cells] == ["発生頻度 \\ 影響度", "1(小)", "2(中)", "3(大)"]
+        cells = _cells(isms, residual)
+        total = 0
+        for row, likelihood in zip(table.rows[1:], (3, 2, 1), strict=True):
+            assert row.cells[0].text.startswith(str(likelihood)) and cell_fill(row.cells[0]) == SHADING["isms-heat-axis"]
+            for cell, impact in zip(row.cells[1:], (1, 2, 3), strict=True):
+                risks = cells.get((impact, likelihood), [])
+                assert cell_fill(cell) == SHADING[_heat_class(impact, likelihood, isms)], (impact, likelihood)
+                lines = cell.text.splitlines()
+                assert lines[0] == f"{len(risks)}件"
+                assert lines[1:] == ([" ".join(r.id for r in risks)] if risks else [])
+                total += len(risks)
+        assert total == len(isms.risks.risks)
+    fills = {cell_fill(c) for table in maps for row in table.rows[1:] for c in row.cells[1:]}
+    assert fills == {"F4B6B0", "FBE3A6", "CFE8C6"}, "red, yellow and green as on the HTML page"
+    first = maps[0]._tbl
+    assert all(tr.find(f"{W}trPr/{W}cantSplit") is not None for tr in first.iter(W + "tr")), "a heat map is not split across pages"
+    assert first.getprevious().find(f"{W}pPr/{W}keepNext") is not None, "and stays with its label"
+
+
+def test_risk_register_and_plan_tables(built: Built) -> None:
+    isms = built.isms
+    report = built.open("risk-report")
+    register = next(t for t in report.tables if t.rows[0].cells[0].text == "ID" and len(t.columns) == 11)
+    assert [row.cells[0].text for row in register.rows[1:]] == [r.id for r in isms.risks.risks]
+    assert "(ISMS-R-04)" in "\n".join(all_paragraph_texts(report)), "the inventory by its number, not its title twice"
+    plan = built.open("risk-plan")
+    table = next(t for t in plan.tables if t.rows[0].cells[0].text == "ID")
+    planned = [r.id for r in isms.risks.risks if r.above_threshold or r.treatment not in (None, "accept")]
+    assert [row.cells[0].text for row in table.rows[1:]] == planned
+    assets = built.open("assets")
+    ids = [row.cells[0].text for t in assets.tables if t.rows[0].cells[0].text == "ID" for row in t.rows[1:]]
+    assert sorted(ids) == sorted(a.id for a in isms.risks.assets), "every asset once, by group"
+
+
+def test_audit_checklist_names_documents_and_has_a_box_a_line(built: Built) -> None:
+    document = built.open("audit-checklist")
+    tables = [t for t in document.tables if [c.text for c in t.rows[0].cells] == ["監査項目", "確認する記録", "結果", "所見"]]
+    assert len(tables) == 5, "clauses 4-10 and the four themes of Annex A"
+    rows = [row for t in tables for row in t.rows[1:]]
+    applicable = [d for d in built.isms.decisions if d.source.applicable]
+    assert sum(1 for row in rows if "実施手順書 ISMS-C-" in row.cells[0].text) == len(applicable)
+    for row in rows:
+        assert [p.text for p in row.cells[2].paragraphs] == ["☐ 適合", "☐ 不適合", "☐ 観察事項"]
+        assert row.cells[3].text == ""
+        assert row._tr.find(f"{W}trPr/{W}cantSplit") is not None, "a row is not split across pages"
+    evidence = [row.cells[1].text for row in rows]
+    assert "ISMS管理マニュアル 4.1(ISMS-M-01)" in evidence
+    policy = built.isms.documents["information_security_policy"]
+    assert f"{policy.title}({policy.number})" in evidence
+
+
 # --------------------------------------------------------------------------- cache and reproducibility
 
 
@@ -311,7 +397,7 @@ def pdfs(built: Built, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pa
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed: `make test` installs libreoffice-writer-nogui")
     outdir = tmp_path_factory.mktemp("pdf")
-    kinds = {"manual": "manual", "policy": "access_control", "procedure": "ctl-5.15", "soa": "soa"}
+    kinds = {"manual": "manual", "policy": "access_control", "procedure": "ctl-5.15", "soa": "soa", "risk-report": "risk-report", "audit-checklist": "audit-checklist"}
     profile = tmp_path_factory.mktemp("lo-profile")
     env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)}
     command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf", "--outdir", str(outdir)]
@@ -338,6 +424,37 @@ def test_libreoffice_renders_every_kind_with_japanese_fonts(pdfs: dict[str, Path
     assert len(manual.pages) > 10
     text = "".join(page.extract_text() for page in manual.pages[:4])
     assert "目次" in text and "ブックマーク" not in text
+
+
+def page_pixels(pdf: Path, page: int, out: Path) -> tuple[int, int, bytes]:
+    """One page as RGB pixels (pdftoppm writes a binary PPM: header, then width x height x 3 bytes)."""
+    subprocess.run(["pdftoppm", "-r", "30", "-f", str(page), "-l", str(page), "-singlefile", str(pdf), str(out)], check=True)
+    data = out.with_suffix(".ppm").read_bytes()
+    magic, width, height, depth, pixels = data.split(maxsplit=4)
+    assert magic == b"P6" and depth == b"255"
+    return int(width), int(height), pixels
+
+
+def test_libreoffice_draws_the_heat_map_in_colour_on_a_landscape_page(pdfs: dict[str, Path], tmp_path: Path) -> None:
+    from isms.render.docx.pandoc import SHADING
+
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("poppler-utils (pdftoppm) is not installed")
+    reader = PdfReader(pdfs["risk-report"])
+    number = next(n for n, page in enumerate(reader.pages, start=1) if "リスク対応前" in page.extract_text())
+    width, height, pixels = page_pixels(pdfs["risk-report"], number, tmp_path / "heatmap")
+    assert width > height, "landscape"
+    colours = {bytes.fromhex(SHADING[name]): name for name in ("isms-heat-high", "isms-heat-mid", "isms-heat-low")}
+    counts = dict.fromkeys(colours.values(), 0)
+    for index in range(0, len(pixels) - 2, 3):
+        name = colours.get(pixels[index : index + 3])
+        if name:
+            counts[name] += 1
+    assert all(count > 500 for count in counts.values()), counts  # whole cells, not a border's worth
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(number), "-l", str(number), "-singlefile", str(pdfs["risk-report"]), str(SCREENSHOTS / "docx-heatmap")], check=True)
+    audit = PdfReader(pdfs["audit-checklist"])
+    assert all(page.mediabox.width > page.mediabox.height for page in audit.pages[2:]), "the checklist body is landscape"
 
 
 # --------------------------------------------------------------------------- the Lua filter on Sphinx constructs

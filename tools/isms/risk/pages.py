@@ -2,7 +2,9 @@
 内部監査チェックリスト, plus the traceability cells the SoA and control pages show.
 
 Bodies are plain list-tables so pandoc can read them too; the only raw HTML is the heat map
-(``heatmap_html``), and ``risk_report_body(isms, html=False)`` swaps it for a plain table.
+(``heatmap_html``), and ``risk_report_body(isms, html=False)`` swaps it for a list-table whose cells
+the Word writer shades (``heatmap_table``). With ``link=False`` (Word) nothing links: documents are
+named by title and number instead.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from isms.risk.model import Risk
 from isms.risk.schema import TREATMENT_NAMES, Treatment
 
 RESULT_BOXES = "☐ 適合 ☐ 不適合 ☐ 観察事項"
+RESULT_BOXES_EN = "☐ conform ☐ nonconform ☐ observation"
 
 
 def _ja(isms: Isms) -> bool:
@@ -149,20 +152,36 @@ def heatmap_html(isms: Isms, residual: bool = False) -> str:
 
 
 def heatmap_table(isms: Isms, residual: bool = False, link: bool = True) -> str:
-    """Plain list-table fallback of the heat map (Word/pandoc)."""
+    """The heat map as a list-table (Word/pandoc). Each cell is a container with the class of the HTML
+    cell (isms-heat-high/-mid/-low; isms-heat-axis for the scales), which the Word writer turns into
+    the cell's shading."""
     ja = _ja(isms)
     impacts, likelihoods = _scale_values(isms, "impact"), _scale_values(isms, "likelihood")
     cells = _cells(isms, residual)
-    header = ("発生頻度 \\\\ 影響度" if ja else "Likelihood \\\\ impact", *(str(i) for i in impacts))
+    corner = "発生頻度 \\\\ 影響度" if ja else "Likelihood \\\\ impact"
+    header = (corner, *(_container("isms-heat-axis", _scale_text(isms, "impact", i)) for i in impacts))
     rows = []
     for likelihood in reversed(likelihoods):
-        row = [str(likelihood)]
+        row = [_container("isms-heat-axis", f"**{_scale_text(isms, 'likelihood', likelihood)}**")]
         for impact in impacts:
             risks = cells.get((impact, likelihood), [])
             count = f"{len(risks)}件" if ja else str(len(risks))
-            row.append(f"**{count}** " + " ".join(risk_ref(r, link) for r in risks))
+            content = f"**{count}**" + ("\n\n" + " ".join(risk_ref(r, link) for r in risks) if risks else "")
+            row.append(_container(_heat_class(impact, likelihood, isms), content))
         rows.append(tuple(row))
-    return list_table(header, rows, css="isms-heatmap-table")
+    return list_table(header, rows, widths=(22, *(78 // len(impacts),) * len(impacts)), css="isms-heatmap-table")
+
+
+def _container(css: str, content: str) -> str:
+    return f".. container:: {css}\n\n" + "\n".join("   " + line if line else line for line in content.splitlines())
+
+
+def _scale_text(isms: Isms, name: str, value: int) -> str:
+    """'3(大)': a level of the impact or likelihood scale with its label."""
+    label = next((level.label for level in getattr(isms.profile.risk, name) if level.value == value), "")
+    if not label:
+        return str(value)
+    return esc(f"{value}({label})" if _ja(isms) else f"{value} ({label})")
 
 
 def _risk_state(isms: Isms, r: Risk) -> str:
@@ -208,7 +227,7 @@ def risk_report_body(isms: Isms, html: bool = True, link: bool = True) -> str:
     parts = []
     if ja:
         parts.append(
-            f"資産目録({ref('assets') if link else '資産目録'})の情報資産 {len(register.assets)} 件について、脅威と脆弱性を識別し、"
+            f"資産目録({ref('assets') if link else esc(isms.documents['assets'].number)})の情報資産 {len(register.assets)} 件について、脅威と脆弱性を識別し、"
             "リスク値 = 資産価値(C+I+A)× 業務への影響度 × 発生頻度 で評価した結果を示す。"
             f"リスク値が受容基準 {threshold} 以下のリスクは受容し、{threshold} を超えるリスクは対応を選択する。\n"
         )
@@ -323,13 +342,38 @@ def audit_clause_rows(isms: Isms, labels: set[str] | None = None, link: bool = T
             record_of = needed.get("record_of")
             if where and link:
                 evidence = ", ".join(ref(label) for label in where)
+            elif where:
+                evidence = ("、" if ja else ", ").join(_where_text(isms, label, needed[lang]) for label in where)
             elif record_of:
                 decision = isms.decision(record_of)
                 evidence = (esc(needed[lang]) + " (" + (ref(f"ctl-{record_of}") if link else esc(record_of)) + ")") if decision else esc(needed[lang])
             else:
                 evidence = esc(needed[lang])
-            rows.append((esc(question), evidence, RESULT_BOXES if ja else "☐ conform ☐ nonconform ☐ observation", ""))
+            rows.append((esc(question), evidence, _result_boxes(ja, link), ""))
     return rows
+
+
+def _result_boxes(ja: bool, link: bool) -> str:
+    """The result cell. In Word (link=False) one box a paragraph: a narrow cell would break 観察事項."""
+    boxes = RESULT_BOXES if ja else RESULT_BOXES_EN
+    if link:
+        return boxes
+    return "\n\n".join("☐ " + item.strip() for item in boxes.split("☐") if item.strip())
+
+
+def _where_text(isms: Isms, label: str, fallback: str) -> str:
+    """A document (or a clause of the manual) by title and number, for Word where nothing links."""
+    ja = _ja(isms)
+    doc = next((d for d in isms.documents.values() if d.label == label), None)
+    clause = label.removeprefix("clause-") if label.startswith("clause-") else None
+    if doc is None and clause is not None:
+        doc = isms.documents.get("manual")
+    if doc is None:
+        return esc(fallback)
+    name = doc.title if ja else doc.title_en
+    if clause is not None:
+        name += f" {clause}" if ja else f", clause {clause}"
+    return esc(f"{name}({doc.number})" if ja else f"{name} ({doc.number})")
 
 
 def audit_control_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
@@ -352,7 +396,7 @@ def audit_control_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
         if mandatory:
             question += f"(必須項目 {mandatory} 件)" if ja else f" ({mandatory} mandatory items)"
         records = "\n".join(f"- {esc(record)}" for record in decision.source.records) or "—"
-        rows.append((question, records, RESULT_BOXES if ja else "☐ conform ☐ nonconform ☐ observation", ""))
+        rows.append((question, records, _result_boxes(ja, link), ""))
     return rows
 
 
@@ -370,7 +414,8 @@ def audit_checklist_body(isms: Isms, labels: set[str] | None = None, link: bool 
     )
     header = audit_header(isms.lang)
     parts = [intro, section("箇条4〜10 (ISMS要求事項)" if ja else "Clauses 4 to 10")]
-    parts.append(list_table(header, audit_clause_rows(isms, labels, link), widths=(40, 30, 15, 15), css="isms-audit"))
+    widths = (40, 30, 15, 15) if link else (38, 26, 12, 24)  # Word: the boxes one a line, room to write findings
+    parts.append(list_table(header, audit_clause_rows(isms, labels, link), widths=widths, css="isms-audit"))
     applicable = [d for d in isms.decisions if d.source.applicable]
     control_rows = list(zip(applicable, audit_control_rows(isms, link), strict=True))
     for theme, names in THEMES.items():
@@ -378,5 +423,5 @@ def audit_checklist_body(isms: Isms, labels: set[str] | None = None, link: bool 
         if not rows:
             continue
         parts.append(section(f"附属書A {names['number']}. {names[isms.lang]}" if ja else f"Annex A {names['number']}. {names[isms.lang]}"))
-        parts.append(list_table(header, rows, widths=(40, 30, 15, 15), css="isms-audit"))
+        parts.append(list_table(header, rows, widths=widths, css="isms-audit"))
     return "\n".join(parts)

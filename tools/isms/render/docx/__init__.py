@@ -1,4 +1,4 @@
-"""Word writer: the manual, every policy, one procedure per applicable control, and the SoA.
+"""Word writer: the manual, every policy, one procedure per applicable control, the SoA and the risk documents.
 
 Each document = the frame template (cover, history, distribution, header, footer) around a body that
 pandoc converts from the same reST the HTML site uses. An output whose fingerprint (everything it
@@ -82,6 +82,32 @@ def plan(isms: Isms) -> list[Job]:
     if "soa" in docs:
         soa = Body("soa", (pages.soa_body(isms, link=False),), (isms.root / "controls",))
         jobs.append(Job(docs["soa"], soa, landscape=True))
+    jobs += risk_jobs(isms)
+    return jobs
+
+
+def risk_jobs(isms: Isms) -> list[Job]:
+    """資産目録, リスクアセスメント結果報告書 (with the heat map), リスク対応計画, 内部監査チェックリスト.
+
+    Chosen by id: the document register and the requirements checklist share these documents' kinds
+    but stay HTML only. Their tables are wide, so the bodies are landscape like the SoA's.
+    """
+    from isms.risk import pages as risk
+
+    register = isms.risks
+    assets = register.assets_path or isms.root / "manual_src/assets.yaml"
+    risks = register.risks_path or isms.root / "manual_src/risks.yaml"
+    bodies = {
+        "assets": (lambda: risk.assets_body(isms, link=False), assets),
+        "risk-report": (lambda: risk.risk_report_body(isms, html=False, link=False), risks),
+        "risk-plan": (lambda: risk.risk_plan_body(isms, link=False), risks),
+        "audit-checklist": (lambda: risk.audit_checklist_body(isms, set(label_map(isms)), link=False), isms.root / "controls"),
+    }
+    jobs = []
+    for doc_id, (body, source) in bodies.items():
+        doc = isms.documents.get(doc_id)
+        if doc is not None:
+            jobs.append(Job(doc, Body(doc_id, (body(),), (source,)), landscape=True))
     return jobs
 
 

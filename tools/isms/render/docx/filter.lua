@@ -8,12 +8,13 @@ It also does what pandoc cannot know about Sphinx-style sources:
     document); inside one document they link to the heading.
   * admonitions become a boxed one-cell table with a Japanese (or English) title;
   * a policy's lone top-level title is dropped (the cover already prints it) and the rest promoted;
+  * a container whose class has a shading (the heat map's cells) marks its table cell for pandoc.py;
   * heading ids become short ASCII bookmarks (Word rejects some characters, and ids repeat across
     chapters), so the table of contents can point at them.
 
 The manifest (JSON, path in metadata isms-manifest) holds:
   docs: [{id, parts: [file, ...], drop_title, chapter_breaks}], labels: {label: {text, number, doc,
-  excluded}}, lang, marker, admonitions: {class: title}, same_doc_suffix.
+  excluded}}, lang, marker, admonitions: {class: title}, shading: {class: fill}, same_doc_suffix.
 ]]
 
 local manifest
@@ -243,6 +244,15 @@ local function fix_div(div)
   end
   if div.classes:includes('title') then
     return nil -- an admonition's title: its parent (visited after it) replaces it
+  end
+  for _, class in ipairs(div.classes) do
+    local fill = manifest.shading[class]
+    if fill then
+      -- A shaded table cell (the heat map): pandoc.py turns the marker into the cell's w:shd.
+      local content = pandoc.Blocks({ marker_para('shade:' .. fill) })
+      content:extend(div.content)
+      return content
+    end
   end
   for _, dropped in ipairs({ 'contents', 'toctree', 'index', 'only', 'sidebar-toc' }) do
     if div.classes:includes(dropped) then

@@ -19,7 +19,7 @@ from lxml import etree
 
 from isms.problems import Problem
 from isms.render.docx.labels import Label
-from isms.render.docx.ooxml import NS, W, paragraph_text, read_package, write_package, xml_bytes
+from isms.render.docx.ooxml import NS, XML_SPACE, W, paragraph_text, read_package, tidy, w, write_package, xml_bytes
 
 FILTER = Path(__file__).with_name("filter.lua")
 MARKER = "\ue000ISMS:"  # a private-use character: never in a source text
@@ -36,6 +36,9 @@ ADMONITIONS = {
     },
 }
 LANG_TAGS = {"ja": "ja-JP", "en": "en-US"}
+# A table cell whose content is a container of one of these classes gets this shading: the risk
+# report's heat map, in the colours of render/html/static/isms.css (the axis as the header row).
+SHADING = {"isms-heat-high": "F4B6B0", "isms-heat-mid": "FBE3A6", "isms-heat-low": "CFE8C6", "isms-heat-axis": "E7E6E6"}
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,10 @@ def convert(bodies: list[Body], labels: dict[str, Label], lang: str, reference: 
                 path.write_text(text, encoding="utf-8")
                 files.append(str(path))
             docs.append({"id": body.doc_id, "parts": files, "drop_title": body.drop_title, "chapter_breaks": body.chapter_breaks})
-        manifest = {"docs": docs, "labels": labels, "lang": lang, "marker": MARKER, "admonitions": ADMONITIONS.get(lang, ADMONITIONS["en"])}
+        manifest = {
+            "docs": docs, "labels": labels, "lang": lang, "marker": MARKER, "admonitions": ADMONITIONS.get(lang, ADMONITIONS["en"]),
+            "shading": SHADING,
+        }
         manifest_path = work / "manifest.json"
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
         output = work / "all.docx"
@@ -131,6 +137,8 @@ def _package(parts: dict[str, bytes], root: etree._Element, elements: list[etree
     document = etree.Element(root.tag, nsmap=root.nsmap)
     body = etree.SubElement(document, W + "body")
     body.extend(etree.fromstring(etree.tostring(e)) for e in elements)
+    _data_tables(body)
+    _shade_cells(body)
     _renumber_bookmarks(body)
     if sectpr is not None:
         body.append(etree.fromstring(etree.tostring(sectpr)))
@@ -139,6 +147,110 @@ def _package(parts: dict[str, bytes], root: etree._Element, elements: list[etree
         own["word/numbering.xml"] = _numbering_subset(numbering, body)
     own["word/document.xml"] = xml_bytes(document)
     return write_package(own)
+
+
+def _data_tables(body: etree._Element) -> None:
+    """Tables of more than one column: a row is not split across pages (a checklist row, a risk with
+    its treatment), and a cell of several paragraphs is set like a one-paragraph cell (pandoc makes
+    those "Body Text": justified, with space after each paragraph). One-column tables (admonition
+    boxes) may be long: they keep breaking and their body text."""
+    for table in body.iter(W + "tbl"):
+        if len(table.findall("w:tblGrid/w:gridCol", NS)) < 2:
+            continue
+        for row in table.findall("w:tr", NS):
+            _replace(_trpr(row), w("cantSplit"))
+            for style in row.iterfind("w:tc/w:p/w:pPr/w:pStyle", NS):
+                if style.get(W + "val") in ("BodyText", "FirstParagraph"):
+                    style.set(W + "val", "Compact")
+        tidy(table)
+
+
+def _trpr(row: etree._Element) -> etree._Element:
+    trpr = row.find("w:trPr", NS)
+    if trpr is None:
+        trpr = w("trPr")
+        row.insert(0 if row.find("w:tblPrEx", NS) is None else 1, trpr)
+    return trpr
+
+
+def _shade_cells(body: etree._Element) -> None:
+    """filter.lua puts a 'shade:<fill>' marker paragraph first in a cell that is to be shaded: the
+    marker becomes the cell's w:shd, and the cell's text is centred (a heat-map cell). Such a table
+    is a figure: it is kept on one page, with the paragraph that introduces it."""
+    prefix = MARKER + "shade:"
+    tables = []
+    for paragraph in list(body.iter(W + "p")):
+        text = paragraph_text(paragraph)
+        if not text.startswith(prefix):
+            continue
+        cell = paragraph.getparent()
+        cell.remove(paragraph)
+        if cell.tag != W + "tc":
+            continue
+        table = next(cell.iterancestors(W + "tbl"), None)
+        if table is not None and table not in tables:
+            tables.append(table)
+        tcpr = cell.find("w:tcPr", NS)
+        if tcpr is None:
+            tcpr = w("tcPr")
+            cell.insert(0, tcpr)
+        _replace(tcpr, w("shd", {"val": "clear", "color": "auto", "fill": text[len(prefix):]}))
+        _replace(tcpr, w("vAlign", {"val": "center"}))
+        for content in cell.findall("w:p", NS):
+            _replace(_ppr(content), w("jc", {"val": "center"}))
+        _no_break_hyphens(cell)
+        tidy(cell)
+    for table in tables:
+        _keep_together(table)
+
+
+def _no_break_hyphens(cell: etree._Element) -> None:
+    """Risk ids (R-001) must not break at their hyphen: w:noBreakHyphen, as Word's Ctrl+Shift+-."""
+    for text in list(cell.iter(W + "t")):
+        if "-" not in (text.text or ""):
+            continue
+        run = text.getparent()
+        position = run.index(text)
+        pieces: list[etree._Element] = []
+        for index, chunk in enumerate(text.text.split("-")):
+            if index:
+                pieces.append(w("noBreakHyphen"))
+            if chunk:
+                piece = w("t", {XML_SPACE: "preserve"})
+                piece.text = chunk
+                pieces.append(piece)
+        run.remove(text)
+        for offset, piece in enumerate(pieces):
+            run.insert(position + offset, piece)
+
+
+def _keep_together(table: etree._Element) -> None:
+    rows = table.findall("w:tr", NS)
+    for index, row in enumerate(rows):
+        _replace(_trpr(row), w("cantSplit"))
+        if index < len(rows) - 1:
+            for paragraph in row.iter(W + "p"):
+                _replace(_ppr(paragraph), w("keepNext"))
+    before = table.getprevious()
+    if before is not None and before.tag == W + "p":
+        _replace(_ppr(before), w("keepNext"))
+    tidy(table)
+    if before is not None:
+        tidy(before)
+
+
+def _ppr(paragraph: etree._Element) -> etree._Element:
+    ppr = paragraph.find("w:pPr", NS)
+    if ppr is None:
+        ppr = w("pPr")
+        paragraph.insert(0, ppr)
+    return ppr
+
+
+def _replace(parent: etree._Element, child: etree._Element) -> None:
+    for old in parent.findall(child.tag):
+        parent.remove(old)
+    parent.append(child)
 
 
 def _renumber_bookmarks(body: etree._Element) -> None:
