@@ -140,8 +140,8 @@ def finish(data: bytes, context: dict[str, Any], landscape: bool) -> bytes:
     if landscape:
         _landscape_body(root)
     parts["word/document.xml"] = xml_bytes(root)
-    if context["lang"] != "ja":
-        parts["word/styles.xml"] = _latin_language(parts["word/styles.xml"], LANG_TAGS.get(context["lang"], context["lang"]))
+    latin = LANG_TAGS["en"] if context["lang"] == "ja" else LANG_TAGS.get(context["lang"], context["lang"])
+    parts["word/styles.xml"] = _latin_language(parts["word/styles.xml"], latin)
     day = dt.date.fromisoformat(context["core_date"]) if context["core_date"] else None
     parts["docProps/core.xml"] = core_properties(
         f"{context['number']} {context['title']}", context["organisation"], subject=context["classification"], when=day
@@ -218,8 +218,9 @@ def _update_fields_on_open(settings: bytes) -> bytes:
 
 
 def _latin_language(styles: bytes, tag: str) -> bytes:
-    """English documents: Latin text is English (Japanese stays the East Asian language), so that
-    Word and LibreOffice hyphenate and break English words as English."""
+    """The language of Latin text (Japanese stays the East Asian language). English in a Japanese
+    document too, as in Japanese Word's own defaults (w:val="en-US" w:eastAsia="ja-JP"): with a
+    Japanese Latin language LibreOffice breaks Latin words anywhere (CA|D, R-0|16)."""
     root = etree.fromstring(styles)
     lang = root.find("w:docDefaults/w:rPrDefault/w:rPr/w:lang", NS)
     if lang is not None:
