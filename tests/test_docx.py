@@ -512,3 +512,83 @@ def test_filter_boxes_admonitions_and_resolves_references(tmp_path: Path) -> Non
     anchors = [h.get(W + "anchor") for h in document.element.body.iter(W + "hyperlink")]
     assert anchors and all(a.startswith("TocIsms") for a in anchors)
     assert not any(MARKUP.search(t) for t in all_paragraph_texts(document))
+
+
+# --------------------------------------------------------------------------- 新旧対照表 (isms diff) as Word
+
+OLD_LINE = "情報の機密分類に基づいて制御し、認可されていないアクセスを防ぐ。"
+NEW_LINE = "情報の機密分類及び多要素認証の要否に基づいて制御し、不正アクセスを防ぐ。"
+
+
+def marked_runs(cell) -> tuple[str, str, str]:
+    """(unmarked text, removed text, added text) of a table cell, by run formatting."""
+    plain, removed, added = [], [], []
+    for paragraph in cell.paragraphs:
+        for run in paragraph.runs:
+            colour = run.font.color.rgb if run.font.color and run.font.color.type else None
+            if run.font.strike:
+                assert str(colour) == "C00000" and not run.font.underline, run.text
+                removed.append(run.text)
+            elif run.font.underline:
+                assert str(colour) == "0070C0", run.text
+                added.append(run.text)
+            else:
+                assert colour is None, run.text
+                plain.append(run.text)
+    return "".join(plain), "".join(removed), "".join(added)
+
+
+def test_isms_diff_writes_a_word_comparison_with_the_changes_marked(sample: Path, run) -> None:
+    edit(sample / "controls/5.15.yaml", OLD_LINE, NEW_LINE)
+    result = run("--root", str(sample), "diff")
+    assert result.code == 0, result.err
+    assert "modified: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in result.lines()
+    path = (sample / result.lines()[-1]).with_suffix(".docx")
+    assert path.name == "1.0_working.docx" and path.is_file()
+    document = docx.Document(str(path))
+
+    header = " ".join(p.text for p in document.sections[0].header.paragraphs)
+    assert "株式会社みなと精機 ISMS文書" in header and "【機密分類】社外秘" in header
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert "ISMS-C-5-15 5.15 アクセス制御 実施手順書  [改定]" in headings
+    assert document.sections[0].page_width > document.sections[0].page_height
+
+    table = next(t for t in document.tables if "多要素認証" in t._tbl.xpath("string(.)"))
+    assert [c.text for c in table.rows[0].cells] == ["旧 (1.0)", "新 (作業中の原稿(改定案))"]
+    old_cell, new_cell = table.rows[1].cells
+    assert OLD_LINE in old_cell.text and NEW_LINE in new_cell.text
+    old_plain, removed, old_added = marked_runs(old_cell)
+    new_plain, new_removed, added = marked_runs(new_cell)
+    assert "認可されていない" in removed and not old_added, "removed text: red, struck through, in the old column only"
+    assert "多要素認証の要否" in added and "不正" in added and not new_removed, "added text: blue, underlined, in the new column only"
+    assert "情報の機密分類" in old_plain and "情報の機密分類" in new_plain and "方針は" in new_plain, "unchanged text is not marked"
+
+    first = path.read_bytes()
+    assert run("--root", str(sample), "diff").code == 0
+    assert path.read_bytes() == first, "the same comparison gives the same bytes"
+
+
+def test_comparison_passages_and_english_labels(sample: Path) -> None:
+    import dataclasses
+
+    from isms.ledger.diff import compare
+    from isms.render.docx.comparison import comparison_docx, passages
+
+    rows = passages("a\nb\nc\n申請は紙で行う\nd\n\n\ne\nf\ng\nh", "a\nb\nc\n申請はワークフローで行う\nd\n\n\ne\nf\ng\nh\nadded")
+    assert len(rows) == 2, "two changed passages, each with its context"
+    assert [line[0].text for line in rows[0].old] == ["b", "c", "申請は", "d"], "two lines of context, blank ones trimmed"
+    assert [(s.text, s.changed) for s in rows[0].old[2]] == [("申請は", False), ("紙", True), ("で行う", False)]
+    assert [(s.text, s.changed) for s in rows[0].new[2]] == [("申請は", False), ("ワークフロー", True), ("で行う", False)]
+    assert [(s.text, s.changed) for s in rows[1].new[-1]] == [("added", True)] and rows[1].old[-1][0].text == "h"
+
+    edit(sample / "controls/5.15.yaml", OLD_LINE, NEW_LINE)
+    isms, problems = check(sample)
+    assert isms is not None and not problems
+    english = dataclasses.replace(isms, profile=isms.profile.model_copy(update={"language": "en"}))
+    old, new, diffs = compare(english, None, None)
+    (sample / "en.docx").write_bytes(comparison_docx(english, old, new, diffs))
+    document = docx.Document(str(sample / "en.docx"))
+    texts = [p.text for p in document.paragraphs]
+    assert "Comparison of versions" in texts and "Documents changed" in texts
+    assert any([c.text for c in t.rows[0].cells] == ["Old (1.0)", "New (working sources (draft))"] for t in document.tables)
+    assert "【Classification】Internal use only" in document.sections[0].header.paragraphs[0].text

@@ -130,4 +130,7 @@ def write_diff(isms: Isms, old: str | None, new: str | None) -> tuple[Path, list
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{old}_{new}.html"
     path.write_text(diff_html(isms, old, new, diffs), encoding="utf-8")
+    from isms.render.docx.comparison import write_comparison  # the Word libraries only when a table is written
+
+    write_comparison(isms, old, new, diffs, path.with_suffix(".docx"))
     return path, diffs
