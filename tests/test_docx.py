@@ -258,7 +258,9 @@ def test_risk_documents_have_the_frame_and_landscape_bodies(built: Built) -> Non
         fields = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
         assert (fields["文書番号"], fields["文書名"]) == (doc.number, doc.title)
         history = next(t for t in document.tables if [c.text for c in t.rows[0].cells] == HISTORY_HEADER)
-        assert [row.cells[1].text for row in history.rows[1:]] == ["制定"], "released in 1.0, unchanged since"
+        version = built.isms.versions[doc_id]
+        summaries = [r.summary for r in version.revisions] + (["未承認"] if version.draft else [])
+        assert [row.cells[1].text for row in history.rows[1:]] == summaries and summaries[0] == "制定", "released in 1.0"
         body = document.sections[-1]
         assert body.page_width > body.page_height, f"{doc_id}: wide tables, landscape body"
 
