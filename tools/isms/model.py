@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from isms.catalogue import CatalogueControl, load_catalogue
+from isms.i18n import sep, t
 from isms.problems import Problem
 from isms.risk.model import RiskRegister, build_register
 from isms.sources.loader import LoadedControl, Sources, TextSource
@@ -85,7 +86,7 @@ class Isms:
         latest = releases[-1]
         text = f"{latest.version} ({latest.date.isoformat()})"
         if any(v.draft for v in self.versions.values()):
-            text += " + 改定案" if self.lang == "ja" else " + draft changes"
+            text = t("draft_changes", self.lang, release=text)
         return text
 
     def role(self, role_id: str | None) -> Role | None:
@@ -123,20 +124,22 @@ def procedure_number(profile: Profile, control_id: str) -> str:
 
 
 def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dict[str, ControlSource]) -> dict[str, Document]:
-    ja = profile.language == "ja"
+    """A document's title is in the profile's language (title_en is always the English one)."""
+    lang = profile.language
+    ja = lang == "ja"
     numbering = profile.numbering
     manual = profile.manual
     top = profile.top_management
     docs: dict[str, Document] = {
         "manual": Document(
-            "manual", "manual", numbering.manual, manual.title, manual.title_en,
+            "manual", "manual", numbering.manual, manual.title if ja else manual.title_en, manual.title_en,
             _classification(profile, manual.classification), _role(profile, manual.owner),
             _role(profile, manual.approver), "manual",
         ),
     }
     for seq, entry in enumerate(policies, start=1):
         docs[entry.id] = Document(
-            entry.id, "policy", numbering.policy.format(seq=seq), entry.title, entry.title_en,
+            entry.id, "policy", numbering.policy.format(seq=seq), entry.title if ja else entry.title_en, entry.title_en,
             _classification(profile, entry.classification), _role(profile, entry.owner),
             _role(profile, entry.approver), f"pol-{entry.id}",
         )
@@ -144,25 +147,25 @@ def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dic
         source = controls.get(control.id)
         if source is None or not source.applicable:
             continue
-        suffix_ja, suffix_en = " 実施手順書", " procedure"
         docs[f"ctl-{control.id}"] = Document(
             f"ctl-{control.id}", "procedure", procedure_number(profile, control.id),
-            f"{control.id} {control.title_ja}{suffix_ja}", f"{control.id} {control.title_en}{suffix_en}",
+            t("procedure_title", lang, id=control.id, title=control.title(lang)),
+            t("procedure_title", "en", id=control.id, title=control.title_en),
             _classification(profile, source.classification), _role(profile, source.owner),
             _role(profile, "ciso"), f"ctl-{control.id}", control.id,
         )
     fixed = [
-        ("soa", "soa", numbering.soa, "適用宣言書", "Statement of Applicability"),
-        ("register", "register", numbering.doc_register, "文書管理台帳", "Document register"),
-        ("checklist", "checklist", numbering.checklist, "ISMS要求事項チェックリスト", "ISMS requirements checklist"),
-        ("assets", "register", numbering.assets, "資産目録", "Asset inventory"),
-        ("risk-report", "register", numbering.risk_report, "リスクアセスメント結果報告書", "Risk assessment report"),
-        ("risk-plan", "register", numbering.risk_plan, "リスク対応計画", "Risk treatment plan"),
-        ("audit-checklist", "checklist", numbering.audit_checklist, "内部監査チェックリスト", "Internal audit checklist"),
+        ("soa", "soa", numbering.soa),
+        ("register", "register", numbering.doc_register),
+        ("checklist", "checklist", numbering.checklist),
+        ("assets", "register", numbering.assets),
+        ("risk-report", "register", numbering.risk_report),
+        ("risk-plan", "register", numbering.risk_plan),
+        ("audit-checklist", "checklist", numbering.audit_checklist),
     ]
-    for doc_id, kind, number, title_ja, title_en in fixed:
+    for doc_id, kind, number in fixed:
         docs[doc_id] = Document(
-            doc_id, kind, number, title_ja if ja else title_en, title_en,  # type: ignore[arg-type]
+            doc_id, kind, number, t(f"title_{doc_id}", lang), t(f"title_{doc_id}", "en"),  # type: ignore[arg-type]
             _classification(profile, profile.manual.classification), _role(profile, "ciso"),
             _role(profile, top), doc_id,
         )
@@ -172,7 +175,7 @@ def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dic
 def template_context(profile: Profile, documents: dict[str, Document]) -> dict[str, Any]:
     """The variables an editor may use in manual, policy and procedure texts (README: Template variables)."""
     people = {p.id: p for p in profile.people}
-    separator = "、" if profile.language == "ja" else ", "
+    separator = sep(profile.language)
     roles = _Attrs(
         {
             r.id: _Attrs(

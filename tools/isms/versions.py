@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from isms.i18n import t
+
 
 @dataclass(frozen=True)
 class Revision:
@@ -41,9 +43,7 @@ class DocumentVersion:
 
     def label(self, lang: str) -> str:
         base = str(self.version) if self.revisions else "—"
-        if self.draft:
-            return f"{base} (改定案)" if lang == "ja" else f"{base} (draft)"
-        return base
+        return t("draft_label", lang, version=base) if self.draft else base
 
     def date_text(self) -> str:
         latest = self.revised or self.issued

@@ -16,7 +16,7 @@ def history_table(isms: Isms, doc_id: str) -> str:
     version = isms.versions.get(doc_id)
     parts = [f".. rubric:: {t('history', lang)}\n"]
     if version is None or not version.revisions:
-        parts.append(("未リリース(改定案)。承認されたリリースはまだない。" if lang == "ja" else "Not released yet (draft).") + "\n")
+        parts.append(t("history_none", lang) + "\n")
         return "\n".join(parts)
     header = (t("version", lang), t("revision_summary", lang), t("approver", lang), t("reviewer", lang), t("author", lang), t("date", lang))
     rows = [
@@ -25,7 +25,7 @@ def history_table(isms: Isms, doc_id: str) -> str:
     ]
     parts.append(list_table(header, rows, widths=(7, 33, 15, 15, 15, 15), css="isms-history"))
     if version.draft:
-        parts.append(("この文書には最新リリース後の未承認の変更(改定案)がある。" if lang == "ja" else "This document has changes not yet approved (draft).") + "\n")
+        parts.append(t("history_draft", lang) + "\n")
     return "\n".join(parts)
 
 
@@ -45,27 +45,20 @@ def add_history_and_releases(isms: Isms, site) -> None:
 
 def _release_pages(isms: Isms, site) -> None:
     lang = isms.lang
-    ja = lang == "ja"
     ledger = isms.ledger
-    heading = "リリース(承認履歴)" if ja else "Releases"
     rows = []
     for release in reversed(ledger.releases):
         count = len(release_changes(ledger, release.version))
         rows.append((ref(f"release-{release.version}", release.version), release.date.isoformat(), esc(release.summary), str(count)))
-    intro = (
-        "文書セットの承認済みリリースの一覧。各文書の版数・制定日・改定日・改定履歴はこの台帳(manual_src/releases.yaml)から算出される。\n"
-        if ja
-        else "Approved releases of the document set; every document's version and history is computed from this ledger.\n"
-    )
-    parts = [".. _releases:\n", title(heading), intro]
+    parts = [".. _releases:\n", title(t("releases", lang)), t("releases_intro", lang) + "\n"]
     if rows:
-        header = (t("version", lang), t("date", lang), t("revision_summary", lang), "変更文書数" if ja else "Documents changed")
+        header = (t("version", lang), t("date", lang), t("revision_summary", lang), t("documents_changed", lang))
         parts.append(list_table(header, rows, widths=(12, 18, 55, 15), css="isms-releases"))
     else:
-        parts.append(("リリースはまだ記録されていない。" if ja else "No release recorded yet.") + "\n")
+        parts.append(t("releases_none", lang) + "\n")
     parts.append(".. toctree::\n   :hidden:\n\n" + "".join(f"   {r.version}\n" for r in reversed(ledger.releases)))
     site.add("releases/index", "\n".join(parts))
-    kinds = {"new": "制定" if ja else "new", "modified": "改定" if ja else "revised", "removed": "廃止" if ja else "withdrawn"}
+    kinds = {kind: t(f"change_{kind}", lang) for kind in ("new", "modified", "removed")}
     for release in ledger.releases:
         fields = [
             (t("version", lang), esc(release.version)),
@@ -77,7 +70,7 @@ def _release_pages(isms: Isms, site) -> None:
         for change in release_changes(ledger, release.version):
             doc = isms.documents.get(change.doc_id)
             if doc is not None:
-                shown = doc.title if ja else doc.title_en
+                shown = doc.title
                 name = ref(doc.label, shown) if doc.id in site.page_documents.values() else esc(shown)
                 number = doc.number
             else:
@@ -92,8 +85,8 @@ def _release_pages(isms: Isms, site) -> None:
                 revision = str(next(n for n, r in enumerate(revs, start=1) if r.version == release.version))
             summary = release.changes.get(change.doc_id, release.summary)
             changed.append((kinds[change.kind], esc(number), name, revision, esc(summary)))
-        header = ("区分" if ja else "Change", t("document_number", lang), t("title", lang), t("version", lang), t("revision_summary", lang))
-        body = [f".. _release-{release.version}:\n", title(("リリース " if ja else "Release ") + release.version), field_table(fields)]
-        body.append(f".. rubric:: {'変更された文書' if ja else 'Documents changed'} ({len(changed)})\n")
+        header = (t("change", lang), t("document_number", lang), t("title", lang), t("version", lang), t("revision_summary", lang))
+        body = [f".. _release-{release.version}:\n", title(t("release", lang, version=release.version)), field_table(fields)]
+        body.append(f".. rubric:: {t('changed_documents', lang)} ({len(changed)})\n")
         body.append(list_table(header, changed, widths=(8, 16, 44, 7, 25), css="isms-release-changes"))
         site.add(f"releases/{release.version}", "\n".join(body))

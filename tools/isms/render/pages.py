@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from isms.catalogue import ATTRIBUTE_NAMES, THEMES, value_name
-from isms.i18n import t
+from isms.i18n import sep, t
 from isms.model import ControlDecision, Document, Isms
 
 _SPECIAL = re.compile(r"([\\`*_|\[\]<>])")
@@ -66,7 +66,7 @@ def role_text(isms: Isms, role_id: str | None) -> str:
     if role is None:
         return "—"
     people = {p.id: p.name for p in isms.profile.people}
-    holders = ("、" if isms.lang == "ja" else ", ").join(people.get(h, h) for h in role.holders)
+    holders = sep(isms.lang).join(people.get(h, h) for h in role.holders)
     name = role.name if isms.lang == "ja" else role.name_en
     return f"{esc(name)} ({esc(holders)})" if holders else esc(name)
 
@@ -85,8 +85,7 @@ def reasons_text(decision: ControlDecision, lang: str) -> str:
     src = decision.source
     if not src.applicable:
         return "—"
-    text = "、".join(t(r.value, lang) for r in src.reasons) if lang == "ja" else ", ".join(t(r.value, lang) for r in src.reasons)
-    return esc(text)
+    return esc(sep(lang).join(t(r.value, lang) for r in src.reasons))
 
 
 def document_ref(isms: Isms, key: str) -> str:
@@ -136,7 +135,7 @@ def control_body(isms: Isms, decision: ControlDecision, with_attributes: bool = 
     if with_attributes:
         parts.append(section(t("attributes", lang)))
         attr_rows = [
-            (esc(ATTRIBUTE_NAMES[name][lang]), esc(("、" if lang == "ja" else ", ").join(f"#{value_name(v, lang)}" for v in values)))
+            (esc(ATTRIBUTE_NAMES[name][lang]), esc(sep(lang).join(f"#{value_name(v, lang)}" for v in values)))
             for name, values in control.attributes.items()
         ]
         parts.append(field_table(attr_rows))
@@ -147,7 +146,7 @@ def control_body(isms: Isms, decision: ControlDecision, with_attributes: bool = 
             technical = "—"
             if item.technical:
                 months = item.review_months or isms.profile.review.technical_verification
-                technical = f"{months}{t('months', lang)}" if lang == "ja" else f"every {months} months"
+                technical = t("every_months", lang, months=months)
             rows_items.append(
                 (str(number), esc(item.text), t(item.level.value, lang), t(item.origin.value, lang), esc(item.reason) if item.reason else "—", technical)
             )
@@ -210,16 +209,7 @@ def soa_header(lang: str) -> tuple[str, ...]:
 def soa_body(isms: Isms, link: bool = True) -> str:
     lang = isms.lang
     applicable = sum(1 for d in isms.decisions if d.source.applicable)
-    if lang == "ja":
-        intro = (
-            f"JIS Q 27001:2023 附属書Aの管理策{len(isms.decisions)}項目について、適用の可否、採用理由、実施状況及び除外の理由を示す"
-            f"(適用 {applicable} 項目、除外 {len(isms.decisions) - applicable} 項目)。"
-        )
-    else:
-        intro = (
-            f"The applicability of all {len(isms.decisions)} controls of ISO/IEC 27001:2022 Annex A, the reason for including each, "
-            f"its implementation status and the justification for any exclusion ({applicable} applicable, {len(isms.decisions) - applicable} excluded)."
-        )
+    intro = t("soa_intro", lang, total=len(isms.decisions), applicable=applicable, excluded=len(isms.decisions) - applicable)
     table = list_table(soa_header(lang), soa_rows(isms, link), widths=(5, 16, 6, 24, 11, 15, 11, 12), css="isms-soa")
     return intro + "\n\n" + table
 
@@ -249,7 +239,7 @@ def register_rows(isms: Isms, documents: Sequence[Document] | None = None) -> li
 def register_body(isms: Isms) -> str:
     lang = isms.lang
     header = (t("document_number", lang), t("title", lang), t("kind", lang), t("classification", lang), t("owner", lang), t("version", lang), t("date", lang))
-    intro = "ISMS文書の一覧(文書番号順)。版数と日付はリリース台帳から算出される。" if lang == "ja" else "All ISMS documents by number. Versions and dates come from the release ledger."
+    intro = t("register_intro", lang)
     return intro + "\n\n" + list_table(header, register_rows(isms), widths=(14, 34, 10, 10, 18, 7, 12), css="isms-register")
 
 

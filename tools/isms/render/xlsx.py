@@ -156,7 +156,7 @@ def workbook_bytes(isms: Isms) -> bytes:
     doc = isms.documents["soa"]
     book = Workbook()
     sheet = book.active
-    sheet.title = "適用宣言書" if lang == "ja" else "SoA"
+    sheet.title = t("sheet_soa", lang)
     sheet.append(header(lang))
     for decision in isms.decisions:  # natural order: 5.2 before 5.10
         sheet.append(control_row(isms, decision))
@@ -167,7 +167,7 @@ def workbook_bytes(isms: Isms) -> bytes:
         cell.number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "C2"  # header row, and No. + 管理策 while scrolling right
 
-    legend = book.create_sheet("属性の凡例" if lang == "ja" else "Attribute legend")
+    legend = book.create_sheet(t("sheet_legend", lang))
     legend.append(["属性", "Attribute", "値 (JIS Q 27002)", "Value (ISO/IEC 27002)"] if lang == "ja" else ["Attribute (ja)", "Attribute", "Value (ja)", "Value"])
     for row in legend_rows(lang):
         legend.append(row)

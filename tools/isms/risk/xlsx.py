@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from isms.i18n import t
 from isms.model import Isms
 from isms.risk.pages import _clauses
 
@@ -62,7 +63,7 @@ def risk_register_rows(isms: Isms) -> list[tuple[object, ...]]:
                 r.id, r.asset_id, r.asset.name if r.asset else "", r.threat, r.vulnerability, r.asset_value, r.impact, r.likelihood, r.value,
                 r.treatment_name(isms.lang), ", ".join(r.controls), r.plan or "", r.residual_impact, r.residual_likelihood, r.residual,
                 _role(isms, r.approval.by) if r.approval else "", r.approval.date.isoformat() if r.approval else "",
-                "受容" if r.accepted else "未承認", r.residual_above_threshold and r.approval is None,
+                t("accepted" if r.accepted else "not_approved", isms.lang), r.residual_above_threshold and r.approval is None,
             )
         )
     return rows
@@ -73,11 +74,11 @@ def audit_rows(isms: Isms) -> list[tuple[object, ...]]:
     rows: list[tuple[object, ...]] = []
     for clause in _clauses():
         for needed in clause["documents"]:
-            rows.append((f"箇条{clause['id']}", f"{clause['title'][lang]}: {needed[lang]}", needed[lang], "", ""))
+            rows.append((t("clause_no", lang, id=clause["id"]), f"{clause['title'][lang]}: {needed[lang]}", needed[lang], "", ""))
     for decision in isms.decisions:
         if decision.source.applicable:
             doc = isms.documents.get(decision.document_id)
-            item = f"{decision.control.title(lang)}: {doc.number if doc else ''} のとおり実施されているか"
+            item = t("audit_procedure", lang, title=decision.control.title(lang), number=doc.number if doc else "")
             rows.append((decision.id, item, "\n".join(decision.source.records), "", ""))
     return rows
 

@@ -12,6 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
+from isms.i18n import t
 from isms.model import Isms
 from isms.problems import Problem
 from isms.render.html.site import Site, build_site
@@ -48,13 +49,12 @@ def _banner(isms: Isms, document_id: str | None) -> str:
         version = isms.versions.get(doc.id)
         items.append(f"<span>{_h(doc.number)}</span>")
         if version is not None:
-            items.append(f"<span>{'版数' if lang == 'ja' else 'Version'} {_h(version.label(lang))}</span>")
+            items.append(f"<span>{_h(t('version', lang))} {_h(version.label(lang))}</span>")
             if version.date_text() != "—":
-                items.append(f"<span>{'制定/改定日' if lang == 'ja' else 'Date'} {_h(version.date_text())}</span>")
+                items.append(f"<span>{_h(t('date', lang))} {_h(version.date_text())}</span>")
             draft = version.draft
             if draft:
-                text = "改定案: 未承認の変更を含む" if lang == "ja" else "DRAFT: contains changes not yet approved"
-                items.append(f'<span class="isms-draft">{_h(text)}</span>')
+                items.append(f'<span class="isms-draft">{_h(t("draft_banner", lang))}</span>')
     css = "isms-banner draft" if draft else "isms-banner"
     html = f'<div class="{css}" role="note">' + "".join(items) + "</div>"
     return ".. raw:: html\n\n   " + html + "\n\n"

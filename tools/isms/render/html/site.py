@@ -10,7 +10,7 @@ from importlib import resources
 from ruamel.yaml import YAML
 
 from isms.catalogue import ATTRIBUTE_NAMES, ATTRIBUTES, THEMES, value_name
-from isms.i18n import t
+from isms.i18n import sep, t
 from isms.model import Document, Isms
 from isms.render import pages
 from isms.render.pages import esc, list_table, ref, section, title
@@ -74,31 +74,30 @@ def _toctree(entries: list[str], caption: str | None = None, hidden: bool = Fals
 
 def _home(isms: Isms, site: Site) -> None:
     lang, org, scope = isms.lang, isms.profile.organization, isms.profile.scope
-    ja = lang == "ja"
-    heading = f"{org.name} ISMS文書" if ja else f"{org.name_en or org.name} ISMS documents"
+    name = org.name if lang == "ja" else (org.name_en or org.name)
     release = isms.release_label() if hasattr(isms, "release_label") else None
-    parts = [title(esc(heading))]
+    parts = [title(esc(t("home_title", lang, org=name)))]
     rows = [
-        ("組織" if ja else "Organisation", esc(org.name if ja else (org.name_en or org.name))),
-        ("事業" if ja else "Business", esc(org.business)),
-        ("ISMS適用範囲" if ja else "ISMS scope", esc(scope.business)),
-        ("対象組織" if ja else "Organisational scope", esc(scope.organization)),
-        ("所在地" if ja else "Locations", esc(("、" if ja else ", ").join(loc.name for loc in scope.locations))),
-        ("文書セットの版" if ja else "Document set version", esc(release or ("未リリース(改定案)" if ja else "not yet released (draft)"))),
+        (t("home_organisation", lang), esc(name)),
+        (t("home_business", lang), esc(org.business)),
+        (t("home_scope", lang), esc(scope.business)),
+        (t("home_scope_organisation", lang), esc(scope.organization)),
+        (t("home_locations", lang), esc(sep(lang).join(loc.name for loc in scope.locations))),
+        (t("home_set_version", lang), esc(release or t("not_released", lang))),
     ]
     parts.append(pages.field_table(rows))
-    parts.append(section("はじめに" if ja else "Where to start"))
+    parts.append(section(t("home_start", lang)))
     start = [
-        ("manual", "ISMSの全体像(箇条4〜10)" if ja else "the ISMS as a whole (clauses 4 to 10)"),
-        ("pol-information_security_policy", "経営者の方針" if ja else "top management's policy"),
-        ("soa", "93の管理策の適用と実施状況。テーマ・属性で絞り込める" if ja else "all 93 controls, filterable by theme and attribute"),
-        ("checklist", "規格の要求事項ごとの文書の所在" if ja else "where each requirement's documented information is"),
-        ("register", "全文書の番号・版数・機密分類" if ja else "every document with its number, version and classification"),
-        ("releases", "承認済みリリースと各リリースで改定された文書" if ja else "approved releases and what each changed"),
-        ("attributes", "属性による管理策の分析" if ja else "controls by attribute"),
-        ("risk-report", "資産ごとのリスク値とヒートマップ、残留リスクの承認" if ja else "risks per asset, heat map and residual risk approval"),
+        ("manual", "start_manual"),
+        ("pol-information_security_policy", "start_policy"),
+        ("soa", "start_soa"),
+        ("checklist", "start_checklist"),
+        ("register", "start_register"),
+        ("releases", "start_releases"),
+        ("attributes", "start_attributes"),
+        ("risk-report", "start_risk"),
     ]
-    parts.append("\n".join(f"- {ref(label)}: {text}" for label, text in start) + "\n")
+    parts.append("\n".join(f"- {ref(label)}: {t(key, lang)}" for label, key in start) + "\n")
     parts.append(_toctree(["manual/index", "policies/index", "soa", "controls/index", "attributes", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist", "releases/index"], hidden=True, maxdepth=2))
     site.add("index", "\n".join(parts))
 
@@ -114,7 +113,7 @@ def _manual(isms: Isms, site: Site) -> None:
 
 def _policies(isms: Isms, site: Site) -> None:
     lang = isms.lang
-    heading = "情報セキュリティ方針群" if lang == "ja" else "Information security policies"
+    heading = t("policies", lang)
     entries = []
     for policy in isms.policies:
         doc = isms.documents[policy.entry.id]
@@ -135,8 +134,7 @@ def _controls(isms: Isms, site: Site) -> None:
         entries.append(control.id)
         doc_id = decision.document_id if decision.document_id in isms.documents else None
         site.add(name, f".. _ctl-{control.id}:\n\n{title(esc(heading))}\n{pages.control_body(isms, decision)}", doc_id)
-    heading = "管理策と実施手順" if lang == "ja" else "Controls and procedures"
-    parts = [title(heading)]
+    parts = [title(t("controls_and_procedures", lang))]
     for names in THEMES.values():
         ids = [e for e in entries if e.split(".")[0] == names["number"]]
         parts.append(_toctree(ids, caption=f"{names['number']}. {names[lang]}"))
@@ -162,20 +160,18 @@ def soa_data(isms: Isms) -> list[dict]:
 
 def _filter_ui(isms: Isms) -> str:
     lang = isms.lang
-    ja = lang == "ja"
     selects = [
         ("theme", t("theme", lang), [(k, f"{v['number']}. {v[lang]}") for k, v in THEMES.items()]),
         ("applicable", t("applicability", lang), [("true", t("yes", lang)), ("false", t("no", lang))]),
         ("status", t("status", lang), [(s, t(s, lang)) for s in ("implemented", "partial", "planned")] + [("excluded", t("no", lang))]),
     ]
     selects += [(name, ATTRIBUTE_NAMES[name][lang], [(v, "#" + value_name(v, lang)) for v in ATTRIBUTES[name]]) for name in ATTRIBUTES]
-    all_label = "すべて" if ja else "All"
+    all_label = _h(t("filter_all", lang))
     html = ['<form class="isms-filter" id="isms-soa-filter" aria-label="SoA filter">']
     for key, label, options in selects:
         opts = "".join(f'<option value="{v}">{_h(text)}</option>' for v, text in options)
         html.append(f'<label>{_h(label)} <select data-filter="{key}"><option value="">{all_label}</option>{opts}</select></label>')
-    reset = "条件をクリア" if ja else "Clear"
-    html.append(f'<button type="reset">{reset}</button> <output id="isms-soa-count"></output></form>')
+    html.append(f'<button type="reset">{_h(t("filter_clear", lang))}</button> <output id="isms-soa-count"></output></form>')
     data = json.dumps(soa_data(isms), ensure_ascii=False).replace("</", "<\\/")
     html.append(f'<script type="application/json" id="isms-soa-data">{data}</script>')
     return ".. raw:: html\n\n" + "\n".join("   " + line for line in html) + "\n"
@@ -193,29 +189,20 @@ def _soa(isms: Isms, site: Site) -> None:
 
 def _attribute_views(isms: Isms, site: Site) -> None:
     lang = isms.lang
-    ja = lang == "ja"
     applicable = [d for d in isms.decisions if d.source.applicable]
-    parts = [".. _attributes:\n", title("属性による管理策の分析" if ja else "Controls by attribute")]
-    parts.append(
-        "JIS Q 27002:2024の属性を用いて、適用する管理策の偏りと抜けを確認する(経済産業省ガイドライン案 表2の考え方)。除外した管理策は括弧書きで示す。\n"
-        if ja
-        else "Attributes of ISO/IEC 27002:2022 show the balance and gaps of the applicable controls. Excluded controls are shown in parentheses.\n"
-    )
-    parts.append(section("管理策タイプのバランス" if ja else "Preventive, detective and corrective balance"))
+    parts = [".. _attributes:\n", title(t("attributes_title", lang))]
+    parts.append(t("attributes_intro", lang) + "\n")
+    parts.append(section(t("balance", lang)))
     rows = []
     for value in ATTRIBUTES["control_type"]:
         members = [d for d in applicable if value in d.control.attributes["control_type"]]
         share = f"{100 * len(members) / len(applicable):.0f}%" if applicable else "—"
         links = " ".join(ref(f"ctl-{d.id}", d.id) for d in members)
         rows.append((esc("#" + value_name(value, lang)), str(len(members)), share, links))
-    header = ("管理策タイプ" if ja else "Control type", "件数" if ja else "Count", "割合" if ja else "Share", t("control", lang))
+    header = (t("control_type", lang), t("count", lang), t("share", lang), t("control", lang))
     parts.append(list_table(header, rows, widths=(15, 8, 8, 69), css="isms-balance"))
-    parts.append(
-        f"適用する管理策 {len(applicable)} 項目のうちの件数。1つの管理策が複数のタイプを持つことがある。\n"
-        if ja
-        else f"Counts among the {len(applicable)} applicable controls; a control may have several types.\n"
-    )
-    parts.append(section("サイバーセキュリティ概念 × 運用機能" if ja else "Cybersecurity concept x operational capability"))
+    parts.append(t("balance_note", lang, applicable=len(applicable)) + "\n")
+    parts.append(section(t("matrix", lang)))
     concepts = ATTRIBUTES["concepts"]
     header = (ATTRIBUTE_NAMES["capabilities"][lang], *(esc("#" + value_name(c, lang)) for c in concepts))
     matrix_rows = []
@@ -236,7 +223,6 @@ def _register(isms: Isms, site: Site) -> None:
 
 def _checklist(isms: Isms, site: Site) -> None:
     lang = isms.lang
-    ja = lang == "ja"
     doc = isms.documents["checklist"]
     labels = _labels(isms)
     rows = []
@@ -246,22 +232,18 @@ def _checklist(isms: Isms, site: Site) -> None:
             where = [label for label in needed.get("where", []) if label in labels]
             record_of = needed.get("record_of")
             if where:
-                found = "、".join(ref(label) for label in where) if ja else ", ".join(ref(label) for label in where)
-                state = "✔ " + ("あり" if ja else "present")
+                found = sep(lang).join(ref(label) for label in where)
+                state = "✔ " + t("present", lang)
             elif record_of and isms.decision(record_of) and isms.decision(record_of).source.applicable:
-                found = ("記録として管理: " if ja else "kept as a record: ") + ref(f"ctl-{record_of}")
-                state = "✔ " + ("記録" if ja else "record")
+                found = t("kept_as_record", lang) + ref(f"ctl-{record_of}")
+                state = "✔ " + t("record", lang)
             else:
                 missing += 1
                 found = "—"
-                state = "✘ " + ("未整備" if ja else "missing")
+                state = "✘ " + t("missing", lang)
             rows.append((esc(clause["id"]), esc(clause["title"][lang]), esc(needed[lang]), found, state))
-    header = ("箇条" if ja else "Clause", "要求事項" if ja else "Requirement", "文書化した情報" if ja else "Documented information", "所在" if ja else "Where", "状況" if ja else "State")
-    intro = (
-        f"JIS Q 27001:2023 箇条4〜10が求める文書化した情報と、この文書セットでの所在。未整備 {missing} 件。\n"
-        if ja
-        else f"The documented information clauses 4 to 10 require, and where it is in this set. Missing: {missing}.\n"
-    )
+    header = (t("clause", lang), t("requirement", lang), t("documented_information", lang), t("where", lang), t("state", lang))
+    intro = t("checklist_intro", lang, missing=missing) + "\n"
     parts = [f".. _{doc.label}:\n", title(esc(doc.title)), _doc_line(isms, doc) + "\n", intro, list_table(header, rows, widths=(7, 23, 25, 33, 12), css="isms-checklist")]
     site.add("checklist", "\n".join(parts), "checklist")
 

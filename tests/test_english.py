@@ -1,0 +1,105 @@
+"""English mode (language: en in the profile): the generated parts of the site speak English.
+
+The sample's own texts (procedures, reasons, names) stay Japanese; what the tool writes around them
+(headers, labels, banners, release pages) must not. One html build of a copy for the module.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+from conftest import copy_sample, edit
+from isms.cli import main
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def english(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_sample(tmp_path_factory.mktemp("english") / "isms")
+    edit(root / "manual_src/profile.yaml", "\nlanguage: ja\n", "\nlanguage: en\n")
+    assert main(["--root", str(root), "build", "--only", "html"]) == 0  # runs `isms check` first
+    return root
+
+
+def parse(root: Path, page: str):
+    return lxml_html.fromstring((root / "build/html" / page).read_bytes())
+
+
+def texts(nodes) -> list[str]:
+    return [" ".join(node.text_content().replace("¶", "").split()) for node in nodes]
+
+
+def header_row(page, css: str) -> list[str]:
+    return texts(page.xpath(f'//table[contains(@class, "{css}")]/thead/tr/th'))
+
+
+def banner(page) -> str:
+    return " ".join(texts(page.xpath('//div[contains(@class, "isms-banner")]/span')))
+
+
+def test_soa_headers_and_banner_are_english(english: Path) -> None:
+    page = parse(english, "soa.html")
+    header = header_row(page, "isms-soa")
+    assert header == [
+        "No.", "Control", "Applicability", "Reason for inclusion", "Implementation status",
+        "Justification for exclusion", "Procedure document", "Risks treated",
+    ]  # fmt: skip
+    assert not JAPANESE.search(" ".join(header))
+    assert texts(page.xpath("//h1")) == ["Statement of Applicability"]
+    rows = page.xpath('//table[contains(@class, "isms-soa")]/tbody/tr')
+    excluded = {row.xpath("string(td[1])").strip() for row in rows if row.xpath("string(td[3])").strip() == "Excluded"}
+    assert excluded == {"8.25", "8.28", "8.30"}
+    assert texts(page.xpath('//form[@id="isms-soa-filter"]/label/select/option[1]'))[0] == "All"
+    # The sample's ledger was recorded in Japanese: every document is a draft in English.
+    text = banner(page)
+    assert text.startswith("Internal use only ISMS-R-01 Version 1 (draft)") and "DRAFT: contains changes not yet approved" in text
+    assert not JAPANESE.search(text)
+
+
+def test_control_page_labels_are_english(english: Path) -> None:
+    page = parse(english, "controls/5.15.html")
+    assert texts(page.xpath("//h1")) == ["5.15 Access control"]
+    labels = texts(page.xpath('//table[contains(@class, "isms-fields")]//tr/td[1]'))
+    assert labels[:8] == ["Control", "Theme", "Applicability", "Reason for inclusion", "Implementation status", "Owner", "Document number", "Classification"]
+    assert "Control type" in labels
+    assert not JAPANESE.search(" ".join(labels))
+    headings = texts(page.xpath("//h2"))
+    assert headings[:4] == ["Statement of applicability", "Attributes (ISO/IEC 27002:2022)", "Tailored control items", "Related documents"]
+    assert header_row(page, "isms-items") == ["No.", "Item", "Level", "Origin", "Reason for change or addition", "Technical verification"]
+    assert header_row(page, "isms-history") == ["Version", "Summary of changes", "Approved by", "Reviewed by", "Prepared by", "Date"]
+    assert "every 6 months" in texts(page.xpath('//table[contains(@class, "isms-items")]/tbody/tr/td[6]'))
+    assert not JAPANESE.search(banner(page))
+
+
+def test_register_home_and_release_pages_are_english(english: Path) -> None:
+    register = parse(english, "register.html")
+    assert header_row(register, "isms-register") == ["Document number", "Title", "Kind", "Classification", "Owner", "Version", "Date"]
+    rows = {row[0]: row for row in (texts(tr.xpath("td")) for tr in register.xpath('//table[contains(@class, "isms-register")]/tbody/tr'))}
+    assert rows["ISMS-C-5-15"][1:4] == ["5.15 Access control procedure", "Procedure", "Internal use only"]
+    assert rows["ISMS-M-01"][1] == "ISMS management manual"
+
+    home = parse(english, "index.html")
+    fields = dict(texts(tr.xpath("td")) for tr in home.xpath('//table[contains(@class, "isms-fields")]//tr'))
+    assert fields["Organisation"] == "Minato Seiki Co., Ltd."
+    assert fields["Document set version"] == "1.0 (2026-04-01) + draft changes"
+    assert texts(parse(english, "manual/index.html").xpath("//h1")) == ["ISMS management manual"]
+
+    release = parse(english, "releases/1.0.html")
+    assert texts(release.xpath("//h1")) == ["Release 1.0"]
+    assert header_row(release, "isms-release-changes") == ["Change", "Document number", "Title", "Version", "Summary of changes"]
+    assert texts(release.xpath('//table[contains(@class, "isms-release-changes")]/tbody/tr[1]/td[1]')) == ["new"]
+
+    report = parse(english, "risk-report.html")
+    header = header_row(report, "isms-risks")
+    assert header[:4] == ["ID", "Asset", "Threat (vulnerability)", "Asset value"] and not JAPANESE.search(" ".join(header))
+
+
+def test_status_names_documents_in_english(english: Path, run) -> None:
+    lines = run("--root", str(english), "status").lines()
+    assert "modified: ISMS-C-5-15 5.15 Access control procedure" in lines
+    assert not any(JAPANESE.search(line) for line in lines)
