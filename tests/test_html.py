@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from lxml import html as lxml_html
 
-from conftest import REPO, copy_sample
+from conftest import REPO, copy_sample, edit
 from isms.catalogue import ATTRIBUTE_NAMES, value_name
 from isms.cli import main
 
@@ -191,3 +191,22 @@ def test_control_page_renders(page, server: str) -> None:
     assert page.locator("h1").first.inner_text().startswith("5.15 アクセス制御")
     assert page.locator(".isms-banner .isms-class").inner_text() == "社外秘"
     screenshot(page, "control-5.15")
+
+
+def test_incremental_build_refreshes_titles_on_unchanged_pages(run, sample: Path) -> None:
+    assert run("--root", str(sample), "build", "--only", "html").code == 0
+    html = sample / "build/html"
+    untouched = html / "controls/6.3.html"
+    before = untouched.stat().st_mtime_ns
+    policy = sample / "policy_templates/policies/backup.rst"
+    old_title = policy.read_text(encoding="utf-8").splitlines()[0]
+    new_title = "データ保全方針"
+    edit(policy, old_title + "\n", new_title + "\n")
+    assert run("--root", str(sample), "build", "--only", "html").code == 0
+    sidebar = parse(untouched).text_content()
+    assert new_title in sidebar and old_title not in sidebar
+    assert untouched.stat().st_mtime_ns != before
+    # and with nothing changed, no page is written again
+    stamp = untouched.stat().st_mtime_ns
+    assert run("--root", str(sample), "build", "--only", "html").code == 0
+    assert untouched.stat().st_mtime_ns == stamp

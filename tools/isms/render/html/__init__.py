@@ -7,6 +7,7 @@ checklist) are regenerated from the model every time, so they change exactly whe
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import shutil
@@ -95,6 +96,13 @@ def build_html(isms: Isms, out: Path, cache: Path) -> list[Problem]:
     srcdir.mkdir(parents=True, exist_ok=True)
     site = build_site(isms)
     write_sources(isms, site, srcdir)
+    # Sphinx rewrites only pages whose own source changed, but every page prints the navigation and
+    # the titles of the pages it links to. When any title changes, every page must be written again.
+    nav_stamp = cache / "navigation.sha256"
+    navigation = navigation_fingerprint(site)
+    if not nav_stamp.exists() or nav_stamp.read_text() != navigation:
+        for page in outdir.rglob("*.html") if outdir.exists() else ():
+            page.unlink()
     warnings = io.StringIO()
     try:
         with patch_docutils(srcdir), docutils_namespace():
@@ -108,8 +116,22 @@ def build_html(isms: Isms, out: Path, cache: Path) -> list[Problem]:
     problems = _problems(warnings.getvalue(), srcdir)
     if problems:
         return problems
+    nav_stamp.write_text(navigation)
     shutil.copytree(outdir, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees"))
     return []
+
+
+_TITLE = re.compile(r"^(?P<text>\S.*)\n(?P<line>([=\-~*#^\"])\3{3,})$", re.MULTILINE)
+
+
+def navigation_fingerprint(site: Site) -> str:
+    """The page list and every section title: what other pages show of a page."""
+    digest = hashlib.sha256()
+    for name in sorted(site.pages):
+        digest.update(name.encode())
+        for match in _TITLE.finditer(site.pages[name]):
+            digest.update(match["text"].encode())
+    return digest.hexdigest()
 
 
 _WARNING = re.compile(r"^(?P<path>[^:\n]+?)(?::(?P<line>\d+))?: (?:WARNING|ERROR|CRITICAL): (?P<msg>.*)$", re.MULTILINE)
