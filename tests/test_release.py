@@ -102,7 +102,9 @@ def test_three_releases_fill_versions_dates_and_histories(run, isms_root: Path) 
     # The 新旧対照表 against the working sources marks the changed passage.
     result = run("--root", str(root), "diff")
     assert result.code == 0, result.err
-    page = (root / result.lines()[-1]).read_text(encoding="utf-8")
+    html_path, docx_path = result.lines()[-2:]
+    assert html_path.endswith(".html") and docx_path.endswith(".docx") and (root / docx_path).is_file()
+    page = (root / html_path).read_text(encoding="utf-8")
     assert "5.15 アクセス制御 実施手順書" in page
     assert re.search(r'<span class="diff_(add|chg)">[^<]*多要素認証の要否', page)
 
@@ -138,7 +140,7 @@ def test_three_releases_fill_versions_dates_and_histories(run, isms_root: Path) 
     assert result.code == 0
     assert "modified: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in result.lines()
     assert not any("8.25" in line for line in result.lines())
-    page = (root / result.lines()[-1]).read_text(encoding="utf-8")
+    page = (root / result.lines()[-2]).read_text(encoding="utf-8")
     assert "旧 (1.0)" in page and "新 (1.1)" in page
 
     # The site shows the real versions, the history table and a page per release.

@@ -57,9 +57,9 @@ def cmd_release(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    from isms.cli import EXIT_OK, EXIT_PROBLEMS, _root, err, print_problems
-    from isms.ledger.diff import status_lines
+def _model(args: argparse.Namespace):
+    """(root, model) for the read-only ledger commands; model is None when the profile is unusable."""
+    from isms.cli import _root, print_problems
     from isms.model import build_model
     from isms.sources.loader import load_sources
 
@@ -68,6 +68,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     isms, found = build_model(sources)
     if isms is None:
         print_problems(problems + found, root)
+    return root, isms
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from isms.cli import EXIT_OK, EXIT_PROBLEMS, err
+    from isms.ledger.diff import status_lines
+
+    _, isms = _model(args)
+    if isms is None:
         return EXIT_PROBLEMS
     releases = isms.ledger.releases
     if releases:
@@ -83,16 +92,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from isms.cli import EXIT_OK, EXIT_PROBLEMS, _root, err, print_problems
+    from isms.cli import EXIT_OK, EXIT_PROBLEMS, err
     from isms.ledger.diff import DiffError, write_diff
-    from isms.model import build_model
-    from isms.sources.loader import load_sources
 
-    root = _root(args)
-    sources, problems = load_sources(root)
-    isms, found = build_model(sources)
+    root, isms = _model(args)
     if isms is None:
-        print_problems(problems + found, root)
         return EXIT_PROBLEMS
     try:
         path, diffs = write_diff(isms, args.old, args.new)
@@ -101,7 +105,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     for d in diffs:
         print(f"{d.change.kind}: {d.name}")
-    print(path.relative_to(root) if path.is_relative_to(root) else path)
+    for output in (path, path.with_suffix(".docx")):
+        if output.exists():
+            print(output.relative_to(root) if output.is_relative_to(root) else output)
     return EXIT_OK
 
 
