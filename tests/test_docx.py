@@ -69,8 +69,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 def all_paragraph_texts(document: docx.document.Document) -> list[str]:
-    """Every paragraph of the body, tables included (w:p at any depth)."""
-    return ["".join(t.text or "" for t in p.iter(W + "t")) for p in document.element.body.iter(W + "p")]
+    """Every paragraph of the body, tables included (w:p at any depth); a non-breaking hyphen reads as '-'."""
+    return [
+        "".join("-" if node.tag == W + "noBreakHyphen" else node.text or "" for node in p.iter(W + "t", W + "noBreakHyphen"))
+        for p in document.element.body.iter(W + "p")
+    ]
 
 
 def header_text(section) -> str:
@@ -594,3 +597,12 @@ def test_comparison_passages_and_english_labels(sample: Path) -> None:
     assert "Comparison of versions" in texts and "Documents changed" in texts
     assert any([c.text for c in t.rows[0].cells] == ["Old (1.0)", "New (working sources (draft))"] for t in document.tables)
     assert "【Classification】Internal use only" in document.sections[0].header.paragraphs[0].text
+
+
+def test_identifiers_do_not_break_at_their_hyphens(built: Built) -> None:
+    body = built.open("soa").element.body
+    cells = [c for c in body.iter(W + "tc") if any((t.text or "").startswith("ISMS") for t in c.iter(W + "t"))]
+    assert cells
+    for cell in cells:
+        assert "-" not in "".join(t.text or "" for t in cell.iter(W + "t")), "ISMS-C-5-15 uses w:noBreakHyphen"
+        assert cell.findall(f".//{W}noBreakHyphen")

@@ -139,6 +139,7 @@ def _package(parts: dict[str, bytes], root: etree._Element, elements: list[etree
     body.extend(etree.fromstring(etree.tostring(e)) for e in elements)
     _data_tables(body)
     _shade_cells(body)
+    _no_break_hyphens(body)
     _renumber_bookmarks(body)
     if sectpr is not None:
         body.append(etree.fromstring(etree.tostring(sectpr)))
@@ -198,30 +199,47 @@ def _shade_cells(body: etree._Element) -> None:
         _replace(tcpr, w("vAlign", {"val": "center"}))
         for content in cell.findall("w:p", NS):
             _replace(_ppr(content), w("jc", {"val": "center"}))
-        _no_break_hyphens(cell)
         tidy(cell)
     for table in tables:
         _keep_together(table)
 
 
-def _no_break_hyphens(cell: etree._Element) -> None:
-    """Risk ids (R-001) must not break at their hyphen: w:noBreakHyphen, as Word's Ctrl+Shift+-."""
-    for text in list(cell.iter(W + "t")):
-        if "-" not in (text.text or ""):
+_IDENTIFIER = re.compile(r"\b[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+")
+
+
+def _no_break_hyphens(element: etree._Element) -> None:
+    """Identifiers (R-001, A-012, ISMS-C-5-15) must not break at their hyphens: w:noBreakHyphen,
+    as Word's Ctrl+Shift+-. Other hyphens keep breaking normally."""
+    for text in list(element.iter(W + "t")):
+        value = text.text or ""
+        if not _IDENTIFIER.search(value):
             continue
         run = text.getparent()
         position = run.index(text)
-        pieces: list[etree._Element] = []
-        for index, chunk in enumerate(text.text.split("-")):
+        run.remove(text)
+        for offset, piece in enumerate(_unbroken_pieces(value)):
+            run.insert(position + offset, piece)
+
+
+def _unbroken_pieces(value: str) -> list[etree._Element]:
+    pieces: list[etree._Element] = []
+
+    def add_text(chunk: str) -> None:
+        if chunk:
+            piece = w("t", {XML_SPACE: "preserve"})
+            piece.text = chunk
+            pieces.append(piece)
+
+    cursor = 0
+    for match in _IDENTIFIER.finditer(value):
+        add_text(value[cursor : match.start()])
+        for index, chunk in enumerate(match.group(0).split("-")):
             if index:
                 pieces.append(w("noBreakHyphen"))
-            if chunk:
-                piece = w("t", {XML_SPACE: "preserve"})
-                piece.text = chunk
-                pieces.append(piece)
-        run.remove(text)
-        for offset, piece in enumerate(pieces):
-            run.insert(position + offset, piece)
+            add_text(chunk)
+        cursor = match.end()
+    add_text(value[cursor:])
+    return pieces
 
 
 def _keep_together(table: etree._Element) -> None:
