@@ -34,6 +34,17 @@ def _scale_text(values: set[int]) -> str:
     return ", ".join(str(v) for v in sorted(values))
 
 
+def _duplicate_ids(loaded: LoadedYaml, key: str, ids: list[str], fix: str) -> list[Problem]:
+    problems = []
+    what = key.removesuffix("s")
+    for dup in _duplicates(ids):
+        indexes = [n for n, i in enumerate(ids) if i == dup]
+        first = loaded.where(key, indexes[0], "id")[0]
+        for index in indexes[1:]:
+            problems.append(Problem(loaded.path, *loaded.where(key, index, "id"), f"duplicate {what} id '{dup}' (first used on line {first}): {fix}"))
+    return problems
+
+
 def _asset_rules(isms: Isms, loaded: LoadedYaml) -> list[Problem]:
     problems: list[Problem] = []
     roles = {r.id for r in isms.profile.roles}
@@ -42,11 +53,7 @@ def _asset_rules(isms: Isms, loaded: LoadedYaml) -> list[Problem]:
         problems.append(Problem(loaded.path, *loaded.where(*loc), message))
 
     items = loaded.model.assets
-    for dup in _duplicates(a.id for a in items):
-        indexes = [n for n, a in enumerate(items) if a.id == dup]
-        first = loaded.where("assets", indexes[0], "id")[0]
-        for index in indexes[1:]:
-            add(f"duplicate asset id '{dup}' (first used on line {first}): give each asset its own id", "assets", index, "id")
+    problems += _duplicate_ids(loaded, "assets", [a.id for a in items], "give each asset its own id")
     for index, asset in enumerate(items):
         if asset.owner is None:
             add(f"asset {asset.id} has no 'owner': name the role that manages it (roles: {', '.join(sorted(roles))})", "assets", index, "id")
@@ -74,11 +81,7 @@ def _risk_rules(isms: Isms, loaded: LoadedYaml, assets: LoadedYaml | None) -> li
         problems.append(Problem(loaded.path, *loaded.where(*loc), message))
 
     items = loaded.model.risks
-    for dup in _duplicates(r.id for r in items):
-        indexes = [n for n, r in enumerate(items) if r.id == dup]
-        first = loaded.where("risks", indexes[0], "id")[0]
-        for index in indexes[1:]:
-            add(f"duplicate risk id '{dup}' (first used on line {first}): number each risk once", "risks", index, "id")
+    problems += _duplicate_ids(loaded, "risks", [r.id for r in items], "number each risk once")
     needs_excluded: dict[str, list[str]] = {}
     for index, src in enumerate(items):
         rid = src.id
