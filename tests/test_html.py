@@ -168,6 +168,9 @@ def test_japanese_search_finds_compound_words(page, server: str, query: str) -> 
     page.wait_for_selector("#search-results ul.search li", timeout=20000)
     hits = page.locator("#search-results ul.search li").count()
     assert hits > 0
+    page.wait_for_selector("#search-results ul.search li p.context", timeout=20000)
+    snippets = " ".join(page.locator("#search-results ul.search li p.context").all_inner_texts())
+    assert not re.search(r"(社外秘|極秘|公開)\s*ISMS-", snippets), "snippets show text, not the page banner"
     if query == "情報資産":
         screenshot(page, "search-情報資産")
 

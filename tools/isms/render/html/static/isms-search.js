@@ -48,3 +48,15 @@ var splitQuery = (query) => {
   }
   return out;
 };
+
+// Result snippets: leave out the document banner (classification, number, version) at the top of
+// every page, so that a snippet shows the text around the hit.
+document.addEventListener("DOMContentLoaded", () => {
+  if (typeof Search === "undefined" || !Search.htmlToText) return;
+  const original = Search.htmlToText;
+  Search.htmlToText = (htmlString, anchor) => {
+    const doc = new DOMParser().parseFromString(htmlString, "text/html");
+    doc.querySelectorAll(".isms-banner").forEach((el) => el.remove());
+    return original(doc.documentElement.outerHTML, anchor);
+  };
+});
