@@ -6,17 +6,21 @@ spreadsheet writers only read them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
+
+from pydantic import BaseModel
 
 from isms.catalogue import CatalogueControl, load_catalogue
 from isms.i18n import sep, t
 from isms.problems import Problem
 from isms.risk.model import RiskRegister, build_register
 from isms.sources.loader import LoadedControl, Sources, TextSource
+from isms.sources.media import publish_images
 from isms.sources.schema import ClassificationLevel, ControlSource, PolicyEntry, Profile, Role
-from isms.templating import RenderedText, render
+from isms.templating import RenderedText, Trusted, render
 from isms.versions import DocumentVersion
 
 DocumentKind = Literal["manual", "policy", "procedure", "soa", "register", "checklist"]
@@ -72,7 +76,8 @@ class Isms:
     versions: dict[str, DocumentVersion] = field(default_factory=dict)
     risks: RiskRegister = field(default_factory=RiskRegister)  # asset inventory and risk register
     ledger: Any = field(default=None, repr=False)  # isms.ledger.schema.Ledger (manual_src/releases.yaml)
-    contents: dict[str, str] = field(default_factory=dict, repr=False)  # doc id -> fingerprinted content (isms.ledger.content)
+    contents: dict[str, str] = field(default_factory=dict, repr=False)
+    media: dict[str, Path] = field(default_factory=dict)  # published image name -> file (isms.sources.media)  # doc id -> fingerprinted content (isms.ledger.content)
 
     @property
     def lang(self) -> str:
@@ -97,13 +102,27 @@ class Isms:
 
 
 class _Attrs(dict):
-    """A dict whose keys read as attributes in templates ({{ roles.ciso.name }})."""
+    """A read-only mapping whose keys read as attributes in templates ({{ roles.ciso.name }})."""
 
     def __getattr__(self, name: str) -> Any:
         try:
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
+
+
+def plain(value: Any) -> Any:
+    """Profile data as templates see it: mappings, tuples and scalars only, never the model objects
+    (whose methods a template could otherwise call)."""
+    if isinstance(value, BaseModel):
+        return _Attrs({name: plain(getattr(value, name)) for name in type(value).model_fields})
+    if isinstance(value, dict):
+        return _Attrs({key: plain(item) for key, item in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(plain(item) for item in value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
 
 
 def _classification(profile: Profile, level_id: str | None) -> ClassificationLevel:
@@ -174,31 +193,36 @@ def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dic
 
 def template_context(profile: Profile, documents: dict[str, Document]) -> dict[str, Any]:
     """The variables an editor may use in manual, policy and procedure texts (README: Template variables)."""
-    people = {p.id: p for p in profile.people}
+    people = {p.id: plain(p) for p in profile.people}
     separator = sep(profile.language)
     roles = _Attrs(
         {
             r.id: _Attrs(
-                id=r.id, name=r.name, name_en=r.name_en, responsibilities=r.responsibilities,
-                holders=[people[h] for h in r.holders if h in people],
+                id=r.id, name=r.name, name_en=r.name_en, responsibilities=tuple(r.responsibilities),
+                holders=tuple(people[h] for h in r.holders if h in people),
                 holder_names=separator.join(people[h].name for h in r.holders if h in people),
             )
             for r in profile.roles
         }
     )
     docs = _Attrs(
-        {doc.id: _Attrs(number=doc.number, title=doc.title, label=doc.label) for doc in documents.values() if doc.kind != "procedure"}
+        {
+            doc.id: _Attrs(number=doc.number, title=doc.title, label=Trusted(doc.label))
+            for doc in documents.values()
+            if doc.kind != "procedure"
+        }
     )
+    data = plain(profile)
     return {
-        "org": profile.organization,
-        "profile": profile,
-        "scope": profile.scope,
+        "org": data.organization,
+        "profile": data,
+        "scope": data.scope,
         "roles": roles,
         "people": _Attrs(people),
-        "departments": profile.departments,
-        "classification": profile.classification,
-        "risk": profile.risk,
-        "review": profile.review,
+        "departments": data.departments,
+        "classification": data.classification,
+        "risk": data.risk,
+        "review": data.review,
         "docs": docs,
     }
 
@@ -216,13 +240,16 @@ def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
     documents = build_documents(profile, [p.entry for p in sources.policies], {k: v.source for k, v in first_source.items()})
     context = template_context(profile, documents)
     problems: list[Problem] = []
+    media: dict[str, Path] = {}
 
     def rendered(text: TextSource | None) -> RenderedText | None:
         if text is None:
             return None
         result, found = render(text, context)
         problems.extend(found)
-        return result
+        if result is None:
+            return None
+        return replace(result, text=publish_images(result.text, text.path, sources.root, media))
 
     decisions = [
         ControlDecision(by_id[cid], loaded.source, loaded.path, loaded, rendered(loaded.procedure))
@@ -232,7 +259,7 @@ def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
     decisions.sort(key=lambda d: d.control.sort_key)
     manual = [r for r in (rendered(chapter) for chapter in sources.manual_chapters) if r is not None]
     policies = [PolicyDocument(p.entry, rendered(p.body)) for p in sources.policies]
-    isms = Isms(sources.root, profile, catalogue, decisions, documents, manual, policies, context)
+    isms = Isms(sources.root, profile, catalogue, decisions, documents, manual, policies, context, media=media)
     if sources.assets is not None and sources.risks is not None:
         isms.risks = build_register(
             profile.risk.acceptance_threshold, sources.assets.model.assets, sources.risks.model.risks, sources.assets.path, sources.risks.path

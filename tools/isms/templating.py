@@ -1,20 +1,277 @@
-"""Render the Jinja variables in reST sources, keeping a map back to the source lines."""
+"""Render the Jinja variables in reST sources, keeping a map back to the source lines.
+
+Sources arrive by pull request, so a template is untrusted input. It runs in a sandbox that lets it
+read the profile's data and nothing else:
+
+- ``ImmutableSandboxedEnvironment``: no attribute starting with ``_``, no mutation of lists or dicts;
+- no ``include``/``import``/``extends`` (there is no loader), no ``lipsum``/``cycler``/``joiner``/
+  ``namespace`` globals, a ``range`` capped at ``MAX_RANGE``, an allow-list of filters and of callables;
+- budgets: loop iterations and calls (``MAX_OPERATIONS``), the length of any value a template builds
+  (``MAX_VALUE_CHARS``), the rendered size (``MAX_OUTPUT_CHARS``), and wall time (``SECONDS``).
+
+Every value a template prints is escaped for reST (``isms.rsttext.esc``): data from the profile is
+text, never markup. Generated identifiers that templates put inside roles (labels) are ``Trusted``.
+"""
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import difflib
+import functools
+import signal
+import threading
 import traceback
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.ext import Extension
+from jinja2.runtime import LoopContext, Macro
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from isms.problems import Problem
+from isms.rsttext import esc
 from isms.sources.loader import TextSource
 
-_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+MAX_OPERATIONS = 200_000  # loop iterations plus calls, per template
+MAX_VALUE_CHARS = 200_000  # any string or sequence a template builds
+MAX_OUTPUT_CHARS = 2_000_000  # the rendered text of one template
+MAX_RANGE = 1_000
+MAX_INT_ARGUMENT = 1_000  # widths, counts and sizes passed to filters and calls
+MAX_NUMBER = 10**15
+SECONDS = 5.0
 _TEMPLATE_NAME = "<template>"  # the filename Jinja gives code compiled from a string
+
+# Filters a document may use; each is wrapped so that its arguments and result stay in budget.
+SAFE_FILTERS = (
+    "abs", "attr", "batch", "capitalize", "count", "d", "default", "dictsort", "first", "float", "groupby", "indent",
+    "int", "items", "join", "last", "length", "list", "lower", "map", "max", "min", "reject", "rejectattr", "replace",
+    "reverse", "round", "select", "selectattr", "slice", "sort", "string", "sum", "title", "trim", "truncate", "unique",
+    "upper", "wordcount", "wordwrap",
+)  # fmt: skip
+SAFE_STR_METHODS = frozenset(
+    {
+        "capitalize", "casefold", "count", "endswith", "find", "isalnum", "isalpha", "isdigit", "islower", "isnumeric",
+        "isspace", "isupper", "lower", "lstrip", "rfind", "rsplit", "rstrip", "split", "splitlines", "startswith",
+        "strip", "swapcase", "title", "upper",
+    }
+)  # fmt: skip
+FORBIDDEN_TAGS = {nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "from ... import", nodes.Extends: "extends"}
+
+
+class TemplateLimitError(SecurityError):
+    """A template went over one of its budgets."""
+
+
+class Trusted(str):
+    """Generated text printed as it is (a cross-reference label), not escaped."""
+
+
+def finalize(value: Any) -> Any:
+    if isinstance(value, Trusted):
+        return value
+    if isinstance(value, jinja2.Undefined):
+        return value
+    return esc(value)
+
+
+# --------------------------------------------------------------------------- budgets
+
+
+class _Budget(threading.local):
+    operations = 0
+
+
+_budget = _Budget()
+
+
+def _spend(count: int = 1) -> None:
+    _budget.operations += count
+    if _budget.operations > MAX_OPERATIONS:
+        raise TemplateLimitError(f"the template runs more than {MAX_OPERATIONS:,} loop iterations and calls: simplify it")
+
+
+def _sized(value: Any) -> Any:
+    if isinstance(value, (str, list, tuple)) and len(value) > MAX_VALUE_CHARS:
+        raise TemplateLimitError(f"the template builds a value longer than {MAX_VALUE_CHARS:,} characters or items")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+        raise TemplateLimitError(f"the template computes a number larger than {MAX_NUMBER:,}")
+    return value
+
+
+def _small_arguments(args: Iterable[Any]) -> None:
+    for arg in args:
+        if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_INT_ARGUMENT:
+            raise TemplateLimitError(f"an argument of {arg} is too large (at most {MAX_INT_ARGUMENT:,} in templates)")
+
+
+_AMPLIFYING = ("replace", "indent", "join")
+
+
+def _expected_size(name: str, subject: Any, args: list[Any], kwargs: dict[str, Any]) -> int:
+    """What the filters that can multiply their input would produce, computed before they run."""
+    text = subject if isinstance(subject, str) else ""
+    if name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+        old, new = args[0], args[1]
+        pieces = len(text) + 1 if old == "" else text.count(old)
+        return len(text) + pieces * len(new)
+    if name == "indent":
+        width = args[0] if args else kwargs.get("width", 4)
+        width = len(width) if isinstance(width, str) else int(width)
+        return len(text) + (text.count("\n") + 1) * width
+    if name == "join" and not isinstance(subject, str):
+        separator = args[0] if args else kwargs.get("d", "")
+        return sum(len(str(item)) for item in subject) + len(str(separator)) * max(len(subject) - 1, 0)
+    return 0
+
+
+def _guarded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    # Filters marked @pass_context / @pass_eval_context / @pass_environment get that object first.
+    offset = 1 if getattr(function, "jinja_pass_arg", None) is not None else 0
+
+    @functools.wraps(function)  # keeps jinja_pass_arg, so Jinja still passes the context
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        _spend()
+        _small_arguments(args[offset + 1 :])
+        _small_arguments(kwargs.values())
+        if name in _AMPLIFYING and len(args) > offset:
+            values = list(args)
+            if name == "join" and not isinstance(values[offset], str):
+                values[offset] = list(values[offset])  # a generator is read once: keep its items
+            if _expected_size(name, values[offset], values[offset + 1 :], kwargs) > MAX_VALUE_CHARS:
+                raise TemplateLimitError(f"the filter '{name}' would build a value longer than {MAX_VALUE_CHARS:,} characters")
+            args = tuple(values)
+        return _sized(function(*args, **kwargs))
+
+    return guarded
+
+
+def _capped_range(*args: int) -> range:
+    _small_arguments(args)
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise TemplateLimitError(f"range() of more than {MAX_RANGE:,} numbers")
+    return numbers
+
+
+# --------------------------------------------------------------------------- the environment
+
+
+class _Guards(Extension):
+    """Generated code calls these through ``environment.extensions`` (Jinja allows no new node types)."""
+
+    @staticmethod
+    def iterate(iterable: Any) -> Iterator[Any]:
+        for item in iterable:
+            _spend()
+            yield item
+
+    sized = staticmethod(_sized)
+
+
+_GUARDS = f"{_Guards.__module__}.{_Guards.__name__}"
+
+
+class _GuardedCodeGenerator(CodeGenerator):
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:  # the ~ operator
+        self.write(f"environment.extensions[{_GUARDS!r}].sized(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+
+class SourceEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox every manual chapter, policy and procedure is rendered in."""
+
+    code_generator_class = _GuardedCodeGenerator
+    intercepted_binops = frozenset({"*", "**", "+", "%", "//"})
+
+    def __init__(self) -> None:
+        super().__init__(
+            undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False, finalize=finalize, loader=None,
+            extensions=[_Guards],
+        )
+        self.globals.clear()
+        self.globals["range"] = _capped_range
+        builtin = dict(self.filters)
+        self.filters = {name: _guarded_filter(name, builtin[name]) for name in SAFE_FILTERS}
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        template = super()._parse(source, name, filename)
+        for kind, tag in FORBIDDEN_TAGS.items():
+            for node in template.find_all(kind):
+                raise jinja2.TemplateSyntaxError(
+                    f"'{tag}' is not allowed in sources: a text cannot pull in other files (write the text here, or use a profile variable)",
+                    node.lineno, name, filename,
+                )
+        for loop in template.find_all(nodes.For):
+            guard = nodes.ExtensionAttribute(_GUARDS, "iterate", lineno=loop.lineno)
+            loop.iter = nodes.Call(guard, [loop.iter], [], None, None, lineno=loop.lineno)
+        return template
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        if isinstance(obj, (Macro, LoopContext)) or obj in (_capped_range, _Guards.iterate):
+            return True
+        owner = getattr(obj, "__self__", None)
+        if isinstance(owner, str) and getattr(obj, "__name__", "") in SAFE_STR_METHODS:
+            return True
+        return isinstance(owner, LoopContext) and getattr(obj, "__name__", "") in ("cycle", "changed")
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        _spend()
+        _small_arguments(args)
+        _small_arguments(kwargs.values())
+        if not __self.is_safe_callable(__obj):
+            name = getattr(__obj, "__name__", type(__obj).__name__)
+            raise SecurityError(f"calling '{name}' is not allowed in sources")
+        return _sized(__context.call(__obj, *args, **kwargs))
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        _spend()
+        if operator == "%" and isinstance(left, str):
+            raise SecurityError("string formatting with % is not allowed in sources: use ~ to join texts")
+        if operator == "**" and isinstance(right, (int, float)) and (abs(right) > 64 or abs(left) > MAX_NUMBER):
+            raise TemplateLimitError("the power is too large for a document")
+        if operator == "*":
+            for sequence, times in ((left, right), (right, left)):
+                if isinstance(sequence, (str, list, tuple)) and isinstance(times, int) and len(sequence) * times > MAX_VALUE_CHARS:
+                    raise TemplateLimitError(f"the template builds a value longer than {MAX_VALUE_CHARS:,} characters or items")
+        if operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)) and len(left) + len(right) > MAX_VALUE_CHARS:
+            raise TemplateLimitError(f"the template builds a value longer than {MAX_VALUE_CHARS:,} characters or items")
+        return _sized(super().call_binop(context, operator, left, right))
+
+
+
+_ENV = SourceEnvironment()
+
+
+class _TimeUp(TemplateLimitError):
+    pass
+
+
+@contextlib.contextmanager
+def _time_budget(seconds: float) -> Iterator[None]:
+    """SIGALRM in the main thread (the CLI renders there); elsewhere the other budgets still hold."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _TimeUp(f"the template takes longer than {seconds:g} s to render: simplify it")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# --------------------------------------------------------------------------- rendering
 
 
 @dataclass(frozen=True)
@@ -33,16 +290,34 @@ class RenderedText:
 
 
 def render(source: TextSource, context: dict[str, Any]) -> tuple[RenderedText | None, list[Problem]]:
+    _budget.operations = 0
     try:
-        template = _ENV.from_string(source.text)
-        text = template.render(**context)
+        with _time_budget(SECONDS):
+            template = _ENV.from_string(source.text)
+            pieces: list[str] = []
+            size = 0
+            for piece in template.generate(**context):
+                size += len(piece)
+                if size > MAX_OUTPUT_CHARS:
+                    raise TemplateLimitError(f"the rendered text is longer than {MAX_OUTPUT_CHARS:,} characters")
+                pieces.append(piece)
+            text = "".join(pieces)
     except jinja2.TemplateSyntaxError as exc:
         line = source.first_line + (exc.lineno or 1) - 1
         return None, [Problem(source.path, line, 1, f"template syntax: {exc.message}")]
     except jinja2.UndefinedError as exc:
         line = source.first_line + _template_line(exc) - 1
         return None, [Problem(source.path, line, 1, f"undefined template variable: {exc.message} (see README, 'Template variables')")]
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+    except TemplateLimitError as exc:
+        line = source.first_line + _template_line(exc) - 1
+        return None, [Problem(source.path, line, 1, f"template over its limits: {exc}")]
+    except SecurityError as exc:
+        line = source.first_line + _template_line(exc) - 1
+        return None, [Problem(source.path, line, 1, f"template not allowed: {exc} (a template may only print the profile's data)")]
+    except RecursionError as exc:
+        line = source.first_line + _template_line(exc) - 1
+        return None, [Problem(source.path, line, 1, "template error: a macro calls itself without end")]
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, ArithmeticError, OverflowError) as exc:
         line = source.first_line + _template_line(exc) - 1
         return None, [Problem(source.path, line, 1, f"template error: {exc}")]
     return RenderedText(source, text, _line_map(source, text)), []

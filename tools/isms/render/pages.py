@@ -6,23 +6,12 @@ procedure's own '=' and '-' sections nest below the generated "実施手順" sec
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 from isms.catalogue import ATTRIBUTE_NAMES, THEMES, value_name
 from isms.i18n import sep, t
 from isms.model import ControlDecision, Document, Isms
-
-_SPECIAL = re.compile(r"([\\`*_|\[\]<>])")
-
-
-def esc(text: object) -> str:
-    """Escape a data value for inline reST: it must appear exactly as written."""
-    value = " ".join(str(text).split())
-    value = _SPECIAL.sub(r"\\\1", value)
-    if value[:1] in "-+#.:=" or re.match(r"^\d+[.)]\s", value):
-        value = "\\" + value
-    return value
+from isms.rsttext import esc
 
 
 def title(text: str, char: str = "#", over: bool = True) -> str:
