@@ -28,9 +28,9 @@ class LoadedYaml:
 
 def _load(root: Path, relative: Path, model: type, what: str) -> tuple[LoadedYaml | None, list[Problem]]:
     path = root / relative
-    if not path.is_file():
+    if not path.exists():
         return None, [Problem(path, 1, 1, f"{relative} is missing: it holds the {what} (see the sample organisation's file)")]
-    data, problems = read_yaml(path)
+    data, problems = read_yaml(path, root)
     if data is None:
         return None, problems
     parsed, problems = validate(model, data, path)

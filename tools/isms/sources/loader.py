@@ -12,7 +12,7 @@ from typing import Any
 
 from isms.problems import Problem
 from isms.sources.schema import ControlSource, PolicyEntry, PolicyIndex, Profile, natural_key
-from isms.sources.yamlio import position, read_yaml, validate
+from isms.sources.yamlio import outside_root, position, read_source, read_yaml, validate
 
 PROFILE_PATH = Path("manual_src/profile.yaml")
 MANUAL_DIR = Path("manual_src/manual")
@@ -96,7 +96,7 @@ def _load_risk_register(sources: Sources) -> list[Problem]:
 
 def _load_profile(sources: Sources) -> list[Problem]:
     path = sources.root / PROFILE_PATH
-    data, problems = read_yaml(path)
+    data, problems = read_yaml(path, sources.root)
     if data is None:
         return problems
     sources.profile_data = data
@@ -111,7 +111,7 @@ def _load_controls(sources: Sources) -> list[Problem]:
         return [Problem(directory, 1, 1, "the controls/ folder is missing: it holds one <id>.yaml per Annex A control")]
     paths = sorted(directory.glob("*.y*ml"), key=lambda p: natural_key(p.stem) or (999,))
     for path in paths:
-        data, found = read_yaml(path)
+        data, found = read_yaml(path, sources.root)
         problems += found
         if data is None:
             continue
@@ -129,7 +129,10 @@ def _load_manual(sources: Sources) -> list[Problem]:
         return [Problem(directory, 1, 1, "no manual chapters: put the ISMS manual's reST files (clauses 4-10) here")]
     problems: list[Problem] = []
     for path in chapters:
-        text, found = _read_text(path)
+        if path.stem == "index":  # the site's page for the whole manual has this name
+            problems.append(Problem(path, 1, 1, "a manual chapter cannot be named index.rst: rename it (chapters are read in file-name order, e.g. 00_index.rst)"))
+            continue
+        text, found = read_source(path, sources.root, "reST file")
         problems += found
         if text is not None:
             sources.manual_chapters.append(TextSource(path, text))
@@ -138,7 +141,7 @@ def _load_manual(sources: Sources) -> list[Problem]:
 
 def _load_policies(sources: Sources) -> list[Problem]:
     index_path = sources.root / POLICY_INDEX_PATH
-    data, problems = read_yaml(index_path)
+    data, problems = read_yaml(index_path, sources.root)
     if data is None:
         return problems
     sources.policy_index_data = data
@@ -147,19 +150,17 @@ def _load_policies(sources: Sources) -> list[Problem]:
         return problems
     for number, entry in enumerate(index.policies):
         line = position(data, ("policies", number))[0]
+        file_line = position(data, ("policies", number, "file"))[0]
         body_path = index_path.parent / entry.file
-        if not body_path.is_file():
-            problems.append(Problem(index_path, line, 1, f"policy '{entry.id}': file {entry.file} not found"))
+        if Path(entry.file).is_absolute() or outside_root(body_path, sources.root) is not None:
+            problems.append(Problem(index_path, file_line, 1, f"policy '{entry.id}': file {entry.file} leads outside the repository: name a file beside policies.yaml"))
             sources.policies.append(LoadedPolicy(entry, None, line))
             continue
-        text, found = _read_text(body_path)
+        if not body_path.exists():
+            problems.append(Problem(index_path, file_line, 1, f"policy '{entry.id}': file {entry.file} not found"))
+            sources.policies.append(LoadedPolicy(entry, None, line))
+            continue
+        text, found = read_source(body_path, sources.root, "reST file")
         problems += found
         sources.policies.append(LoadedPolicy(entry, TextSource(body_path, text) if text else None, line))
     return problems
-
-
-def _read_text(path: Path) -> tuple[str | None, list[Problem]]:
-    try:
-        return path.read_text(encoding="utf-8"), []
-    except UnicodeDecodeError as exc:
-        return None, [Problem(path, 1, 1, f"not UTF-8 text ({exc.reason}): save the file as UTF-8")]

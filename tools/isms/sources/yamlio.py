@@ -10,7 +10,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.scalarstring import FoldedScalarString
 
 from isms.problems import Problem
@@ -18,25 +22,169 @@ from isms.problems import Problem
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
-    """Round-trip load (keeps line numbers). Returns (data, problems); data is None on a syntax error."""
+MAX_FILE_BYTES = 5_000_000  # a source file; the sample's largest is ~100 kB
+MAX_DEPTH = 40  # nesting of mappings and lists
+MAX_ALIASES = 100  # YAML aliases (*name) per file; only scalars may be aliased
+MAX_SCALAR_CHARS = 200_000  # one value (a procedure is ~10 kB)
+MAX_INT_DIGITS = 18
+# NUL and the other C0/C1 controls (tab and newline are text), DEL, and the bidirectional overrides
+# and isolates that make text display in another order than it is read (Trojan Source).
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def read_source(path: Path, root: Path | None = None, what: str = "file") -> tuple[str | None, list[Problem]]:
+    """A source file's text, or the problems that make it unusable: outside the repository (also
+    through a symlink), not a file, too large, not UTF-8, or holding control characters.
+    A UTF-8 byte order mark is dropped; CRLF line ends read as LF."""
+    if root is not None:
+        problem = outside_root(path, root)
+        if problem is not None:
+            return None, [problem]
+    if path.is_dir():
+        return None, [Problem(path, 1, 1, f"this is a folder, but a {what} is expected here: remove the folder or replace it with the file")]
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [Problem(path, 1, 1, f"the file is {size:,} bytes; sources are limited to {MAX_FILE_BYTES:,}: split it")]
+        with path.open(encoding="utf-8", newline=None) as handle:
+            text = handle.read()
     except UnicodeDecodeError as exc:
         return None, [Problem(path, 1, 1, f"not UTF-8 text ({exc.reason}): save the file as UTF-8")]
+    except OSError as exc:
+        return None, [Problem(path, 1, 1, f"cannot read the file: {exc.strerror or exc}")]
+    text = text.removeprefix("\ufeff")
+    problems = [
+        Problem(path, line, col, f"control character {name} is not allowed in sources: delete it (it may hide or reorder text)")
+        for line, col, name in forbidden_characters(text)
+    ]
+    return (None if problems else text), problems
+
+
+def forbidden_characters(text: str, limit: int = 5) -> list[tuple[int, int, str]]:
+    """(line, column, U+XXXX) of the first control characters in text."""
+    found = []
+    for match in FORBIDDEN_CHARACTERS.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        found.append((line, col, f"U+{ord(match.group()):04X}"))
+        if len(found) == limit:
+            break
+    return found
+
+
+def outside_root(path: Path, root: Path) -> Problem | None:
+    """A path that leaves the repository, by '..' or through a symlink, is refused."""
     try:
-        data = YAML(typ="rt").load(text)
-        _unfold_cjk(data)
-        return data, []
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return Problem(path, 1, 1, "the path cannot be resolved (a symlink loop?): replace the symlink with the file")
+    if not resolved.is_relative_to(root.resolve()):
+        return Problem(path, 1, 1, f"the path leads outside the repository (to {resolved}): sources must be files inside the repository, not symlinks out of it")
+    return None
+
+
+class Refused(MarkedYAMLError):
+    """Valid YAML that a source may not hold (the message says why); reported with its position."""
+
+
+class _GuardedComposer(Composer):
+    """Aliases may only repeat a scalar, at most MAX_ALIASES times: an alias of a list or mapping is
+    how a billion-laughs file grows exponentially once validated."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.parser.check_event(AliasEvent):
+            event = self.parser.peek_event()
+            self._aliases = getattr(self, "_aliases", 0) + 1
+            target = self.anchors.get(event.anchor)
+            if self._aliases > MAX_ALIASES:
+                raise Refused(None, None, f"more than {MAX_ALIASES} aliases (*name): write the values out", event.start_mark)
+            if target is not None and not isinstance(target, ScalarNode):
+                raise Refused(None, None, f"the alias *{event.anchor} repeats a list or mapping: write it out (only single values may be aliased)", event.start_mark)
+        return super().compose_node(parent, index)
+
+    def compose_scalar_node(self, anchor: Any) -> Any:
+        node = super().compose_scalar_node(anchor)
+        if len(node.value) > MAX_SCALAR_CHARS:
+            raise Refused(None, None, f"a value of {len(node.value):,} characters; at most {MAX_SCALAR_CHARS:,}", node.start_mark)
+        return node
+
+
+class _GuardedConstructor(RoundTripConstructor):
+    def construct_yaml_int(self, node: Any) -> Any:
+        digits = str(node.value).lstrip("+-").replace("_", "")
+        if len(digits) > MAX_INT_DIGITS:
+            raise Refused(None, None, f"a number of {len(digits):,} digits: write it as text in quotes, or use a smaller number", node.start_mark)
+        return super().construct_yaml_int(node)
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError as exc:
+            raise Refused(None, None, f"{node.value!r} is not a valid date ({exc}): write it as YYYY-MM-DD", node.start_mark) from None
+
+
+# The base class registers its own function for the tag: register the override.
+_GuardedConstructor.add_constructor("tag:yaml.org,2002:int", _GuardedConstructor.construct_yaml_int)
+_GuardedConstructor.add_constructor("tag:yaml.org,2002:timestamp", _GuardedConstructor.construct_yaml_timestamp)
+
+
+def _loader() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.Composer = _GuardedComposer
+    yaml.Constructor = _GuardedConstructor
+    yaml.max_depth = MAX_DEPTH
+    return yaml
+
+
+def read_yaml(path: Path, root: Path | None = None) -> tuple[Any, list[Problem]]:
+    """Round-trip load (keeps line numbers). Returns (data, problems); data is None when the file
+    cannot be used (syntax, limits, control characters, an empty document)."""
+    text, problems = read_source(path, root, "YAML file")
+    if text is None:
+        return None, problems
+    try:
+        data = _loader().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         hint = ""
         if "mapping values are not allowed" in str(exc.problem):
             hint = " (a ': ' inside a value starts a new key: quote the value or use a full-width colon '：')"
-        return None, [Problem(path, line, col, f"YAML syntax: {exc.problem}{hint}")]
-    except YAMLError as exc:
-        return None, [Problem(path, 1, 1, f"YAML syntax: {exc}")]
+        problem = " ".join(str(exc.problem).split())
+        prefix = "" if isinstance(exc, Refused) else "YAML syntax: "
+        if "maximum depth" in problem:
+            problem, prefix = f"the data is nested more than {MAX_DEPTH} levels deep: flatten it", ""
+        return None, [Problem(path, line, col, f"{prefix}{problem}{hint}")]
+    except (YAMLError, ValueError, RecursionError) as exc:
+        return None, [Problem(path, 1, 1, f"YAML syntax: {' '.join(str(exc).split())}")]
+    if data is None:
+        return None, [Problem(path, 1, 1, "the file is empty: it needs its keys (see the sample organisation's file of the same name)")]
+    problems = _decoded_control_characters(path, data)
+    if problems:
+        return None, problems
+    _unfold_cjk(data)
+    return data, []
+
+
+def _decoded_control_characters(path: Path, data: Any) -> list[Problem]:
+    """Escapes in double-quoted values ("\\e[31m", "\\0") decode to control characters too."""
+    problems = []
+
+    def walk(node: Any, loc: tuple[int | str, ...]) -> None:
+        if isinstance(node, str):
+            for _, _, name in forbidden_characters(node, limit=1):
+                line, col = value_position(data, loc)
+                problems.append(Problem(path, line, col, f"control character {name} is not allowed in sources: delete the escape"))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                walk(key, loc)
+                walk(value, (*loc, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, (*loc, index))
+
+    walk(data, ())
+    return problems
 
 
 _CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
