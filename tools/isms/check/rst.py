@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes, utils
@@ -16,6 +17,7 @@ from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser, roles
 
 from isms.problems import Problem
+from isms.sources.media import MEDIA_PREFIX, image_problem
 from isms.templating import RenderedText
 
 XREF_ROLES = ("ref", "numref", "doc")
@@ -72,7 +74,83 @@ def glued_markup(rendered: RenderedText) -> list[Problem]:
     return problems
 
 
-def check_rst(rendered: RenderedText, known_labels: frozenset[str]) -> list[Problem]:
+# Directives both writers render and that name no file outside the text (images are checked below).
+ALLOWED_DIRECTIVES = frozenset(
+    {
+        "admonition", "attention", "caution", "danger", "error", "hint", "important", "note", "tip", "warning",
+        "list-table", "csv-table", "table", "rubric", "image", "figure", "topic", "epigraph", "highlights",
+        "pull-quote", "container", "compound", "parsed-literal", "code", "math", "replace",
+    }
+)  # fmt: skip
+REFUSED_DIRECTIVES = {
+    "raw": "'raw' is not allowed in sources: it would put HTML or Word markup into the outputs unchecked",
+    "include": "'include' is not allowed in sources: a text cannot pull in other files (write the text here)",
+    "literalinclude": "'literalinclude' is not allowed in sources: a text cannot pull in other files (write the text here)",
+    "meta": "'meta' is not allowed in sources: it can redirect or refresh the auditors' pages",
+    "role": "'role' is not allowed in sources: custom roles can emit raw markup",
+    "unicode": "'unicode' is not allowed in sources: write the character itself",
+    "date": "'date' is not allowed in sources: outputs must not depend on the build date",
+}
+_DIRECTIVE = re.compile(r"^[ \t]*\.\.[ \t]+(?:\|[^|\n]+\|[ \t]+)?(?P<name>[A-Za-z0-9_+.:-]+)::(?P<rest>.*)$", re.MULTILINE)
+_OPTION = re.compile(r"^[ \t]+:(?P<name>file|url|encoding|target):[ \t]*(?P<value>.*)$")
+SAFE_SCHEMES = ("http", "https", "mailto")
+
+
+def directive_problems(rendered: RenderedText) -> list[Problem]:
+    """Directives outside the allow-list, and options that name files or URLs."""
+    problems = []
+    lines = rendered.text.splitlines()
+    for match in _DIRECTIVE.finditer(rendered.text):
+        number = rendered.text.count("\n", 0, match.start()) + 1
+        line = rendered.file_line(number)
+        name = match.group("name").lower()
+        if name in REFUSED_DIRECTIVES:
+            problems.append(Problem(rendered.source.path, line, 1, REFUSED_DIRECTIVES[name]))
+            continue
+        if name not in ALLOWED_DIRECTIVES:
+            continue  # docutils reports an unknown directive itself, with its own explanation
+        for option_line in lines[number : number + 20]:
+            if option_line.strip() and not option_line.startswith((" ", "\t")):
+                break
+            option = _OPTION.match(option_line)
+            if option and option.group("name") in ("file", "url", "encoding"):
+                problems.append(
+                    Problem(rendered.source.path, line, 1, f"'{name}' with :{option.group('name')}: is not allowed in sources: put the table's data in the text")
+                )
+    return problems
+
+
+def _scheme(uri: str) -> str | None:
+    # Browsers ignore whitespace and control characters inside a scheme ("java\tscript:").
+    squeezed = re.sub(r"[\x00-\x20]", "", uri).lower()
+    match = re.match(r"^([a-z][a-z0-9+.-]*):", squeezed)
+    return match.group(1) if match else None
+
+
+def uri_problems(rendered: RenderedText, document: nodes.document, root: Path | None, media: frozenset[str] = frozenset()) -> list[Problem]:
+    """Links may only be http(s) or mailto; images must be PNG, JPEG or GIF files inside the repository."""
+    problems = []
+    path = rendered.source.path
+
+    def where(text: str, node: nodes.Node) -> int:
+        return _line_containing(rendered.source, text, rendered.file_line(node.line)) if text else rendered.file_line(node.line)
+
+    for node in document.findall(lambda n: isinstance(n, nodes.Element) and ("refuri" in n.attributes)):
+        uri = node["refuri"]
+        scheme = _scheme(uri)
+        if scheme is not None and scheme not in SAFE_SCHEMES:
+            problems.append(Problem(path, where(uri, node), 1, f"link target '{uri[:60]}' is not allowed: links may be http, https or mailto only"))
+    for node in document.findall(nodes.image):
+        uri = node["uri"]
+        if uri.startswith(MEDIA_PREFIX) and uri[len(MEDIA_PREFIX) :] in media:
+            continue  # a valid image, already published under its content name (isms.sources.media)
+        problem = image_problem(rendered.source.path, uri, root) if root is not None else None
+        if problem is not None:
+            problems.append(Problem(path, where(uri, node), 1, problem))
+    return problems
+
+
+def check_rst(rendered: RenderedText, known_labels: frozenset[str], root: Path | None = None, media: frozenset[str] = frozenset()) -> list[Problem]:
     settings = get_default_settings(Parser)
     settings.report_level = 5  # collect through the observer below, print nothing
     settings.halt_level = 5
@@ -85,6 +163,8 @@ def check_rst(rendered: RenderedText, known_labels: frozenset[str]) -> list[Prob
     def observe(message: nodes.system_message) -> None:
         if message["level"] < 2:  # info and debug
             return
+        if "directive disabled" in message.astext():  # refused with a clearer message by directive_problems
+            return
         body = message.children[0].astext() if message.children else message.astext()
         text = body.replace("\n", " ")
         line = rendered.file_line(message.get("line"))
@@ -95,6 +175,7 @@ def check_rst(rendered: RenderedText, known_labels: frozenset[str]) -> list[Prob
         found.append(Problem(path, line, 1, f"{kind}: {_explain(text)}"))
 
     found += glued_markup(rendered)
+    found += directive_problems(rendered)
     token = _known_labels.set(known_labels)
     try:
         document = utils.new_document(str(path), settings)
@@ -102,6 +183,7 @@ def check_rst(rendered: RenderedText, known_labels: frozenset[str]) -> list[Prob
         Parser().parse(rendered.text, document)
     finally:
         _known_labels.reset(token)
+    found += uri_problems(rendered, document, root, media)
     return found
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from isms.catalogue import load_catalogue
-from isms.check.rst import check_rst, defined_labels
+from isms.check.rst import LABEL_PATTERN, check_rst, defined_labels
 from isms.model import Isms
 from isms.problems import Problem
 from isms.sources.loader import CONTROLS_DIR, MANUAL_DIR, Sources
@@ -34,9 +34,38 @@ MIN_JUSTIFICATION_CHARS = 20
 def check_sources(sources: Sources) -> list[Problem]:
     """Rules that need only the loaded files."""
     problems: list[Problem] = []
-    for rule in (_controls_decided_once, _profile_references, _policy_references):
+    for rule in (_controls_decided_once, _profile_references, _policy_references, _cell_sized_values):
         problems += rule(sources)
     return problems
+
+
+EXCEL_CELL_CHARS = 32_767
+
+
+def _cell_sized_values(sources: Sources) -> list[Problem]:
+    """Values that reach the spreadsheets must fit a cell (Excel cuts them off or refuses the file)."""
+    files = [(loaded.path, loaded.data, ("procedure",)) for loaded in sources.controls]
+    files += [(loaded.path, loaded.data, ()) for loaded in (sources.assets, sources.risks) if loaded is not None]
+    if sources.profile_data is not None:
+        files.append((sources.root / "manual_src/profile.yaml", sources.profile_data, ()))
+    problems = []
+    for path, data, skipped in files:
+        for loc, value in _strings(data, ()):
+            if len(value) > EXCEL_CELL_CHARS and loc[:1] not in [(key,) for key in skipped]:
+                line, col = position(data, loc)
+                problems.append(Problem(path, line, col, f"a value of {len(value):,} characters does not fit a spreadsheet cell ({EXCEL_CELL_CHARS:,}): shorten it"))
+    return problems
+
+
+def _strings(node: object, loc: tuple[str | int, ...]):
+    if isinstance(node, str):
+        yield loc, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, (*loc, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, (*loc, index))
 
 
 def check_model(isms: Isms, sources: Sources) -> list[Problem]:
@@ -246,7 +275,50 @@ def rendered_texts(isms: Isms):
 
 def check_texts(isms: Isms, parse: Callable = check_rst) -> list[Problem]:
     labels = all_labels(isms)
-    problems: list[Problem] = []
+    problems: list[Problem] = _labels_defined_once(isms) + _policies_start_with_title(isms)
     for text in rendered_texts(isms):
-        problems += parse(text, labels)
+        problems += parse(text, labels, isms.root, frozenset(isms.media))
+    return problems
+
+
+def _labels_defined_once(isms: Isms) -> list[Problem]:
+    """A label names one place: the site could not build with two (and a reference would be ambiguous)."""
+    generated = {doc.label: f"the generated {doc.id} document" for doc in isms.documents.values()}
+    generated |= {f"ctl-{c.id}": f"the page of control {c.id}" for c in isms.catalogue}
+    generated |= {name: "a generated page" for name in ("attributes", "releases", "manual")}
+    seen: dict[str, str] = {}
+    problems = []
+    for text in rendered_texts(isms):
+        for number, line in enumerate(text.text.splitlines(), start=1):
+            match = LABEL_PATTERN.match(line)
+            if not match:
+                continue
+            label = match.group(1).strip().lower()
+            where = f"{text.source.path.name}:{text.file_line(number)}"
+            first = generated.get(label) or seen.get(label)
+            if first is not None:
+                problems.append(Problem(text.source.path, text.file_line(number), 1, f"label '{label}' is defined twice (also by {first}): rename this one"))
+            else:
+                seen[label] = where
+    return problems
+
+
+def _policies_start_with_title(isms: Isms) -> list[Problem]:
+    """The cover prints the policy's title and the site links to it: the text must begin with it."""
+    problems = []
+    for policy in isms.policies:
+        body = policy.body
+        if body is None:
+            continue
+        lines = [(n, line) for n, line in enumerate(body.text.splitlines(), start=1) if line.strip()]
+        if len(lines) < 2:
+            problems.append(Problem(body.source.path, body.source.first_line, 1, "a policy begins with its title, underlined with '=': add it"))
+            continue
+        (first, text), (_, underline) = lines[0], lines[1]
+        titled = bool(re.fullmatch(r"([=\-~#*^\"+])\1{2,}\s*", underline)) and not text.startswith("..")
+        overlined = bool(re.fullmatch(r"([=\-~#*^\"+])\1{2,}\s*", text)) and len(lines) > 2
+        if not (titled or overlined):
+            problems.append(
+                Problem(body.source.path, body.file_line(first), 1, "a policy begins with its title (nothing before it, not even a comment): move this below the title")
+            )
     return problems

@@ -185,7 +185,8 @@ def build_docx(isms: Isms, out: Path, cache: Path) -> list[Problem]:
     if todo:
         mark = time.perf_counter()
         cache.mkdir(parents=True, exist_ok=True)
-        results, stats.pandoc_runs = batch.run(todo, labels, isms.lang, reference, frame)
+        media = {name: str(path) for name, path in isms.media.items()}
+        results, stats.pandoc_runs = batch.run(todo, labels, isms.lang, reference, frame, media)
         for done, found, seconds in results:
             problems += found
             for doc_id, data in done.items():

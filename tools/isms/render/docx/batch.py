@@ -40,6 +40,7 @@ class Share:
     lang: str
     reference: Path
     frame: Path
+    media: dict[str, str]  # published image name -> file to embed
 
 
 Result = tuple[dict[str, bytes], list[Problem], dict[str, float]]
@@ -47,7 +48,7 @@ Result = tuple[dict[str, bytes], list[Problem], dict[str, float]]
 
 def run_share(share: Share) -> Result:
     mark = time.perf_counter()
-    bodies, problems = convert([item.body for item in share.items], share.labels, share.lang, share.reference)
+    bodies, problems = convert([item.body for item in share.items], share.labels, share.lang, share.reference, share.media)
     seconds = {"pandoc": time.perf_counter() - mark}
     mark = time.perf_counter()
     done: dict[str, bytes] = {}
@@ -80,9 +81,11 @@ def split(items: list[Item], count: int) -> list[list[Item]]:
     return [share for share in shares if share]
 
 
-def run(items: list[Item], labels: dict[str, Label], lang: str, reference: Path, frame: Path) -> tuple[list[Result], int]:
+def run(
+    items: list[Item], labels: dict[str, Label], lang: str, reference: Path, frame: Path, media: dict[str, str]
+) -> tuple[list[Result], int]:
     """Returns the results of every share and the number of pandoc processes started."""
-    shares = [Share(part, labels, lang, reference, frame) for part in split(items, worker_count(len(items)))]
+    shares = [Share(part, labels, lang, reference, frame, media) for part in split(items, worker_count(len(items)))]
     if len(shares) == 1:
         return [run_share(shares[0])], 1
     # fork: the workers inherit the loaded modules instead of importing them again.

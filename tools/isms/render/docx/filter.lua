@@ -296,6 +296,18 @@ local function drop_title(blocks)
   })
 end
 
+-- Images are published under content names (/_media/<sha256>.png, checked by `isms check`); pandoc
+-- reads them from the repository. Anything else (a URL pandoc would fetch) becomes its alt text.
+local function media_image(image)
+  local name = image.src:match('^/_media/([%w.]+)$')
+  local path = name and manifest.media[name]
+  if path then
+    image.src = path
+    return image
+  end
+  return image.caption
+end
+
 local PAGE_BREAK = pandoc.RawBlock('openxml', '<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
 
 local function convert(doc)
@@ -321,6 +333,7 @@ local function convert(doc)
     Inlines = fix_inlines,
   })
   blocks = blocks:walk({ Div = fix_div })
+  blocks = blocks:walk({ Image = media_image })
   return blocks, nil
 end
 

@@ -58,7 +58,9 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
-def convert(bodies: list[Body], labels: dict[str, Label], lang: str, reference: Path) -> tuple[dict[str, bytes], list[Problem]]:
+def convert(
+    bodies: list[Body], labels: dict[str, Label], lang: str, reference: Path, media: dict[str, str] | None = None
+) -> tuple[dict[str, bytes], list[Problem]]:
     """Returns doc_id -> a docx package holding only that document's body."""
     if not bodies:
         return {}, []
@@ -74,7 +76,7 @@ def convert(bodies: list[Body], labels: dict[str, Label], lang: str, reference: 
             docs.append({"id": body.doc_id, "parts": files, "drop_title": body.drop_title, "chapter_breaks": body.chapter_breaks})
         manifest = {
             "docs": docs, "labels": labels, "lang": lang, "marker": MARKER, "admonitions": ADMONITIONS.get(lang, ADMONITIONS["en"]),
-            "shading": SHADING,
+            "shading": SHADING, "media": media or {},
         }
         manifest_path = work / "manifest.json"
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
