@@ -27,6 +27,7 @@ from isms.i18n import t
 from isms.model import ControlDecision, Isms
 from isms.problems import Problem
 from isms.render.docx.ooxml import core_properties, read_package, write_package
+from isms.render.sheets import text_only
 
 FONT_NAME = "Yu Gothic"  # 游ゴシック, Excel's Japanese default
 _THIN = Side(style="thin", color="808080")
@@ -174,6 +175,7 @@ def workbook_bytes(isms: Isms) -> bytes:
     _format_sheet(legend, [24, 30, 36, 40], len(legend_rows(lang)) + 1)
     legend.freeze_panes = "A2"
 
+    text_only(book)
     buffer = io.BytesIO()
     book.save(buffer)
     # openpyxl stamps the clock into core.xml and the zip entries: replace both.
@@ -186,7 +188,7 @@ def workbook_bytes(isms: Isms) -> bytes:
 def _fingerprint(isms: Isms) -> str:
     payload = {
         "tool": __version__,
-        "code": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+        "code": hashlib.sha256(Path(__file__).read_bytes() + Path(text_only.__code__.co_filename).read_bytes()).hexdigest(),
         "lang": isms.lang,
         "doc": [isms.documents["soa"].number, isms.documents["soa"].title, isms.profile.organization.name],
         "rows": [control_row(isms, d) for d in isms.decisions],
