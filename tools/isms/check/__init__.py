@@ -1,4 +1,10 @@
-"""Check stage entry point: load, model and all rules, returning every problem found."""
+"""Check stage entry point: load, model and all rules, returning every problem found.
+
+The stages gate each other, so that the first problem printed is the root cause: a file that cannot
+be read or does not fit its schema stops the checks there (the rules after would only report its
+consequences: "control 5.15 is excluded" for a control file that failed to load); a text whose
+template fails stops the checks of references and coverage that would miss its labels.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,23 @@ from isms.risk.checks import check_risks
 from isms.sources.loader import load_sources
 
 
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(set(problems), key=lambda p: (str(p.path), p.line, p.col, p.message))
+
+
+def _errors(problems: list[Problem]) -> bool:
+    return any(p.severity == "error" for p in problems)
+
+
 def check(root: Path) -> tuple[Isms | None, list[Problem]]:
     sources, problems = load_sources(root)
     problems += check_sources(sources)
+    if _errors(problems):
+        return None, _sorted(problems)
     isms, found = build_model(sources)
     problems += found
-    if isms is not None:
-        problems += check_model(isms, sources)
-        problems += check_risks(isms, sources)
-    return isms, sorted(set(problems), key=lambda p: (str(p.path), p.line, p.col, p.message))
+    if isms is None or _errors(problems):
+        return isms, _sorted(problems)
+    problems += check_model(isms, sources)
+    problems += check_risks(isms, sources)
+    return isms, _sorted(problems)

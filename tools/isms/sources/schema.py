@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -134,8 +135,35 @@ class ReviewIntervals(Strict):
     technical_verification: int = Field(6, gt=0, description="default for 技術的検証項目")
 
 
+MAX_NUMBER_LENGTH = 40
+_NUMBER_SPEC = re.compile(r"^(0?[1-6])?d$")
+
+
+def number_format(value: str, allowed: dict[str, int], required: tuple[tuple[str, ...], ...] = ()) -> str:
+    """A document number scheme: literal text with the allowed {placeholders}; integer ones may take
+    a zero-padded width of at most 6 ({seq:02d}). Refuses what would crash or bloat a number."""
+    try:
+        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(value) if name is not None]
+    except ValueError as exc:
+        raise ValueError(f"not a valid number scheme ({exc}): write placeholders as {{name}} and a literal brace as {{{{") from None
+    for name, spec in fields:
+        if name not in allowed:
+            known = ", ".join("{" + key + "}" for key in allowed) or "none"
+            raise ValueError(f"unknown placeholder {{{name}}} (allowed here: {known})")
+        if spec and (allowed[name] == 0 or not _NUMBER_SPEC.match(spec)):
+            raise ValueError(f"format '{{{name}:{spec}}}' is not allowed: use {{{name}}} or a zero-padded width such as {{{name}:02d}} (at most 6)")
+    names = {name for name, _ in fields}
+    if required and not any(set(option) <= names for option in required):
+        options = " or ".join(" and ".join("{" + n + "}" for n in option) for option in required)
+        raise ValueError(f"the scheme needs {options}")
+    example = value.format(**{name: (88 if kind else "8.88") for name, kind in allowed.items()})
+    if len(example) > MAX_NUMBER_LENGTH:
+        raise ValueError(f"a document number longer than {MAX_NUMBER_LENGTH} characters ({example!r}): shorten the scheme")
+    return value
+
+
 class Numbering(Strict):
-    """Document numbers. Placeholders: {seq} (policies), {theme} and {num} (procedures)."""
+    """Document numbers. Placeholders: {seq} (policies), {theme} and {num} or {id} (procedures)."""
 
     manual: Text = "ISMS-M-01"
     soa: Text = "ISMS-R-01"
@@ -148,19 +176,20 @@ class Numbering(Strict):
     policy: Text = "ISMS-P-{seq:02d}"
     procedure: Text = "ISMS-C-{theme}-{num:02d}"
 
+    @field_validator("manual", "soa", "doc_register", "checklist", "assets", "risk_report", "risk_plan", "audit_checklist")
+    @classmethod
+    def _fixed(cls, value: str) -> str:
+        return number_format(value, {})
+
     @field_validator("policy")
     @classmethod
     def _policy_has_seq(cls, value: str) -> str:
-        if "{seq" not in value:
-            raise ValueError("the policy number scheme needs a {seq} placeholder, e.g. ISMS-P-{seq:02d}")
-        return value
+        return number_format(value, {"seq": 1}, required=(("seq",),))
 
     @field_validator("procedure")
     @classmethod
     def _procedure_has_ids(cls, value: str) -> str:
-        if "{num" not in value or "{theme" not in value:
-            raise ValueError("the procedure number scheme needs {theme} and {num}, e.g. ISMS-C-{theme}-{num:02d}")
-        return value
+        return number_format(value, {"theme": 1, "num": 1, "id": 0}, required=(("theme", "num"), ("id",)))
 
 
 class ManualInfo(Strict):
