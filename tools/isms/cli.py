@@ -16,7 +16,7 @@ from isms.problems import Problem
 from isms.sources.loader import PROFILE_PATH, find_root
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # soft_wrap: no line breaks at 80 columns in CI logs
 
 
 class UsageError(Exception):

@@ -17,7 +17,7 @@ from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser, roles
 
 from isms.problems import Problem
-from isms.sources.media import MEDIA_PREFIX, image_problem
+from isms.sources.media import IMAGE_DIRECTIVE, MEDIA_PREFIX, image_problem
 from isms.templating import RenderedText
 
 XREF_ROLES = ("ref", "numref", "doc")
@@ -150,7 +150,28 @@ def uri_problems(rendered: RenderedText, document: nodes.document, root: Path | 
     return problems
 
 
+_RESULTS: dict[tuple[object, ...], tuple[Problem, ...]] = {}
+_RESULTS_LIMIT = 4096
+
+
 def check_rst(rendered: RenderedText, known_labels: frozenset[str], root: Path | None = None, media: frozenset[str] = frozenset()) -> list[Problem]:
+    """Memoised in the process (a release, a test run and `isms build` check the same texts again):
+    the result depends only on the arguments, except for images not yet published under a content
+    name, whose files may change: such texts are checked every time."""
+    key = (rendered, known_labels, root, media)
+    cached = _RESULTS.get(key)
+    if cached is not None:
+        return list(cached)
+    found = _check_rst(rendered, known_labels, root, media)
+    unpublished_images = any(not m.group("uri").startswith(MEDIA_PREFIX) for m in IMAGE_DIRECTIVE.finditer(rendered.text))
+    if not unpublished_images:
+        if len(_RESULTS) >= _RESULTS_LIMIT:
+            _RESULTS.clear()
+        _RESULTS[key] = tuple(found)
+    return found
+
+
+def _check_rst(rendered: RenderedText, known_labels: frozenset[str], root: Path | None, media: frozenset[str]) -> list[Problem]:
     settings = get_default_settings(Parser)
     settings.report_level = 5  # collect through the observer below, print nothing
     settings.halt_level = 5
