@@ -5,11 +5,7 @@ The site is built once for the module (a Sphinx build costs ~15 s).
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -17,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from lxml import html as lxml_html
 
-from conftest import REPO, copy_sample, edit
+from conftest import REPO, copy_sample, edit, serve
 from isms.catalogue import ATTRIBUTE_NAMES, value_name
 from isms.cli import main
 
@@ -128,26 +124,7 @@ def test_checklist_and_attribute_views(site: Path) -> None:
 
 @pytest.fixture(scope="module")
 def server(site: Path) -> Iterator[str]:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=chromium, args=args)
-        yield instance
-        instance.close()
+    yield from serve(site)
 
 
 @pytest.fixture
