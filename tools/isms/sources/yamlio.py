@@ -10,12 +10,28 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import FoldedScalarString
 
 from isms.problems import Problem
 
 Model = TypeVar("Model", bound=BaseModel)
+
+
+class InvalidDate(ConstructorError):
+    """A value shaped like a date that is not one (2025-13-01): a problem at its position, not a crash."""
+
+
+class _Constructor(RoundTripConstructor):
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError as exc:  # ruamel lets datetime's range errors through without a position
+            raise InvalidDate(None, None, f"invalid date '{node.value}' ({exc}): write a real date as YYYY-MM-DD", node.start_mark) from None
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
 
 
 def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
@@ -25,12 +41,16 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     except UnicodeDecodeError as exc:
         return None, [Problem(path, 1, 1, f"not UTF-8 text ({exc.reason}): save the file as UTF-8")]
     try:
-        data = YAML(typ="rt").load(text)
+        yaml = YAML(typ="rt")
+        yaml.Constructor = _Constructor
+        data = yaml.load(text)
         _unfold_cjk(data)
         return data, []
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if isinstance(exc, InvalidDate):
+            return None, [Problem(path, line, col, str(exc.problem))]
         hint = ""
         if "mapping values are not allowed" in str(exc.problem):
             hint = " (a ': ' inside a value starts a new key: quote the value or use a full-width colon '：')"
