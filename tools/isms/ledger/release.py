@@ -18,7 +18,8 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, Change, changes, fingerprint, last_fingerprints, resolve, snapshot_text
 from isms.ledger.content import read_header
 from isms.ledger.git import GitRefused, TagFailed, commit_and_tag, prepare, unstage
-from isms.ledger.schema import VERSION_PATTERN, version_key
+from isms.ledger.schema import VERSION_PATTERN, Release, version_key
+from isms.ledger.seal import seal_of
 from isms.model import Isms
 
 HEADER = """\
@@ -120,6 +121,8 @@ def record_release(
         entry["changes"] = CommentedMap(per_document)
     order = _doc_order(isms)
     entry["documents"] = CommentedMap(sorted(fingerprints.items(), key=lambda kv: order.get(kv[0], len(order))))
+    previous_seal = ledger.releases[-1].seal if ledger.releases else None
+    entry["seal"] = seal_of(Release.model_validate(entry), previous_seal)  # chains this entry to the last one
     _append(path, entry)
     tag_name = None
     if git is not None:
