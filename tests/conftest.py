@@ -58,6 +58,23 @@ def line_of(path: Path, needle: str) -> int:
     raise AssertionError(f"{needle!r} not in {path}")
 
 
+def reseal(ledger: Path) -> None:
+    """Recompute every seal of a hand-edited ledger, as someone who knows the algorithm could: for
+    tests of entries the tool no longer writes, and of the rules that must hold beyond the seals."""
+    from isms.ledger.release import _yaml
+    from isms.ledger.schema import Release
+    from isms.ledger.seal import seal_of
+
+    yaml = _yaml()
+    data = yaml.load(ledger.read_text(encoding="utf-8"))
+    previous = None
+    for entry in data["releases"]:
+        entry.pop("seal", None)
+        entry["seal"] = previous = seal_of(Release.model_validate(entry), previous)
+    with ledger.open("w", encoding="utf-8") as out:
+        yaml.dump(data, out)
+
+
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import edit
+from conftest import edit, reseal
 from isms.check import check
 from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR
 
@@ -73,8 +73,9 @@ def drafts(root: Path) -> set[str]:
     return {doc_id for doc_id, v in model(root).versions.items() if v.draft}
 
 
-def test_three_releases_fill_versions_dates_and_histories(run, isms_root: Path) -> None:
+def test_three_releases_fill_versions_dates_and_histories(run, isms_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = isms_root
+    monkeypatch.setattr("isms.ledger.verify.today", lambda: dt.date(2027, 4, 1))  # the last release below is dated then
     status = run("--root", str(root), "status")
     assert status.code == 0
     assert "new: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in status.lines()
@@ -221,9 +222,11 @@ def test_signer_names_are_frozen_at_release_time(run, isms_root: Path) -> None:
     # Entries written without names fall back to the current profile; an id it no longer knows is a problem.
     edit(ledger, "    reviewer_name: 情報セキュリティ管理責任者 田中 美咲\n", "")
     edit(ledger, "    author_name: ISMS事務局 小林 直樹\n", "")
+    reseal(ledger)  # such entries were written by the tool before names were recorded
     _, problems = check(root)
     assert [p.message for p in problems] == ["release 1.0: author 'kobayashi' is neither a role nor a person in the profile"]
     edit(ledger, "    author: kobayashi\n", "    author: secretariat\n")
+    reseal(ledger)
     first = model(root).versions["ctl-5.15"].revisions[0]
     assert (first.author, first.reviewer) == ("ISMS事務局 吉田 彩", "情報セキュリティ管理責任者 田中 美咲(旧姓 山本)")
 

@@ -1,6 +1,7 @@
 """Release ledger: approvals and revision histories, filled in from manual_src/releases.yaml.
 
-- ``load_ledger``: read and validate the ledger (problems point at its lines).
+- ``load_ledger``: read and validate the ledger (problems point at its lines); its integrity
+  (snapshots, signers, dates, seals, git tags) is checked by isms.ledger.verify.
 - ``compute_versions``: each document's 版数 and history: its version goes up only in releases in
   which its fingerprint changed; it is a draft when its current content differs from the last release.
 - snapshots: manual_src/releases/<version>/<doc id>.rst hold the content of each document a release
@@ -70,6 +71,9 @@ def load_ledger(root: Path, profile: Profile | None) -> tuple[Ledger, list[Probl
                     line = position(data, ("releases", index, key))[0]
                     problems.append(Problem(path, line, 1, f"release {release.version}: {key} '{ident}' is neither a role nor a person in the profile"))
         previous = release
+    from isms.ledger.verify import verify_ledger  # here: it imports this module
+
+    problems += verify_ledger(root, data, ledger, profile)
     return ledger, problems
 
 

@@ -15,10 +15,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, Change, changes, fingerprint, last_fingerprints, resolve, snapshot_text
+from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, Change, changes, fingerprint, last_fingerprints, resolve, snapshot_text, verify
 from isms.ledger.content import read_header
 from isms.ledger.git import GitRefused, TagFailed, commit_and_tag, prepare, unstage
-from isms.ledger.schema import VERSION_PATTERN, version_key
+from isms.ledger.schema import VERSION_PATTERN, Release, version_key
+from isms.ledger.seal import seal_of
 from isms.model import Isms
 
 HEADER = """\
@@ -84,6 +85,12 @@ def record_release(
             "segregation of duties (control 5.3) needs another approver; "
             "or set approval.allow_self_approval: true in the profile"
         )
+    now = verify.today()
+    date = date or now
+    if date > now:
+        raise ReleaseRefused(f"date {date.isoformat()} is in the future: record a release when it is approved")
+    if ledger.releases and date < ledger.releases[-1].date:
+        raise ReleaseRefused(f"date {date.isoformat()} is before the last release {ledger.releases[-1].version} ({ledger.releases[-1].date.isoformat()})")
     fingerprints = {doc_id: fingerprint(text) for doc_id, text in isms.contents.items()}
     changed = changes(last_fingerprints(ledger), fingerprints)
     if not changed:
@@ -111,7 +118,7 @@ def record_release(
 
     entry = CommentedMap()
     entry["version"] = DoubleQuotedScalarString(version)
-    entry["date"] = date or dt.date.today()
+    entry["date"] = date
     entry["summary"] = summary
     for key, ident in (("author", author), ("reviewer", reviewer), ("approver", approver)):
         entry[key] = ident
@@ -120,6 +127,8 @@ def record_release(
         entry["changes"] = CommentedMap(per_document)
     order = _doc_order(isms)
     entry["documents"] = CommentedMap(sorted(fingerprints.items(), key=lambda kv: order.get(kv[0], len(order))))
+    previous_seal = ledger.releases[-1].seal if ledger.releases else None
+    entry["seal"] = seal_of(Release.model_validate(entry), previous_seal)  # chains this entry to the last one
     _append(path, entry)
     tag_name = None
     if git is not None:

@@ -20,6 +20,7 @@ SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
 ReleaseVersion = Annotated[str, Field(pattern=VERSION_PATTERN, description='release version as a quoted string, e.g. "1.0" (1.10 comes after 1.9)')]
 Fingerprint = Annotated[str, Field(pattern=SHA256_PATTERN, description="sha256 of the document's content at release time")]
+Seal = Annotated[str, Field(pattern=SHA256_PATTERN, description="sha256 of this entry (without its seal) and the previous entry's seal")]
 
 
 def _no_number(value: object) -> object:
@@ -43,6 +44,8 @@ class Release(Strict):
     approver_name: Text | None = Field(default=None, description="承認 as printed, frozen at release time")
     changes: dict[str, Text] = Field(default_factory=dict, description="per-document 改定主旨 (document id -> text); default: summary")
     documents: dict[str, Fingerprint] = Field(description="every document at release time: document id -> sha256 of its content")
+    # Optional in the schema so that an unsealed entry gets the ledger's own message (isms.ledger.verify).
+    seal: Seal | None = Field(default=None, description="written by `isms release`: a hand edit of the entry, or of any earlier one, breaks it")
 
     _check_version = field_validator("version", mode="before")(lambda cls, v: _no_number(v))
 

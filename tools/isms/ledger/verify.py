@@ -1,0 +1,298 @@
+"""Integrity rules of the release ledger: a forged or damaged history must fail `isms check`.
+
+Sources arrive by pull request, so the ledger (manual_src/releases.yaml) and its snapshots
+(manual_src/releases/<version>/<doc id>.rst) are checked as evidence, not trusted:
+
+- snapshots: every snapshot the ledger implies exists and matches its fingerprint; no stray files;
+- segregation of duties: no release approved by its author (unless the profile allows it);
+- dates: no release in the future, and none dated before the release listed above it;
+- seals: every entry carries the seal ``isms release`` wrote (isms.ledger.seal);
+- git: an entry and its snapshots equal those in the commit tagged isms-<version>, when tagged.
+
+``verify_ledger`` is the single entry point (called by isms.ledger.load_ledger).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, resolve, signer_label
+from isms.ledger.content import fingerprint
+from isms.ledger.git import tag_name
+from isms.ledger.schema import Ledger, Release
+from isms.ledger.seal import seal_of
+from isms.problems import Problem
+from isms.sources.schema import Profile
+from isms.sources.yamlio import position
+
+RESTORE = "entries are written by `isms release`; do not edit them by hand; restore the file from git"
+
+
+def today() -> dt.date:
+    """The date releases may not come after (tests replace this function)."""
+    return dt.date.today()
+
+
+def verify_ledger(root: Path, data: Any, ledger: Ledger, profile: Profile | None, as_of: dt.date | None = None) -> list[Problem]:
+    """Problems of a validated ledger; data is its YAML (for line numbers), as_of defaults to today()."""
+    context = _Context(root, data, ledger)
+    problems = _snapshot_problems(context)
+    if profile is not None:
+        problems += _self_approval_problems(context, profile)
+    problems += _date_problems(context, as_of or today())
+    problems += _seal_problems(context)
+    problems += _git_problems(context)
+    return problems
+
+
+class _Context:
+    def __init__(self, root: Path, data: Any, ledger: Ledger) -> None:
+        self.root, self.data, self.ledger = root, data, ledger
+        self.path = root / LEDGER_PATH
+        self.snapshot_dir = SNAPSHOT_DIR
+
+    def problem(self, index: int, *keys: str, message: str) -> Problem:
+        """A problem at release index's entry, or at one of its keys."""
+        line, col = position(self.data, ("releases", index, *keys))
+        return Problem(self.path, line, col, message)
+
+    def snapshot_path(self, version: str, doc_id: str) -> str:
+        return (self.snapshot_dir / version / f"{doc_id}.rst").as_posix()
+
+
+def changed_documents(ledger: Ledger) -> Iterator[tuple[int, Release, dict[str, str]]]:
+    """(index, release, {doc id: fingerprint}) of the documents each release stored a snapshot of:
+    those whose fingerprint differs from the previous release (isms.ledger.release)."""
+    before: Mapping[str, str] = {}
+    for index, release in enumerate(ledger.releases):
+        yield index, release, {doc_id: fp for doc_id, fp in release.documents.items() if before.get(doc_id) != fp}
+        before = release.documents
+
+
+def _read(path: Path) -> str | None:
+    # As snapshot_text reads it: universal newlines, so a CRLF checkout keeps its fingerprint.
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _snapshot_problems(context: _Context) -> list[Problem]:
+    problems = []
+    directory = context.root / context.snapshot_dir
+    versions = set()
+    for index, release, changed in changed_documents(context.ledger):
+        versions.add(release.version)
+        folder = directory / release.version
+        if changed and not folder.is_dir():  # one problem, not one per document
+            problems.append(context.problem(index, message=(
+                f"release {release.version}: its snapshot folder {(context.snapshot_dir / release.version).as_posix()}/ is missing "
+                f"({len(changed)} document(s) changed): restore the folder from git"
+            )))
+            continue
+        for doc_id, wanted in changed.items():
+            shown = context.snapshot_path(release.version, doc_id)
+            path = folder / f"{doc_id}.rst"
+            if path.parent != folder or not path.is_file():  # an id like "../x" points outside the folder
+                problems.append(context.problem(index, "documents", doc_id, message=(
+                    f"release {release.version}: snapshot {shown} is missing (the release changed '{doc_id}'): "
+                    "restore the file from git"
+                )))
+            elif (text := _read(path)) is None or fingerprint(text) != wanted:
+                problems.append(context.problem(index, "documents", doc_id, message=(
+                    f"release {release.version}: snapshot {shown} does not match the fingerprint recorded for '{doc_id}': "
+                    "snapshots are written by `isms release`; do not edit them by hand; restore the file from git"
+                )))
+        for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+            if path.suffix != ".rst" or path.stem not in changed:
+                problems.append(context.problem(index, message=(
+                    f"release {release.version}: {(context.snapshot_dir / release.version / path.name).as_posix()} "
+                    "is not a snapshot of this release (it did not change that document): "
+                    "delete the file, or restore the ledger from git if its entry was edited"
+                )))
+    if directory.is_dir():
+        line, col = position(context.data, ("releases",))
+        for path in sorted(directory.iterdir()):
+            if path.name not in versions:
+                problems.append(Problem(context.path, line, col, (
+                    f"{(context.snapshot_dir / path.name).as_posix()} belongs to no release in the ledger: "
+                    "delete it, or restore the ledger from git if its entry was removed"
+                )))
+    return problems
+
+
+def _self_approval_problems(context: _Context, profile: Profile) -> list[Problem]:
+    """The rule `isms release` applies (isms.ledger.release), for every recorded release."""
+    if profile.approval.allow_self_approval:
+        return []
+    problems = []
+    for index, release in enumerate(context.ledger.releases):
+        author, approver = resolve(profile, release.author), resolve(profile, release.approver)
+        shared = release.author == release.approver or (author is not None and approver is not None and author.people & approver.people)
+        if shared:
+            problems.append(context.problem(index, "approver", message=(
+                f"release {release.version}: the approver ({signer_label(profile, release, 'approver')}) also wrote the release "
+                f"({signer_label(profile, release, 'author')}): segregation of duties (control 5.3) needs another approver; "
+                f"{RESTORE} (or set approval.allow_self_approval: true in the profile)"
+            )))
+    return problems
+
+
+def _date_problems(context: _Context, as_of: dt.date) -> list[Problem]:
+    problems = []
+    previous: Release | None = None
+    for index, release in enumerate(context.ledger.releases):
+        if release.date > as_of:
+            problems.append(context.problem(index, "date", message=(
+                f"release {release.version}: date {release.date.isoformat()} is in the future (today is {as_of.isoformat()}): "
+                f"a release is recorded when it is approved; {RESTORE}"
+            )))
+        if previous is not None and release.date < previous.date:
+            problems.append(context.problem(index, "date", message=(
+                f"release {release.version}: date {release.date.isoformat()} is before release {previous.version} "
+                f"({previous.date.isoformat()}): releases are listed oldest first; {RESTORE}"
+            )))
+        previous = release
+    return problems
+
+
+def _seal_problems(context: _Context) -> list[Problem]:
+    problems = []
+    previous_seal: str | None = None
+    for index, release in enumerate(context.ledger.releases):
+        if release.seal is None:
+            problems.append(context.problem(index, message=f"release {release.version} is not sealed (no 'seal' key): {RESTORE}"))
+        elif release.seal != seal_of(release, previous_seal):
+            problems.append(context.problem(index, message=(
+                f"release {release.version}: the seal does not match the entry (a recorded field was changed, "
+                f"or an entry before it was edited, added or removed): {RESTORE}"
+            )))
+        previous_seal = release.seal  # the recorded one: an edit is reported at the entry it touched
+    return problems
+
+
+# --------------------------------------------------------------------------- git tags
+
+
+@dataclass(frozen=True)
+class _Object:
+    oid: str  # hex
+    kind: str  # "blob", "tree", ...
+    content: bytes
+
+
+def _cat_file(root: Path, names: list[str]) -> dict[str, _Object] | None:
+    """One `git cat-file --batch` for all names (rev:path); names git does not have are left out.
+    None when git is missing or root is not in a repository."""
+    names = [name for name in names if "\n" not in name]
+    try:
+        done = subprocess.run(
+            ["git", "cat-file", "--batch"], cwd=root, input="".join(f"{name}\n" for name in names).encode("utf-8"),
+            capture_output=True, check=False,
+        )
+    except OSError:
+        return None
+    if done.returncode != 0:
+        return None
+    found, out, at = {}, done.stdout, 0
+    for name in names:
+        end = out.find(b"\n", at)
+        if end < 0:
+            break
+        header = out[at:end].decode("utf-8", "replace").rsplit(" ", 2)
+        at = end + 1
+        if len(header) == 3 and header[2].isdigit():  # "<oid> <type> <size>", else "<name> missing"
+            size = int(header[2])
+            found[name] = _Object(header[0], header[1], out[at : at + size])
+            at += size + 1
+    return found
+
+
+def _tree_names(tree: _Object) -> list[str]:
+    """Entry names of a raw git tree object: "<mode> <name>\\0<binary object id>" repeated; the id
+    is as long as the tree's own (sha1 or sha256 repositories)."""
+    names, at, content, oid_size = [], 0, tree.content, len(tree.oid) // 2
+    while at < len(content):
+        space, nul = content.index(b" ", at), content.index(b"\0", at)
+        names.append(content[space + 1 : nul].decode("utf-8", "replace"))
+        at = nul + 1 + oid_size
+    return names
+
+
+def _normalised(text: bytes) -> bytes:
+    return text.replace(b"\r\n", b"\n")
+
+
+def _tagged_release(text: bytes, version: str) -> Release | None:
+    try:
+        data = YAML(typ="safe").load(text.decode("utf-8"))
+        entry = next(e for e in data["releases"] if isinstance(e, dict) and str(e.get("version")) == version)
+        return Release.model_validate(entry)
+    except Exception:  # an unreadable or foreign tagged ledger is simply "not equal"
+        return None
+
+
+def _git_problems(context: _Context) -> list[Problem]:
+    """Entries and snapshots of tagged releases against the tagged commit. Two git calls in all:
+    the tagged ledgers and snapshot folders, then the tagged snapshots."""
+    releases = context.ledger.releases
+    ledger_name = f"./{LEDGER_PATH.as_posix()}"
+
+    def tagged(version: str, path: str) -> str:
+        return f"refs/tags/{tag_name(version)}:{path}"
+
+    def folder(version: str) -> str:
+        return f"./{(context.snapshot_dir / version).as_posix()}"
+
+    first = _cat_file(context.root, [name for r in releases for name in (tagged(r.version, ledger_name), tagged(r.version, folder(r.version)))])
+    if not first:
+        return []
+    problems: list[Problem] = []
+    tagged_snapshots: dict[str, list[str]] = {}
+    for index, release in enumerate(releases):
+        tag = tag_name(release.version)
+        ledger_blob = first.get(tagged(release.version, ledger_name))
+        if ledger_blob is None:
+            continue  # not tagged (or the tag holds no ledger): nothing to compare with
+        recorded = _tagged_release(ledger_blob.content, release.version)
+        # The seal is left out: seals added to old entries (migration) keep matching their tags.
+        if recorded is None or recorded.model_dump(exclude={"seal"}) != release.model_dump(exclude={"seal"}):
+            problems.append(context.problem(index, message=(
+                f"release {release.version} differs from its entry in {LEDGER_PATH.as_posix()} at git tag {tag}: "
+                f"the tagged entry is the approved one; {RESTORE} (`git show {tag}:{ledger_name}`)"
+            )))
+        tree = first.get(tagged(release.version, folder(release.version)))
+        tagged_snapshots[release.version] = _tree_names(tree) if tree is not None and tree.kind == "tree" else []
+    if not tagged_snapshots:
+        return problems
+    names = [tagged(v, f"{folder(v)}/{name}") for v, listed in tagged_snapshots.items() for name in listed]
+    blobs = _cat_file(context.root, names) or {}
+    for index, release in enumerate(releases):
+        if release.version not in tagged_snapshots:
+            continue
+        tag = tag_name(release.version)
+        work = context.root / context.snapshot_dir / release.version
+        in_work = {p.name for p in work.iterdir() if p.is_file()} if work.is_dir() else set()
+        for name in sorted(in_work | set(tagged_snapshots[release.version])):
+            shown = (context.snapshot_dir / release.version / name).as_posix()
+            blob = blobs.get(tagged(release.version, f"{folder(release.version)}/{name}"))
+            if blob is None:
+                why = "is not in"
+            elif name not in in_work:
+                why = "is missing, but is in"
+            elif _normalised((work / name).read_bytes()) != _normalised(blob.content):
+                why = "differs from the file at"
+            else:
+                continue
+            problems.append(context.problem(index, message=(
+                f"release {release.version}: snapshot {shown} {why} git tag {tag}: the tagged snapshots are the approved ones; "
+                f"restore them (`git checkout {tag} -- {folder(release.version)}/`)"
+            )))
+    return problems
