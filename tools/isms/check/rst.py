@@ -15,6 +15,7 @@ from typing import Any
 from docutils import nodes, utils
 from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser, roles
+from docutils.readers import standalone
 
 from isms.problems import Problem
 from isms.sources.media import IMAGE_DIRECTIVE, MEDIA_PREFIX, image_problem
@@ -133,7 +134,10 @@ def uri_problems(rendered: RenderedText, document: nodes.document, root: Path | 
     path = rendered.source.path
 
     def where(text: str, node: nodes.Node) -> int:
-        return _line_containing(rendered.source, text, rendered.file_line(node.line)) if text else rendered.file_line(node.line)
+        # Reference and image nodes rarely know their line: find the text that names them.
+        if node.line:
+            return _line_containing(rendered.source, text, rendered.file_line(node.line))
+        return _first_line_with(rendered.source, text) or rendered.source.first_line
 
     for node in document.findall(lambda n: isinstance(n, nodes.Element) and ("refuri" in n.attributes)):
         uri = node["refuri"]
@@ -201,11 +205,23 @@ def _check_rst(rendered: RenderedText, known_labels: frozenset[str], root: Path 
     try:
         document = utils.new_document(str(path), settings)
         document.reporter.attach_observer(observe)
-        Parser().parse(rendered.text, document)
+        parser = Parser()
+        parser.parse(rendered.text, document)
+        # The reader's transforms resolve substitutions, footnotes and targets: without them an
+        # unknown target or an undefined substitution would pass here and fail the build.
+        document.transformer.populate_from_components((standalone.Reader(), parser))
+        document.transformer.apply_transforms()
     finally:
         _known_labels.reset(token)
     found += uri_problems(rendered, document, root, media)
     return found
+
+
+def _first_line_with(source, needle: str) -> int | None:
+    for index, line in enumerate(source.text.splitlines()):
+        if needle in line:
+            return source.first_line + index
+    return None
 
 
 def _line_containing(source, needle: str, start: int) -> int:
