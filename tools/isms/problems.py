@@ -18,8 +18,11 @@ class Problem:
     def format(self, root: Path | None = None) -> str:
         path = self.path
         if root is not None:
-            with contextlib.suppress(ValueError):
-                path = self.path.resolve().relative_to(root.resolve())
+            # Without resolving first: a symlink that leads elsewhere is named where the editor sees it.
+            for candidate, base in ((self.path.absolute(), root.absolute()), (self.path.resolve(), root.resolve())):
+                with contextlib.suppress(ValueError):
+                    path = candidate.relative_to(base)
+                    break
         return f"{path}:{self.line}:{self.col}: {self.severity}: {self.message}"
 
 

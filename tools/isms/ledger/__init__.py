@@ -18,7 +18,7 @@ from isms.ledger.content import document_texts, fingerprint
 from isms.ledger.schema import Ledger, Release, version_key
 from isms.problems import Problem
 from isms.sources.schema import Profile
-from isms.sources.yamlio import position, read_yaml, validate
+from isms.sources.yamlio import position, read_source, read_yaml, validate
 from isms.versions import DocumentVersion, Revision
 
 LEDGER_PATH = Path("manual_src/releases.yaml")
@@ -50,9 +50,9 @@ def resolve(profile: Profile, ident: str) -> Signer | None:
 
 def load_ledger(root: Path, profile: Profile | None) -> tuple[Ledger, list[Problem]]:
     path = root / LEDGER_PATH
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return Ledger(), []
-    data, problems = read_yaml(path)
+    data, problems = read_yaml(path, root)
     if data is None:
         return Ledger(), problems
     ledger, problems = validate(Ledger, data, path)
@@ -160,7 +160,7 @@ def snapshot_text(root: Path, ledger: Ledger, version: str, doc_id: str) -> str 
     for candidate in reversed(ledger.releases[: ledger.releases.index(release) + 1]):
         path = root / SNAPSHOT_DIR / candidate.version / f"{doc_id}.rst"
         if path.is_file():
-            text = path.read_text(encoding="utf-8")
-            if fingerprint(text) == wanted:
+            text, _ = read_source(path, root)  # never a file outside the repository through a symlink
+            if text is not None and fingerprint(text) == wanted:
                 return text
     return None

@@ -30,7 +30,7 @@ from isms.ledger.schema import Ledger, Release
 from isms.ledger.seal import seal_of
 from isms.problems import Problem
 from isms.sources.schema import Profile
-from isms.sources.yamlio import position
+from isms.sources.yamlio import position, read_source
 
 RESTORE = "entries are written by `isms release`; do not edit them by hand; restore the file from git"
 
@@ -76,12 +76,11 @@ def changed_documents(ledger: Ledger) -> Iterator[tuple[int, Release, dict[str, 
         before = release.documents
 
 
-def _read(path: Path) -> str | None:
-    # As snapshot_text reads it: universal newlines, so a CRLF checkout keeps its fingerprint.
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+def _read(path: Path, root: Path) -> str | None:
+    # As snapshot_text reads it: inside the repository only (a snapshot may be a symlink), universal
+    # newlines, so a CRLF checkout keeps its fingerprint.
+    text, _ = read_source(path, root)
+    return text
 
 
 def _snapshot_problems(context: _Context) -> list[Problem]:
@@ -105,7 +104,7 @@ def _snapshot_problems(context: _Context) -> list[Problem]:
                     f"release {release.version}: snapshot {shown} is missing (the release changed '{doc_id}'): "
                     "restore the file from git"
                 )))
-            elif (text := _read(path)) is None or fingerprint(text) != wanted:
+            elif (text := _read(path, context.root)) is None or fingerprint(text) != wanted:
                 problems.append(context.problem(index, "documents", doc_id, message=(
                     f"release {release.version}: snapshot {shown} does not match the fingerprint recorded for '{doc_id}': "
                     "snapshots are written by `isms release`; do not edit them by hand; restore the file from git"
