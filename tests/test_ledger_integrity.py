@@ -87,8 +87,8 @@ def test_impossible_date_is_a_problem_not_a_traceback(run, sample: Path) -> None
     edit(ledger, "date: 2026-04-01", "date: 2025-13-01")
     result = checked(run, sample)
     assert ledger_errors(result) == [
-        f"{LEDGER}:{line_of(ledger, 'date: 2025-13-01')}:11: error: invalid date '2025-13-01' (month must be in 1..12): "
-        "write a real date as YYYY-MM-DD"
+        f"{LEDGER}:{line_of(ledger, 'date: 2025-13-01')}:11: error: '2025-13-01' is not a valid date (month must be in 1..12): "
+        "write it as YYYY-MM-DD"
     ]
 
 
