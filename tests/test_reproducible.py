@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,7 @@ def test_manifest_lists_every_output_with_its_sha256_and_the_commit(cold: ColdBu
     assert manifest["commit"] == git(cold.first, "rev-parse", "HEAD")
     assert manifest["uncommitted_changes"] is False
     assert manifest["tool_version"] == __version__
+    assert manifest["toolchain"]["sphinx"] == metadata.version("sphinx") and "pypandoc-binary" in manifest["toolchain"]
     assert text == json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "keys in a fixed order"
 
 

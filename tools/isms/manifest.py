@@ -7,17 +7,25 @@ same commit give the same bytes, wherever the checkout lives.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import subprocess
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 from isms import __version__
 
 MANIFEST_NAME = "manifest.json"
 OUTPUTS = ("html", "docx", "xlsx")
+# The libraries whose versions shape the output bytes: when a rebuild of the same commit does not
+# match, the manifest says which toolchain made the approved set.
+TOOLCHAIN = (
+    "sphinx", "docutils", "furo", "sphinx-basic-ng", "pygments", "tinysegmenter", "jinja2",
+    "pypandoc-binary", "docxtpl", "python-docx", "docxcompose", "lxml", "openpyxl",
+)  # fmt: skip
 
 
 class ManifestError(Exception):
@@ -69,9 +77,17 @@ def source_state(root: Path) -> dict[str, object]:
     return {"commit": commit, "uncommitted_changes": changed if commit else True}
 
 
+def toolchain() -> dict[str, str]:
+    versions = {}
+    for name in TOOLCHAIN:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[name] = metadata.version(name)
+    return versions
+
+
 def manifest_bytes(set_dir: Path, source: dict[str, object]) -> bytes:
     files = {rel: sha256_file(path) for rel, path in output_files(set_dir).items()}
-    manifest = {"files": files, "tool_version": __version__, **source}
+    manifest = {"files": files, "tool_version": __version__, "toolchain": toolchain(), **source}
     return (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 

@@ -79,7 +79,9 @@ def write_sources(isms: Isms, site: Site, srcdir: Path) -> int:
         if path.exists() and path.read_text(encoding="utf-8") == text:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        tmp = path.with_name(f".{path.name}.tmp")  # written aside: a killed build leaves no torn page source
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
         written += 1
     for path in srcdir.rglob("*.rst"):
         if str(path.relative_to(srcdir)) not in files:
