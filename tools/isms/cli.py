@@ -78,6 +78,30 @@ def cmd_build(args: argparse.Namespace) -> int:
     for name, path in report.outputs.items():
         count = sum(1 for p in path.rglob("*") if p.is_file())
         err.print(f"[green]built[/] {path.relative_to(root)}/ ({count} files, {report.seconds[name]:.1f} s)")
+    if report.manifest is not None:
+        err.print(f"[green]wrote[/] {report.manifest.relative_to(root)} (check a copy with `isms verify DIR`)")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from isms.manifest import ManifestError, verify
+
+    directory = Path(args.dir) if args.dir else _root(args) / "build"
+    if not directory.is_dir():
+        raise UsageError(f"{directory} is not a folder: give the build folder (or the copy) to verify")
+    manifest = Path(args.manifest) if args.manifest else directory / "manifest.json"
+    try:
+        result = verify(directory, manifest)
+    except ManifestError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        return EXIT_PROBLEMS
+    for line in result.lines():
+        print(line)
+    if not result.ok:
+        counts = f"{len(result.missing)} missing, {len(result.extra)} extra, {len(result.altered)} altered"
+        err.print(f"[bold red]{directory} does not match {manifest}[/] ({counts}; manifest of {result.source()}).", soft_wrap=True)
+        return EXIT_PROBLEMS
+    err.print(f"[green]OK[/]: {result.checked} files in {directory} match {manifest} ({result.source()}).", soft_wrap=True)
     return EXIT_OK
 
 
@@ -138,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="check, then build the document set into build/")
     p.add_argument("--only", choices=["html", "docx", "xlsx"], help="build one output only")
     p.set_defaults(func=cmd_build)
+    p = sub.add_parser("verify", help="check a build (or a copy of it) against its manifest: missing, extra and altered files")
+    p.add_argument("dir", nargs="?", metavar="DIR", help="the folder holding html/, docx/, xlsx/ (default: build/)")
+    p.add_argument("--manifest", metavar="PATH", help="the approved manifest (default: DIR/manifest.json)")
+    p.set_defaults(func=cmd_verify)
     p = sub.add_parser("catalogue", help="print the Annex A catalogue")
     p.add_argument("--json", action="store_true", help="as a JSON list")
     p.set_defaults(func=cmd_catalogue)

@@ -1,25 +1,42 @@
-"""Publish stage: writers fill a staging folder; only a complete, verified set replaces build/<name>.
+"""Publish stage: writers fill a new output set aside; one atomic rename makes it the current one.
 
-A failed or interrupted build never leaves a half-written output set behind: the old set stays until
-the new one is whole, then each output folder is swapped in with a rename.
+Layout of build/ (all links relative, so a copied build/ keeps working)::
+
+    build/.sets/<id>/{html,docx,xlsx,manifest.json}   complete output sets (only the current one is kept)
+    build/current -> .sets/<id>                        switched with ONE os.replace of a new link
+    build/html -> current/html                         stable links: users open build/html/index.html
+    build/docx, build/xlsx, build/manifest.json        likewise
+    build/.cache/                                      the writers' caches (written atomically)
+    build/.lock                                        one build at a time per folder
+
+A build killed at any moment leaves `current` on the previous set, whole and consistent with its
+manifest; the next build removes what the killed one left (a partial set, a half-made link, cache
+temporaries). `--only NAME` builds a set whose other outputs are hard links to the current set's.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import contextlib
+import errno
+import fcntl
 import os
+import secrets
 import shutil
+import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from isms import __version__
+from isms.manifest import MANIFEST_NAME, OUTPUTS, manifest_bytes, source_state
 from isms.model import Isms
 from isms.problems import Problem
 
 Writer = Callable[[Isms, Path, Path], list[Problem]]
+
+SETS, CURRENT, CACHE, LOCK = ".sets", "current", ".cache", ".lock"
+_LINKED = (*OUTPUTS, MANIFEST_NAME)  # what build/ shows through `current`
+_LEGACY_LEFTOVERS = (".staging", ".old-html", ".old-docx", ".old-xlsx")  # of the copy-and-rename layout
 
 
 @dataclass
@@ -27,6 +44,7 @@ class BuildReport:
     outputs: dict[str, Path] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    manifest: Path | None = None
 
 
 def writer(name: str) -> Writer:
@@ -46,11 +64,23 @@ def writer(name: str) -> Writer:
 
 def publish(isms: Isms, names: list[str], on_start: Callable[[str], None] | None = None) -> BuildReport:
     build_dir = isms.root / "build"
-    staging = build_dir / ".staging"
-    cache = build_dir / ".cache"
     report = BuildReport()
-    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        with _locked(build_dir):
+            _recover(build_dir)
+            _build_set(isms, build_dir, names, report, on_start)
+    except BuildBusy as exc:
+        report.problems = [Problem(exc.path, 1, 1, str(exc))]
+    except OSError as exc:
+        report.problems = [write_problem(exc, build_dir)]
+    return report
+
+
+def _build_set(isms: Isms, build_dir: Path, names: list[str], report: BuildReport, on_start: Callable[[str], None] | None) -> None:
+    cache = build_dir / CACHE
+    staging = build_dir / SETS / f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
     staging.mkdir(parents=True)
+    switched = False
     try:
         for name in names:
             if on_start:
@@ -59,37 +89,201 @@ def publish(isms: Isms, names: list[str], on_start: Callable[[str], None] | None
             out = staging / name
             out.mkdir()
             (cache / name).mkdir(parents=True, exist_ok=True)
-            report.problems += writer(name)(isms, out, cache / name)
+            report.problems += _run_writer(name, isms, out, cache / name)
             report.seconds[name] = time.perf_counter() - started
             if report.problems:
-                return report
-        for name in names:
-            _swap(staging / name, build_dir / name)
-            report.outputs[name] = build_dir / name
-        _write_manifest(build_dir, names)
-        return report
+                return
+        previous = current_set(build_dir)
+        for name in OUTPUTS:
+            if name not in names and previous is not None and (previous / name).is_dir():
+                _link_tree(previous / name, staging / name)
+        (staging / MANIFEST_NAME).write_bytes(manifest_bytes(staging, source_state(isms.root)))
+        # The links go through `current`, so they can be made first: one the old set lacks dangles
+        # (reads as absent) until the switch.
+        _link_outputs(build_dir, {name for name in _LINKED if (staging / name).exists()})
+        _crash_point("staged")
+        _switch(build_dir, staging)
+        switched = True
+        _crash_point("switched")
+        report.outputs = {name: build_dir / name for name in names}
+        report.manifest = build_dir / MANIFEST_NAME
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not switched:
+            shutil.rmtree(staging, ignore_errors=True)
+    with contextlib.suppress(OSError):  # the new set is in place; leftovers are removed by the next build
+        _prune(build_dir)
 
 
-def _swap(new: Path, target: Path) -> None:
-    old = target.with_name(f".old-{target.name}")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
+def _run_writer(name: str, isms: Isms, out: Path, cache: Path) -> list[Problem]:
+    try:
+        return writer(name)(isms, out, cache)
+    except OSError:
+        raise  # a write failure: reported with the path and what to do, see write_problem
+    except Exception as exc:  # a bug: one clear line instead of a traceback; the current set stays
+        return [Problem(isms.root, 1, 1, f"the {name} writer failed unexpectedly ({type(exc).__name__}: {exc}); the previous outputs are unchanged. Please report this.")]
 
 
-def _write_manifest(build_dir: Path, names: list[str]) -> None:
-    manifest_path = build_dir / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
-    manifest["tool_version"] = __version__
-    files = manifest.setdefault("files", {})
-    for name in names:
-        for key in [k for k in files if k.startswith(f"{name}/")]:
-            del files[key]
-        for path in sorted((build_dir / name).rglob("*")):
-            if path.is_file() and name != "html":
-                files[str(path.relative_to(build_dir))] = hashlib.sha256(path.read_bytes()).hexdigest()
-    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+# --------------------------------------------------------------------------- the set switch
+
+
+def current_set(build_dir: Path) -> Path | None:
+    link = build_dir / CURRENT
+    return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
+
+
+def _switch(build_dir: Path, new_set: Path) -> None:
+    """Point build/current at new_set: rename(2) of a fresh link over the old one is atomic."""
+    tmp = build_dir / f".{CURRENT}.tmp"
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    os.symlink(new_set.relative_to(build_dir).as_posix(), tmp)
+    _crash_point("switching")
+    os.replace(tmp, build_dir / CURRENT)
+
+
+def _link_outputs(build_dir: Path, present: set[str]) -> None:
+    """build/html -> current/html and so on for the outputs in `present`; no link for the others."""
+    for name in _LINKED:
+        path, target = build_dir / name, f"{CURRENT}/{name}"
+        if name not in present:
+            if path.is_symlink():
+                path.unlink()
+        elif not path.is_symlink() or os.readlink(path) != target:
+            _replace_with_link(path, target)  # never over a real folder: _migrate has moved those
+
+
+def _replace_with_link(path: Path, target: str) -> None:
+    tmp = path.with_name(f".{path.name}.link.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    os.symlink(target, tmp)
+    os.replace(tmp, path)
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """Hard links of an unchanged output into the new set (a copy where links are not supported)."""
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, target, copy_function=link)
+
+
+# --------------------------------------------------------------------------- recovery
+
+
+def _recover(build_dir: Path) -> None:
+    """Undo what a killed build left behind, and move an old-layout build/ into a set."""
+    _migrate(build_dir)
+    for name in (f".{CURRENT}.tmp", *(f".{n}.link.tmp" for n in _LINKED)):
+        with contextlib.suppress(FileNotFoundError):
+            (build_dir / name).unlink()
+    for name in _LEGACY_LEFTOVERS:
+        shutil.rmtree(build_dir / name, ignore_errors=True)
+    _prune(build_dir)
+    current = current_set(build_dir)
+    _link_outputs(build_dir, {name for name in _LINKED if current is not None and (current / name).exists()})
+    cache = build_dir / CACHE
+    if cache.is_dir():
+        for tmp in cache.rglob(".*.tmp"):  # the writers' write-aside files: a kill left them half written
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+
+def _migrate(build_dir: Path) -> None:
+    """Outputs of the earlier layout (real folders build/html, ...) become a set; then links replace them."""
+    link = build_dir / CURRENT
+    if link.exists() and not link.is_symlink():  # a copy of build/ that followed the links: not a set
+        _remove(link)
+    legacy = [name for name in _LINKED if (build_dir / name).exists() and not (build_dir / name).is_symlink()]
+    if not legacy:
+        return
+    current = current_set(build_dir)
+    if current is None:
+        current = build_dir / SETS / "migrated"
+        shutil.rmtree(current, ignore_errors=True)
+        current.mkdir(parents=True)
+        _switch(build_dir, current)
+    for name in legacy:
+        if (current / name).exists():  # a stray copy beside a complete set: the set wins
+            _remove(build_dir / name)
+        else:
+            os.replace(build_dir / name, current / name)
+        _replace_with_link(build_dir / name, f"{CURRENT}/{name}")
+
+
+def _prune(build_dir: Path) -> None:
+    """Remove every set but the current one: old sets, and partial sets of killed or failed builds."""
+    sets = build_dir / SETS
+    if not sets.is_dir():
+        return
+    current = current_set(build_dir)
+    for entry in sets.iterdir():
+        if current is None or entry.resolve() != current:
+            _remove(entry)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+# --------------------------------------------------------------------------- locking, errors, tests
+
+
+class BuildBusy(Exception):
+    def __init__(self, path: Path):
+        super().__init__("another `isms build` is writing this build folder: wait until it has finished, then build again")
+        self.path = path
+
+
+@contextlib.contextmanager
+def _locked(build_dir: Path) -> Iterator[None]:
+    """One build per folder: recovery deletes partial sets, which must not be another build's.
+    flock is released by the kernel when the process dies, so a killed build leaves no stale lock."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    path = build_dir / LOCK
+    fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildBusy(path) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+_ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space",
+    errno.EDQUOT: "your disk quota is used up: free some space",
+    errno.EFBIG: "the file is larger than allowed here (file size limit): raise the limit or free space",
+    errno.EROFS: "the file system is read-only: build in a writable copy of the sources",
+    errno.EACCES: "make build/ writable for you (its permissions or owner), or remove build/",
+    errno.EPERM: "make build/ writable (permissions, owner or the immutable attribute: `lsattr -d build`), or remove build/",
+    errno.ENOTDIR: "a file is where a folder belongs: remove it (or all of build/)",
+    errno.EEXIST: "something is in the way: remove it (or all of build/)",
+}
+
+
+def write_problem(exc: OSError, build_dir: Path) -> Problem:
+    """One clear line for a failed write: which path, why, what to do."""
+    written = exc.filename2 or exc.filename  # a copy or rename names its source first, then the file written
+    path = Path(written) if written else build_dir
+    reason = exc.strerror or str(exc)
+    if not path.is_absolute() or path.resolve().is_relative_to(build_dir.resolve()):
+        advice = _ADVICE.get(exc.errno or 0, "check that build/ is a writable folder on a disk with free space")
+        return Problem(path, 1, 1, f"cannot write ({reason}): {advice}, then build again. The previous outputs are unchanged.")
+    return Problem(path, 1, 1, f"cannot use this file ({reason}); the previous outputs are unchanged.")
+
+
+def _crash_point(name: str) -> None:
+    # The tests kill the build here (SIGKILL, as `kill -9` or the OOM killer would) to show that
+    # every moment of the switch leaves a whole, consistent build/.
+    if os.environ.get("ISMS_TEST_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)

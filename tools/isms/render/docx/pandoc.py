@@ -275,7 +275,13 @@ def _replace(parent: etree._Element, child: etree._Element) -> None:
 
 def _renumber_bookmarks(body: etree._Element) -> None:
     """pandoc closes a section's bookmark where the next section starts, which may be past the
-    document marker: drop ends without a start, close what is left open, number from 1."""
+    document marker: drop ends without a start, close what is left open, number from 1.
+
+    The ends at the very end of the body are closed again by this function too, innermost first:
+    pandoc writes them itself only when the document happens to be the last of its batch, so the
+    bytes would otherwise depend on which documents shared the run (cores, cache hits)."""
+    while len(body) and body[-1].tag == W + "bookmarkEnd":
+        body.remove(body[-1])
     ids: dict[str, str] = {}
     for start in body.iter(W + "bookmarkStart"):
         ids[start.get(W + "id")] = str(len(ids) + 1)
@@ -288,7 +294,7 @@ def _renumber_bookmarks(body: etree._Element) -> None:
             continue
         end.set(W + "id", ids[old])
         closed.add(ids[old])
-    for new in ids.values():
+    for new in reversed(ids.values()):
         if new not in closed:
             body.append(etree.Element(W + "bookmarkEnd", {W + "id": new}))
 

@@ -81,7 +81,9 @@ def write_sources(isms: Isms, site: Site, srcdir: Path) -> int:
         if path.exists() and path.read_text(encoding="utf-8") == text:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        tmp = path.with_name(f".{path.name}.tmp")  # written aside: a killed build leaves no torn page source
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
         written += 1
     for path in srcdir.rglob("*.rst"):
         if str(path.relative_to(srcdir)) not in files:
@@ -105,7 +107,18 @@ def build_html(isms: Isms, out: Path, cache: Path) -> list[Problem]:
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
     srcdir, outdir, doctrees = cache / "src", cache / "out", cache / "doctrees"
+    # Sphinx writes pages in place and trusts them by mtime, after it has saved its environment: a
+    # build killed while writing leaves truncated or stale pages that later builds take as up to
+    # date. The mark lives while Sphinx runs; finding it, the next build writes every page again.
+    # (Doctrees and the environment are safe: an interrupted read is redone, a torn pickle ignored.)
+    running = cache / "sphinx-running"
+    if running.exists():
+        shutil.rmtree(outdir, ignore_errors=True)
     srcdir.mkdir(parents=True, exist_ok=True)
+    running.touch()
+    # Sphinx copies every static file on each build but never deletes one: files a theme or this
+    # package no longer ships would stay in the site.
+    shutil.rmtree(outdir / "_static", ignore_errors=True)
     site = build_site(isms)
     write_sources(isms, site, srcdir)
     # Sphinx rewrites only pages whose own source changed, but every page prints the navigation and
@@ -125,11 +138,15 @@ def build_html(isms: Isms, out: Path, cache: Path) -> list[Problem]:
             app.build()
     except SphinxError as exc:
         return _problems(warnings.getvalue(), srcdir) or [Problem(srcdir, 1, 1, f"Sphinx: {exc}")]
+    running.unlink()  # Sphinx finished: its cache is consistent, with or without warnings
     problems = _problems(warnings.getvalue(), srcdir)
     if problems:
         return problems
-    nav_stamp.write_text(navigation)
-    shutil.copytree(outdir, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees"))
+    stamp_tmp = nav_stamp.with_name(f".{nav_stamp.name}.tmp")
+    stamp_tmp.write_text(navigation)
+    stamp_tmp.replace(nav_stamp)
+    # Only the site: not Sphinx's build record (.buildinfo: a config hash) nor the empty _sources/.
+    shutil.copytree(outdir, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees", "_sources"))
     return []
 
 

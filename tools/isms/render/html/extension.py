@@ -62,9 +62,29 @@ def add_security_policy(app: Sphinx, pagename: str, templatename: str, context: 
     context["metatags"] = meta + context.get("metatags", "")
 
 
+def drop_empty_search_terms(app: Sphinx, exception: Exception | None) -> None:
+    """An incremental build updates the previous search index: a word no page contains any more stays
+    in it with an empty page list, which a cold build never writes. Drop those, so that the index is
+    the cold build's, byte for byte (dumped again by Sphinx's own serializer)."""
+    if exception is not None or app.builder.format != "html" or getattr(app.builder, "indexer", None) is None:
+        return
+    path = Path(app.outdir) / app.builder.searchindex_filename
+    serializer = app.builder.indexer_format
+    text = path.read_text(encoding="utf-8")
+    index = serializer.loads(text)
+    for key in ("terms", "titleterms"):
+        index[key] = {term: pages for term, pages in index[key].items() if pages != []}
+    cleaned = serializer.dumps(index)
+    if cleaned != text:
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(cleaned, encoding="utf-8")
+        tmp.replace(path)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", join_cjk_lines)
     app.connect("html-page-context", add_security_policy)
+    app.connect("build-finished", drop_empty_search_terms)
     # Again once references are resolved: a :ref: only gets its (Japanese) title text then.
     app.connect("doctree-resolved", lambda app, doctree, docname: join_cjk_lines(app, doctree))
     static = Path(__file__).parent / "static"

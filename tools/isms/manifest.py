@@ -1,0 +1,142 @@
+"""build/manifest.json: the SHA-256 of every output file, the source commit and the tool version.
+
+An auditor who receives the site and the Word files (or a copy of build/) checks them against the
+manifest of the approved build with `isms verify`. The manifest is deterministic: two builds of the
+same commit give the same bytes, wherever the checkout lives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from isms import __version__
+
+MANIFEST_NAME = "manifest.json"
+OUTPUTS = ("html", "docx", "xlsx")
+# The libraries whose versions shape the output bytes: when a rebuild of the same commit does not
+# match, the manifest says which toolchain made the approved set.
+TOOLCHAIN = (
+    "sphinx", "docutils", "furo", "sphinx-basic-ng", "pygments", "tinysegmenter", "jinja2",
+    "pypandoc-binary", "docxtpl", "python-docx", "docxcompose", "lxml", "openpyxl",
+)  # fmt: skip
+
+
+class ManifestError(Exception):
+    """The manifest is missing or unreadable: nothing can be verified."""
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def output_files(directory: Path, tops: tuple[str, ...] | list[str] = OUTPUTS) -> dict[str, Path]:
+    """'html/index.html' -> path, for the regular files under each output folder (followed if a link)."""
+    found: dict[str, Path] = {}
+    for top in tops:
+        folder = directory / top
+        if not folder.is_dir():
+            continue
+        for dirpath, _dirnames, filenames in os.walk(folder):
+            for name in filenames:
+                path = Path(dirpath, name)
+                if path.is_file():
+                    found[f"{top}/{path.relative_to(folder).as_posix()}"] = path
+    return found
+
+
+def source_state(root: Path) -> dict[str, object]:
+    """The commit the sources come from and whether the work tree differs from it; nulls outside git.
+
+    `--no-optional-locks`: `git status` would otherwise refresh the index, and a build writes nothing
+    outside build/."""
+
+    def git(*args: str) -> subprocess.CompletedProcess[str] | None:
+        try:
+            return subprocess.run(["git", "--no-optional-locks", *args], cwd=root, capture_output=True, text=True, timeout=60, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    inside = git("rev-parse", "--is-inside-work-tree")
+    if inside is None or inside.returncode != 0 or inside.stdout.strip() != "true":
+        return {"commit": None, "uncommitted_changes": None}
+    head = git("rev-parse", "--verify", "-q", "HEAD")
+    commit = head.stdout.strip() if head is not None and head.returncode == 0 else None
+    status = git("status", "--porcelain", "-z", "--untracked-files=normal", "--", ".", ":(exclude)build")
+    changed = None if status is None or status.returncode != 0 else bool(status.stdout.strip("\0"))
+    return {"commit": commit, "uncommitted_changes": changed if commit else True}
+
+
+def toolchain() -> dict[str, str]:
+    versions = {}
+    for name in TOOLCHAIN:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[name] = metadata.version(name)
+    return versions
+
+
+def manifest_bytes(set_dir: Path, source: dict[str, object]) -> bytes:
+    files = {rel: sha256_file(path) for rel, path in output_files(set_dir).items()}
+    manifest = {"files": files, "tool_version": __version__, "toolchain": toolchain(), **source}
+    return (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+
+
+def read_manifest(path: Path) -> dict[str, object]:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(f"no manifest at {path}: pass the manifest of the approved build with --manifest") from None
+    except (OSError, ValueError) as exc:
+        raise ManifestError(f"cannot read the manifest {path}: {exc}") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise ManifestError(f"{path} is not an isms manifest (no 'files' table)")
+    return manifest
+
+
+@dataclass
+class Verification:
+    manifest: dict[str, object]
+    checked: int = 0
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    altered: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.extra or self.altered)
+
+    def source(self) -> str:
+        """What the manifest says the outputs were built from."""
+        commit = self.manifest.get("commit")
+        text = f"commit {commit}" if commit else "no commit recorded"
+        return text + (", built with uncommitted changes" if self.manifest.get("uncommitted_changes") else "")
+
+    def lines(self) -> list[str]:
+        kinds = (("missing", self.missing), ("extra", self.extra), ("altered", self.altered))
+        return [f"{name}: {kind}" for kind, names in kinds for name in names]
+
+
+def verify(directory: Path, manifest_path: Path) -> Verification:
+    """Re-hash the output folders of a build (or of a copy of it) against a manifest."""
+    manifest = read_manifest(manifest_path)
+    expected: dict[str, str] = manifest["files"]  # type: ignore[assignment]
+    tops = sorted(set(OUTPUTS) | {name.split("/", 1)[0] for name in expected})
+    found = output_files(directory, tops)
+    result = Verification(manifest)
+    result.missing = sorted(set(expected) - set(found))
+    result.extra = sorted(set(found) - set(expected))
+    for name in sorted(set(expected) & set(found)):
+        result.checked += 1
+        if sha256_file(found[name]) != expected[name]:
+            result.altered.append(name)
+    return result
