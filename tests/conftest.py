@@ -62,8 +62,8 @@ def reseal(ledger: Path) -> None:
     """Recompute every seal of a hand-edited ledger, as someone who knows the algorithm could: for
     tests of entries the tool no longer writes, and of the rules that must hold beyond the seals."""
     from isms.ledger.release import _yaml
-    from isms.ledger.schema import Release
     from isms.ledger.seal import seal_of
+    from isms.sources.ledger_schema import Release
 
     yaml = _yaml()
     data = yaml.load(ledger.read_text(encoding="utf-8"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from isms.catalogue import ATTRIBUTES, load_catalogue
+from isms.sources.catalogue import ATTRIBUTES, load_catalogue
 from isms.sources.schema import natural_key
 
 

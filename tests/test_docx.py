@@ -1,4 +1,4 @@
-"""Word output (`isms build --only docx`): the seed 003 frame on every document, bodies without reST
+"""Word output (`isms build --only docx`): the frame (cover, history, header) on every document, bodies without reST
 markup, escaping, the cache, and what LibreOffice makes of the files."""
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from lxml import etree
 from pypdf import PdfReader
 
 from conftest import copy_sample, edit
-from isms.check import check
-from isms.cli import main
+from isms.cli.common import prepare
 from isms.model import Isms
+from isms.publish import publish
+from isms.render import BuildContext
 from isms.render import docx as writer
 from isms.render.docx.paths import FONTS_CONF
 
@@ -32,14 +33,14 @@ RISK_DOCUMENTS = ("assets", "risk-report", "risk-plan", "audit-checklist")
 
 
 class Built:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, stats: dict):
         self.root = root
         self.out = root / "build/docx"
-        isms, problems = check(root)
-        assert not problems, problems
-        assert isms is not None
-        self.isms: Isms = isms
-        self.stats = writer.last_stats
+        prepared, problems = prepare(root)
+        assert prepared is not None, problems
+        self.prepared = prepared
+        self.isms: Isms = prepared.isms
+        self.stats = stats
 
     def path(self, doc_id: str) -> Path:
         doc = self.isms.documents[doc_id]
@@ -49,11 +50,19 @@ class Built:
         return docx.Document(str(self.path(doc_id)))
 
     def doc_ids(self) -> list[str]:
-        return [job.doc.id for job in writer.plan(self.isms)]
+        return [job.doc.id for job in writer.plan(BuildContext(self.isms, self.prepared.bodies, self.prepared.versions, self.out, self.out))]
+
+    def version(self, doc_id: str):
+        return self.prepared.versions.documents[doc_id]
 
 
-def build(root: Path) -> None:
-    assert main(["--root", str(root), "build", "--only", "docx"]) == 0
+def build(root: Path) -> dict:
+    """What `isms build --only docx` does; returns the Word writer's statistics."""
+    prepared, problems = prepare(root)
+    assert prepared is not None, problems
+    report = publish(prepared.isms, prepared.bodies, prepared.versions, ["docx"])
+    assert not report.problems, report.problems
+    return report.stats["docx"]
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +73,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     edit(profile, "    - 全従業員", f'    - "{TRICKY}"\n    - 全従業員')
     edit(root / "controls/5.15.yaml", "reason_note: >-\n", f"reason_note: >-\n  {TRICKY}からの要望による。\n")
     edit(root / "controls/5.15.yaml", "  ECプラットフォームの管理画面、", "  {{ departments[0].name }}、ECプラットフォームの管理画面、")
-    build(root)
-    return Built(root)
+    return Built(root, build(root))
 
 
 def all_paragraph_texts(document: docx.document.Document) -> list[str]:
@@ -129,7 +137,7 @@ def test_cover_shows_number_title_classification_and_total_pages(built: Built) -
 def test_every_section_has_the_header_and_a_page_x_of_y_footer(built: Built) -> None:
     for doc_id in built.doc_ids():
         doc = built.isms.documents[doc_id]
-        draft = built.isms.versions[doc_id].draft
+        draft = built.version(doc_id).draft
         document = built.open(doc_id)
         assert len(document.sections) == 2  # front matter, body
         for section in document.sections:
@@ -143,13 +151,13 @@ def test_every_section_has_the_header_and_a_page_x_of_y_footer(built: Built) -> 
 
 
 def test_drafts_and_releases_both_occur_in_the_sample(built: Built) -> None:
-    flags = {built.isms.versions[doc_id].draft for doc_id in built.doc_ids()}
+    flags = {built.version(doc_id).draft for doc_id in built.doc_ids()}
     assert flags == {True, False}, "the edited documents are drafts, the others released"
 
 
 def test_history_table_rows_come_from_the_version_ledger(built: Built) -> None:
     for doc_id in built.doc_ids():
-        version = built.isms.versions[doc_id]
+        version = built.version(doc_id)
         document = built.open(doc_id)
         table = next(t for t in document.tables if [c.text for c in t.rows[0].cells] == HISTORY_HEADER)
         rows = [[c.text for c in row.cells] for row in table.rows[1:]]
@@ -261,7 +269,7 @@ def test_risk_documents_have_the_frame_and_landscape_bodies(built: Built) -> Non
         fields = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
         assert (fields["文書番号"], fields["文書名"]) == (doc.number, doc.title)
         history = next(t for t in document.tables if [c.text for c in t.rows[0].cells] == HISTORY_HEADER)
-        version = built.isms.versions[doc_id]
+        version = built.version(doc_id)
         summaries = [r.summary for r in version.revisions] + (["未承認"] if version.draft else [])
         assert [row.cells[1].text for row in history.rows[1:]] == summaries and summaries[0] == "制定", "released in 1.0"
         body = document.sections[-1]
@@ -274,8 +282,8 @@ def cell_fill(cell) -> str | None:
 
 
 def test_heat_map_cells_are_shaded_by_risk_level_with_the_counts(built: Built) -> None:
+    from isms.bodies.risk import _cells, _heat_class
     from isms.render.docx.pandoc import SHADING
-    from isms.risk.pages import _cells, _heat_class
 
     isms = built.isms
     document = built.open("risk-report")
@@ -343,10 +351,9 @@ def digests(folder: Path) -> dict[str, str]:
 
 def test_second_build_reuses_every_document_without_pandoc(built: Built) -> None:
     before = digests(built.out)
-    build(built.root)
-    stats = writer.last_stats
-    assert stats.pandoc_runs == 0 and stats.converted == 0
-    assert stats.reused == stats.documents == len(before)
+    stats = build(built.root)
+    assert stats["pandoc_runs"] == 0 and stats["converted"] == 0
+    assert stats["reused"] == stats["documents"] == len(before)
     assert digests(built.out) == before
 
 
@@ -354,17 +361,16 @@ def test_an_edit_rebuilds_only_what_depends_on_it(built: Built, tmp_path: Path) 
     root = tmp_path / "isms"
     shutil.copytree(built.root, root)
     edit(root / "controls/5.2.yaml", "status: implemented", "status: planned\ntarget_date: 2027-03-31")
-    build(root)
-    stats = writer.last_stats
-    assert stats.pandoc_runs == 1
-    assert set(stats.converted_ids) == {"ctl-5.2", "soa"}
+    stats = build(root)
+    assert stats["pandoc_runs"] == 1
+    assert set(stats["converted_ids"]) == {"ctl-5.2", "soa"}
 
 
 def test_identical_inputs_give_identical_bytes(built: Built, tmp_path: Path) -> None:
     root = tmp_path / "isms"
     shutil.copytree(built.root, root, ignore=shutil.ignore_patterns("build"))
-    build(root)
-    assert writer.last_stats.converted == writer.last_stats.documents
+    stats = build(root)
+    assert stats["converted"] == stats["documents"]
     assert digests(root / "build/docx") == digests(built.out)
 
 
@@ -494,7 +500,7 @@ FILTER_SAMPLE = """\
 
 
 def test_filter_boxes_admonitions_and_resolves_references(tmp_path: Path) -> None:
-    from isms.render.docx.pandoc import Body, convert
+    from isms.render.docx.pandoc import DocumentText, convert
 
     labels = {
         "clause-6.1.2": {"text": "6.1.2 情報セキュリティリスクアセスメント", "number": "ISMS-M-01", "doc": "manual"},
@@ -502,7 +508,7 @@ def test_filter_boxes_admonitions_and_resolves_references(tmp_path: Path) -> Non
         "local": {"text": "範囲", "number": "ISMS-P-01", "doc": "p"},
     }
     reference = Path(__file__).resolve().parents[1] / "policy_templates/word/reference.docx"
-    bodies, problems = convert([Body("p", (FILTER_SAMPLE,), (tmp_path / "p.rst",), drop_title=True)], labels, "ja", reference)
+    bodies, problems = convert([DocumentText("p", (FILTER_SAMPLE,), (tmp_path / "p.rst",), drop_title=True)], labels, "ja", reference)
     assert not problems
     (tmp_path / "p.docx").write_bytes(bodies["p"])
     document = docx.Document(str(tmp_path / "p.docx"))
@@ -587,10 +593,11 @@ def test_comparison_passages_and_english_labels(sample: Path) -> None:
     assert [(s.text, s.changed) for s in rows[1].new[-1]] == [("added", True)] and rows[1].old[-1][0].text == "h"
 
     edit(sample / "controls/5.15.yaml", OLD_LINE, NEW_LINE)
-    isms, problems = check(sample)
-    assert isms is not None and not problems
+    prepared, problems = prepare(sample)
+    assert prepared is not None, problems
+    isms = prepared.isms
     english = dataclasses.replace(isms, profile=isms.profile.model_copy(update={"language": "en"}))
-    old, new, diffs = compare(english, None, None)
+    old, new, diffs = compare(english, prepared.versions, None, None)
     (sample / "en.docx").write_bytes(comparison_docx(english, old, new, diffs))
     document = docx.Document(str(sample / "en.docx"))
     texts = [p.text for p in document.paragraphs]

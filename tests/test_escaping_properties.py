@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from isms.render.sheets import text_only
+from isms.render.xlsx.sheets import text_only
 from isms.rsttext import esc
 from isms.sources.yamlio import FORBIDDEN_CHARACTERS, read_yaml
 

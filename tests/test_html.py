@@ -14,8 +14,8 @@ import pytest
 from lxml import html as lxml_html
 
 from conftest import REPO, copy_sample, edit, serve
-from isms.catalogue import ATTRIBUTE_NAMES, value_name
 from isms.cli import main
+from isms.sources.catalogue import ATTRIBUTE_NAMES, value_name
 
 CJK = "\u3040-\u30ff\u3400-\u9fff"
 SCREENSHOTS = REPO / "build/screenshots"
@@ -74,7 +74,7 @@ def test_every_internal_link_resolves(site: Path) -> None:
 
 
 def test_each_control_page_carries_its_attributes_and_decision(site: Path) -> None:
-    from isms.catalogue import load_catalogue
+    from isms.sources.catalogue import load_catalogue
 
     for control in load_catalogue():
         text = parse(site / f"controls/{control.id}.html").text_content()

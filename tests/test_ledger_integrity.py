@@ -1,4 +1,4 @@
-"""The release ledger is evidence: a forged or damaged history fails `isms check` (isms.ledger.verify).
+"""The release ledger is evidence: a forged or damaged history fails `isms check` (isms.check.ledger).
 
 Each test breaks one thing in a private copy of the sample's ledger (manual_src/releases.yaml) or
 its snapshots and asserts the exact `path:line:col` of the message, which names the release and the file.
@@ -93,7 +93,7 @@ def test_impossible_date_is_a_problem_not_a_traceback(run, sample: Path) -> None
 
 
 def test_release_in_the_future(run, sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("isms.ledger.verify.today", lambda: dt.date(2026, 3, 31))
+    monkeypatch.setattr("isms.ledger.today", lambda: dt.date(2026, 3, 31))
     result = checked(run, sample)
     assert ledger_errors(result) == [
         f"{LEDGER}:{line_of(sample / LEDGER_PATH, 'date: 2026-04-01')}:5: error: release 1.0: date 2026-04-01 is in the future "
@@ -152,7 +152,7 @@ def test_release_writes_a_seal_that_chains(run, sample: Path) -> None:
     assert result.code == 0, result.err
     isms, problems = check(sample)
     assert not problems, problems
-    first, second = isms.ledger.releases
+    first, second = isms.releases.releases
     assert second.seal == seal_of(second, first.seal) and first.seal == seal_of(first, None)
     assert ledger.read_text(encoding="utf-8").endswith(f"    seal: {second.seal}\n")
 

@@ -13,7 +13,8 @@ import pytest
 
 from conftest import edit, reseal
 from isms.check import check
-from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR
+from isms.cli.common import prepare
+from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, Versions
 
 NEW_CONTROL = """\
 id: "8.25"
@@ -54,10 +55,11 @@ def isms_root(sample: Path) -> Path:
     return sample
 
 
-def model(root: Path):
-    isms, problems = check(root)
-    assert not problems, problems
-    return isms
+def model(root: Path) -> Versions:
+    """The documents' versions as a build computes them."""
+    prepared, problems = prepare(root)
+    assert prepared is not None, problems
+    return prepared.versions
 
 
 def release(run, root: Path, version: str, *extra: str):
@@ -70,16 +72,16 @@ def said(result) -> str:
 
 
 def drafts(root: Path) -> set[str]:
-    return {doc_id for doc_id, v in model(root).versions.items() if v.draft}
+    return {doc_id for doc_id, v in model(root).documents.items() if v.draft}
 
 
 def test_three_releases_fill_versions_dates_and_histories(run, isms_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = isms_root
-    monkeypatch.setattr("isms.ledger.verify.today", lambda: dt.date(2027, 4, 1))  # the last release below is dated then
+    monkeypatch.setattr("isms.ledger.today", lambda: dt.date(2027, 4, 1))  # the last release below is dated then
     status = run("--root", str(root), "status")
     assert status.code == 0
     assert "new: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in status.lines()
-    assert all(v.draft and v.version == 0 for v in model(root).versions.values())
+    assert all(v.draft and v.version == 0 for v in model(root).documents.values())
 
     # 1.0: 制定
     result = release(run, root, "1.0", "--summary", "制定", "--date", "2026-04-01")
@@ -121,7 +123,7 @@ def test_three_releases_fill_versions_dates_and_histories(run, isms_root: Path, 
     assert result.code == 0, result.err
     assert release(run, root, "1.9", "--summary", "x").code == 1
 
-    versions = model(root).versions
+    versions = model(root).documents
     access = versions["ctl-5.15"]
     assert (access.version, access.draft, access.issued, access.revised) == (2, False, dt.date(2026, 4, 1), dt.date(2026, 10, 1))
     rows = [(r.version, r.release, r.date.isoformat(), r.summary) for r in access.revisions]
@@ -216,7 +218,7 @@ def test_signer_names_are_frozen_at_release_time(run, isms_root: Path) -> None:
     edit(profile, "  - {id: kobayashi, name: 小林 直樹, title: 経営企画室 主任, department: planning}\n", "")
     edit(profile, "holders: [kobayashi]", "holders: [yoshida]")
     edit(profile, "田中 美咲", "田中 美咲(旧姓 山本)")
-    first = model(root).versions["ctl-5.15"].revisions[0]
+    first = model(root).documents["ctl-5.15"].revisions[0]
     assert (first.author, first.reviewer, first.approver) == ("ISMS事務局 小林 直樹", "情報セキュリティ管理責任者 田中 美咲", "トップマネジメント 港 健一")
 
     # Entries written without names fall back to the current profile; an id it no longer knows is a problem.
@@ -227,7 +229,7 @@ def test_signer_names_are_frozen_at_release_time(run, isms_root: Path) -> None:
     assert [p.message for p in problems] == ["release 1.0: author 'kobayashi' is neither a role nor a person in the profile"]
     edit(ledger, "    author: kobayashi\n", "    author: secretariat\n")
     reseal(ledger)
-    first = model(root).versions["ctl-5.15"].revisions[0]
+    first = model(root).documents["ctl-5.15"].revisions[0]
     assert (first.author, first.reviewer) == ("ISMS事務局 吉田 彩", "情報セキュリティ管理責任者 田中 美咲(旧姓 山本)")
 
 

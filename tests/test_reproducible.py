@@ -27,7 +27,7 @@ import pytest
 
 from conftest import copy_sample, edit
 from isms import __version__
-from isms.manifest import output_files, sha256_file, source_state, verify
+from isms.publish.manifest import output_files, sha256_file, source_state, verify
 
 EPOCH = "1700000000"
 GIT_ENV = {

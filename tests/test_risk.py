@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_sample, edit, line_of
+from isms.bodies.documents import soa_header, soa_rows
 from isms.check import check
 from isms.cli import main
-from isms.render.pages import soa_header, soa_rows
 
 ASSETS = "manual_src/assets.yaml"
 RISKS = "manual_src/risks.yaml"
@@ -210,7 +210,7 @@ def test_soa_rows_list_the_risks_a_control_treats(isms) -> None:
 
 
 def test_word_fallback_has_no_raw_html(isms) -> None:
-    from isms.risk.pages import risk_report_body
+    from isms.bodies.risk import risk_report_body
 
     assert ".. raw:: html" in risk_report_body(isms, html=True)
     body = risk_report_body(isms, html=False, link=False)
@@ -220,7 +220,7 @@ def test_word_fallback_has_no_raw_html(isms) -> None:
 def test_risk_workbooks(isms, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from isms.risk.xlsx import write_risk_workbooks
+    from isms.render.xlsx.risk import write_risk_workbooks
 
     paths = write_risk_workbooks(isms, tmp_path)
     assert len(paths) == 3

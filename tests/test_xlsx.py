@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 
 from conftest import copy_sample, edit
-from isms.catalogue import ATTRIBUTE_NAMES, ATTRIBUTES, value_name
 from isms.check import check
 from isms.cli import main
 from isms.model import Isms
+from isms.sources.catalogue import ATTRIBUTE_NAMES, ATTRIBUTES, value_name
 
 COLUMNS = ["No.", "管理策", "Control", "テーマ", "適用", "採用理由", "実施状況", "完了予定日", "除外の理由", "責任者", "手順書番号"]
 ATTRIBUTE_COLUMNS = ["管理策タイプ", "情報セキュリティ特性", "サイバーセキュリティ概念", "運用機能", "セキュリティドメイン"]

@@ -24,11 +24,3 @@ class Problem:
                     path = candidate.relative_to(base)
                     break
         return f"{path}:{self.line}:{self.col}: {self.severity}: {self.message}"
-
-
-class InputError(Exception):
-    """Raised where a stage cannot go on at all; carries the problems that stopped it."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(p.message for p in problems))
-        self.problems = problems

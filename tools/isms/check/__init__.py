@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from isms.check.ledger import ledger_rules
+from isms.check.risks import check_risks
 from isms.check.rules import check_model, check_sources
 from isms.model import Isms, build_model
 from isms.problems import Problem
-from isms.risk.checks import check_risks
 from isms.sources.loader import load_sources
 
 
@@ -28,6 +29,7 @@ def _errors(problems: list[Problem]) -> bool:
 def check(root: Path) -> tuple[Isms | None, list[Problem]]:
     sources, problems = load_sources(root)
     problems += check_sources(sources)
+    problems += ledger_rules(sources)
     if _errors(problems):
         return None, _sorted(problems)
     isms, found = build_model(sources)

@@ -6,9 +6,10 @@ allow are registered here so that their targets are checked against the labels t
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
-from contextvars import ContextVar
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,35 +18,40 @@ from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser, roles
 from docutils.readers import standalone
 
+from isms.model.templating import RenderedText
 from isms.problems import Problem
 from isms.sources.media import IMAGE_DIRECTIVE, MEDIA_PREFIX, image_problem
-from isms.templating import RenderedText
 
 XREF_ROLES = ("ref", "numref", "doc")
-LABEL_PATTERN = re.compile(r"^\.\.\s+_([^:`]+):\s*$", re.MULTILINE)
-_known_labels: ContextVar[frozenset[str]] = ContextVar("known_labels", default=frozenset())
 
 
-def _xref_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None):
-    target = utils.unescape(text)
-    match = re.search(r"<([^<>]+)>\s*$", target)
-    label = (match.group(1) if match else target).strip().lower()
-    if label not in _known_labels.get():
-        message = inliner.reporter.error(
-            f"reference target '{label}' not found: use ctl-<id> for a control, pol-<id> for a policy, "
-            "clause-<n> for a clause of the manual, soa, register or checklist",
-            line=lineno,
-        )
-        return [inliner.problematic(rawtext, rawtext, message)], [message]
-    return [nodes.reference(rawtext, target, refuri="#" + label)], []
+@contextlib.contextmanager
+def _xref_roles(known_labels: frozenset[str]) -> Iterator[None]:
+    """Sphinx's reference roles, checked against the labels of the document set, registered in
+    docutils' role table for one parse only (as Sphinx's docutils_namespace does): the table is
+    global, and nothing else in the process should see these roles."""
 
+    def xref(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None):
+        target = utils.unescape(text)
+        match = re.search(r"<([^<>]+)>\s*$", target)
+        label = (match.group(1) if match else target).strip().lower()
+        if label not in known_labels:
+            message = inliner.reporter.error(
+                f"reference target '{label}' not found: use ctl-<id> for a control, pol-<id> for a policy, "
+                "clause-<n> for a clause of the manual, soa, register or checklist",
+                line=lineno,
+            )
+            return [inliner.problematic(rawtext, rawtext, message)], [message]
+        return [nodes.reference(rawtext, target, refuri="#" + label)], []
 
-for _role_name in XREF_ROLES:
-    roles.register_local_role(_role_name, _xref_role)
-
-
-def defined_labels(text: str) -> set[str]:
-    return {label.strip().lower() for label in LABEL_PATTERN.findall(text)}
+    saved = dict(roles._roles)
+    for name in XREF_ROLES:
+        roles.register_local_role(name, xref)
+    try:
+        yield
+    finally:
+        roles._roles.clear()
+        roles._roles.update(saved)
 
 
 # pandoc's reST reader is stricter than docutils about inline markup next to Japanese text, and
@@ -201,8 +207,7 @@ def _check_rst(rendered: RenderedText, known_labels: frozenset[str], root: Path 
 
     found += glued_markup(rendered)
     found += directive_problems(rendered)
-    token = _known_labels.set(known_labels)
-    try:
+    with _xref_roles(known_labels):
         document = utils.new_document(str(path), settings)
         document.reporter.attach_observer(observe)
         parser = Parser()
@@ -211,8 +216,6 @@ def _check_rst(rendered: RenderedText, known_labels: frozenset[str], root: Path 
         # unknown target or an undefined substitution would pass here and fail the build.
         document.transformer.populate_from_components((standalone.Reader(), parser))
         document.transformer.apply_transforms()
-    finally:
-        _known_labels.reset(token)
     found += uri_problems(rendered, document, root, media)
     return found
 

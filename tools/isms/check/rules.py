@@ -7,10 +7,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from isms.catalogue import load_catalogue
-from isms.check.rst import LABEL_PATTERN, check_rst, defined_labels
-from isms.model import Isms
+from isms.check.rst import check_rst
+from isms.model import LABEL_PATTERN, Isms, defined_labels
 from isms.problems import Problem
+from isms.sources.catalogue import load_catalogue
 from isms.sources.loader import CONTROLS_DIR, MANUAL_DIR, Sources
 from isms.sources.schema import Status
 from isms.sources.yamlio import position
@@ -254,29 +254,10 @@ def _manual_covers_clauses(isms: Isms, sources: Sources) -> list[Problem]:
     ]
 
 
-def all_labels(isms: Isms) -> frozenset[str]:
-    """Every cross-reference target of the document set: generated pages plus labels authors define."""
-    labels = {doc.label for doc in isms.documents.values()}
-    labels |= {f"ctl-{c.id}" for c in isms.catalogue}
-    for text in rendered_texts(isms):
-        labels |= defined_labels(text.text)
-    return frozenset(labels)
-
-
-def rendered_texts(isms: Isms):
-    yield from isms.manual
-    for policy in isms.policies:
-        if policy.body is not None:
-            yield policy.body
-    for decision in isms.decisions:
-        if decision.procedure is not None:
-            yield decision.procedure
-
-
 def check_texts(isms: Isms, parse: Callable = check_rst) -> list[Problem]:
-    labels = all_labels(isms)
+    labels = isms.labels
     problems: list[Problem] = _labels_defined_once(isms) + _policies_start_with_title(isms)
-    for text in rendered_texts(isms):
+    for text in isms.texts():
         problems += parse(text, labels, isms.root, frozenset(isms.media))
     return problems
 
@@ -288,7 +269,7 @@ def _labels_defined_once(isms: Isms) -> list[Problem]:
     generated |= {name: "a generated page" for name in ("attributes", "releases", "manual")}
     seen: dict[str, str] = {}
     problems = []
-    for text in rendered_texts(isms):
+    for text in isms.texts():
         for number, line in enumerate(text.text.splitlines(), start=1):
             match = LABEL_PATTERN.match(line)
             if not match:

@@ -1,28 +1,69 @@
-"""Release ledger: approvals and revision histories, filled in from manual_src/releases.yaml.
+"""Ledger stage: approvals and revision histories, from the release ledger (manual_src/releases.yaml,
+loaded with the sources; its integrity is checked by isms.check.ledger).
 
-- ``load_ledger``: read and validate the ledger (problems point at its lines); its integrity
-  (snapshots, signers, dates, seals, git tags) is checked by isms.ledger.verify.
-- ``compute_versions``: each document's 版数 and history: its version goes up only in releases in
-  which its fingerprint changed; it is a draft when its current content differs from the last release.
+- ``document_versions``: every document's 版数 and history, computed once from the bodies: its
+  version goes up only in releases in which its fingerprint changed; it is a draft when its current
+  content differs from the last release.
 - snapshots: manual_src/releases/<version>/<doc id>.rst hold the content of each document a release
   changed, so that ``isms diff`` can print old text beside new text without a server or git.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from isms.bodies import Bodies
+from isms.i18n import sep, t
 from isms.ledger.content import document_texts, fingerprint
-from isms.ledger.schema import Ledger, Release, version_key
-from isms.problems import Problem
+from isms.model import Isms
+from isms.model.versions import DocumentVersion, Revision
+from isms.sources.ledger_schema import Ledger, Release, version_key
+from isms.sources.loader import LEDGER_PATH, SNAPSHOT_DIR
 from isms.sources.schema import Profile
-from isms.sources.yamlio import position, read_source, read_yaml, validate
-from isms.versions import DocumentVersion, Revision
+from isms.sources.yamlio import read_source
 
-LEDGER_PATH = Path("manual_src/releases.yaml")
-SNAPSHOT_DIR = Path("manual_src/releases")
+__all__ = ["LEDGER_PATH", "SNAPSHOT_DIR", "Versions", "document_versions"]
+
+
+def today() -> dt.date:
+    """The date releases may not come after (tests replace this function)."""
+    return dt.date.today()
+
+
+@dataclass(frozen=True)
+class Versions:
+    """What the release ledger says of the current sources, computed once per build."""
+
+    ledger: Ledger
+    contents: dict[str, str]  # doc id -> the content its fingerprint is taken of
+    documents: dict[str, DocumentVersion]
+
+    def of(self, doc_id: str) -> DocumentVersion | None:
+        return self.documents.get(doc_id)
+
+    @property
+    def fingerprints(self) -> dict[str, str]:
+        return {doc_id: fingerprint(text) for doc_id, text in self.contents.items()}
+
+    def release_label(self, lang: str) -> str | None:
+        """The latest release, marked when documents have changed since (shown on the home page)."""
+        if not self.ledger.releases:
+            return None
+        latest = self.ledger.releases[-1]
+        text = f"{latest.version} ({latest.date.isoformat()})"
+        if any(v.draft for v in self.documents.values()):
+            text = t("draft_changes", lang, release=text)
+        return text
+
+
+def document_versions(isms: Isms, bodies: Bodies) -> Versions:
+    ledger = isms.releases
+    contents = document_texts(isms, bodies, lambda fps: prospective_versions(ledger, fps))
+    fingerprints = {doc_id: fingerprint(text) for doc_id, text in contents.items()}
+    return Versions(ledger, contents, compute_versions(isms.profile, ledger, fingerprints))
 
 
 @dataclass(frozen=True)
@@ -34,11 +75,11 @@ class Signer:
 def resolve(profile: Profile, ident: str) -> Signer | None:
     """A role id (its holders) or a person id, as printed in a revision row."""
     people = {p.id: p for p in profile.people}
-    sep = "、" if profile.language == "ja" else ", "
+    separator = sep(profile.language)
     role = next((r for r in profile.roles if r.id == ident), None)
     if role is not None:
         name = role.name if profile.language == "ja" else role.name_en
-        names = sep.join(people[h].name for h in role.holders if h in people)
+        names = separator.join(people[h].name for h in role.holders if h in people)
         return Signer(f"{name} {names}".strip(), frozenset(role.holders))
     person = people.get(ident)
     if person is not None:
@@ -46,35 +87,6 @@ def resolve(profile: Profile, ident: str) -> Signer | None:
         title = (held[0].name if profile.language == "ja" else held[0].name_en) if held else person.title
         return Signer(f"{title} {person.name}", frozenset({person.id}))
     return None
-
-
-def load_ledger(root: Path, profile: Profile | None) -> tuple[Ledger, list[Problem]]:
-    path = root / LEDGER_PATH
-    if not path.exists() and not path.is_symlink():
-        return Ledger(), []
-    data, problems = read_yaml(path, root)
-    if data is None:
-        return Ledger(), problems
-    ledger, problems = validate(Ledger, data, path)
-    if ledger is None:
-        return Ledger(), problems
-    previous: Release | None = None
-    for index, release in enumerate(ledger.releases):
-        if previous is not None and version_key(release.version) <= version_key(previous.version):
-            line = position(data, ("releases", index, "version"))[0]
-            problems.append(Problem(path, line, 1, f"release {release.version} does not come after {previous.version}: releases are listed oldest first"))
-        if profile is not None:
-            for key in ("author", "reviewer", "approver"):
-                ident = getattr(release, key)
-                # A recorded name stands on its own: the person may have left the profile since.
-                if release.signer_name(key) is None and resolve(profile, ident) is None:
-                    line = position(data, ("releases", index, key))[0]
-                    problems.append(Problem(path, line, 1, f"release {release.version}: {key} '{ident}' is neither a role nor a person in the profile"))
-        previous = release
-    from isms.ledger.verify import verify_ledger  # here: it imports this module
-
-    problems += verify_ledger(root, data, ledger, profile)
-    return ledger, problems
 
 
 def history(ledger: Ledger, doc_id: str) -> list[Release]:
@@ -96,10 +108,6 @@ def prospective_versions(ledger: Ledger, fingerprints: Mapping[str, str]) -> dic
     """The version each document would have in a release made now."""
     last = last_fingerprints(ledger)
     return {doc_id: len(history(ledger, doc_id)) + (fp != last.get(doc_id)) for doc_id, fp in fingerprints.items()}
-
-
-def current_texts(isms, ledger: Ledger) -> dict[str, str]:
-    return document_texts(isms, lambda fps: prospective_versions(ledger, fps))
 
 
 def signer_label(profile: Profile | None, release: Release, key: str) -> str:

@@ -15,12 +15,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, Change, changes, fingerprint, last_fingerprints, resolve, snapshot_text, verify
+import isms.ledger as ledger_stage
+from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, Change, Versions, changes, fingerprint, last_fingerprints, resolve, snapshot_text
 from isms.ledger.content import read_header
 from isms.ledger.git import GitRefused, TagFailed, commit_and_tag, prepare, unstage
-from isms.ledger.schema import VERSION_PATTERN, Release, version_key
 from isms.ledger.seal import seal_of
 from isms.model import Isms
+from isms.sources.ledger_schema import VERSION_PATTERN, Release, version_key
 
 HEADER = """\
 # yaml-language-server: $schema=../tools/schema/releases.schema.json
@@ -55,6 +56,7 @@ def _yaml() -> YAML:
 
 def record_release(
     isms: Isms,
+    versions: Versions,
     version: str,
     summary: str,
     author: str | None = None,
@@ -65,7 +67,7 @@ def record_release(
     tag: bool = False,
 ) -> Recorded:
     """isms must come from a clean `isms check` (the caller checks)."""
-    profile, ledger = isms.profile, isms.ledger
+    profile, ledger = isms.profile, isms.releases
     author = author or "secretariat"
     reviewer = reviewer or "ciso"
     approver = approver or profile.top_management
@@ -85,13 +87,13 @@ def record_release(
             "segregation of duties (control 5.3) needs another approver; "
             "or set approval.allow_self_approval: true in the profile"
         )
-    now = verify.today()
+    now = ledger_stage.today()  # looked up on the module: tests pin the date
     date = date or now
     if date > now:
         raise ReleaseRefused(f"date {date.isoformat()} is in the future: record a release when it is approved")
     if ledger.releases and date < ledger.releases[-1].date:
         raise ReleaseRefused(f"date {date.isoformat()} is before the last release {ledger.releases[-1].version} ({ledger.releases[-1].date.isoformat()})")
-    fingerprints = {doc_id: fingerprint(text) for doc_id, text in isms.contents.items()}
+    fingerprints = {doc_id: fingerprint(text) for doc_id, text in versions.contents.items()}
     changed = changes(last_fingerprints(ledger), fingerprints)
     if not changed:
         raise ReleaseRefused(f"nothing changed since release {ledger.releases[-1].version}: there is nothing to release")
@@ -114,7 +116,7 @@ def record_release(
     directory.mkdir(parents=True, exist_ok=True)
     for change in changed:
         if change.kind != "removed":
-            (directory / f"{change.doc_id}.rst").write_text(isms.contents[change.doc_id], encoding="utf-8")
+            (directory / f"{change.doc_id}.rst").write_text(versions.contents[change.doc_id], encoding="utf-8")
 
     entry = CommentedMap()
     entry["version"] = DoubleQuotedScalarString(version)
@@ -161,23 +163,21 @@ class _Undo:
 
 
 def _doc_order(isms: Isms) -> dict[str, int]:
-    from isms.render.pages import ordered_documents
-
-    return {d.id: n for n, d in enumerate(ordered_documents(isms))}
+    return {d.id: n for n, d in enumerate(isms.ordered_documents)}
 
 
 def _change_lines(isms: Isms, found: list[Change]) -> list[str]:
     """"kind: number title", ordered as `isms status` lists them; a removed document is named from
     its snapshot in the last release."""
     order = _doc_order(isms)
-    last = isms.ledger.releases[-1].version if isms.ledger.releases else None
+    last = isms.releases.releases[-1].version if isms.releases.releases else None
     lines = []
     for change in sorted(found, key=lambda c: (c.kind != "modified", c.kind, order.get(c.doc_id, len(order)))):
         doc = isms.documents.get(change.doc_id)
         if doc is not None:
             name = f"{doc.number} {doc.title}"
         else:
-            meta = read_header(snapshot_text(isms.root, isms.ledger, last, change.doc_id) or "") if last else {}
+            meta = read_header(snapshot_text(isms.root, isms.releases, last, change.doc_id) or "") if last else {}
             name = f"{meta.get('number', change.doc_id)} {meta.get('title', '')}".strip()
         lines.append(f"{change.kind}: {name}")
     return lines

@@ -3,7 +3,7 @@
 Each entry's seal is the sha256 of a canonical serialisation of the entry without its seal, plus
 the previous entry's seal: changing any recorded field, or inserting, removing or reordering an
 earlier entry, breaks the seal of that entry (or of the one after it). ``isms release`` writes the
-seal; isms.ledger.verify checks it. The chain has no secret: it catches hand edits and careless
+seal; isms.check.ledger checks it. The chain has no secret: it catches hand edits and careless
 merges, and the git tags (isms-VERSION) anchor it against someone who recomputes every seal.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from isms.ledger.schema import Release
+from isms.sources.ledger_schema import Release
 
 SEAL_FORMAT = "isms-ledger-seal/1"
 

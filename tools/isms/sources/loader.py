@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from isms.problems import Problem
+from isms.sources.ledger_schema import Ledger
+from isms.sources.risk_schema import AssetInventory, RiskRegisterSource
 from isms.sources.schema import ControlSource, PolicyEntry, PolicyIndex, Profile, natural_key
 from isms.sources.yamlio import outside_root, position, read_source, read_yaml, validate
 
@@ -18,6 +20,36 @@ PROFILE_PATH = Path("manual_src/profile.yaml")
 MANUAL_DIR = Path("manual_src/manual")
 CONTROLS_DIR = Path("controls")
 POLICY_INDEX_PATH = Path("policy_templates/policies.yaml")
+
+ASSETS_PATH = Path("manual_src/assets.yaml")
+RISKS_PATH = Path("manual_src/risks.yaml")
+LEDGER_PATH = Path("manual_src/releases.yaml")
+SNAPSHOT_DIR = Path("manual_src/releases")  # <version>/<doc id>.rst: each released document's content
+
+
+@dataclass(frozen=True)
+class LoadedYaml:
+    """A validated file, with its raw round-trip data for positions."""
+
+    path: Path
+    model: Any
+    data: Any
+
+    def where(self, *loc: str | int) -> tuple[int, int]:
+        return position(self.data, loc)
+
+
+def _load(root: Path, relative: Path, model: type, what: str, required: bool = True) -> tuple[LoadedYaml | None, list[Problem]]:
+    path = root / relative
+    if not path.exists() and not path.is_symlink():
+        if not required:
+            return None, []
+        return None, [Problem(path, 1, 1, f"{relative} is missing: it holds the {what} (see the sample organisation's file)")]
+    data, problems = read_yaml(path, root)
+    if data is None:
+        return None, problems
+    parsed, problems = validate(model, data, path)
+    return (LoadedYaml(path, parsed, data) if parsed is not None else None), problems
 
 
 @dataclass(frozen=True)
@@ -62,8 +94,9 @@ class Sources:
     manual_chapters: list[TextSource] = field(default_factory=list)
     policies: list[LoadedPolicy] = field(default_factory=list)
     policy_index_data: Any = None
-    assets: Any = None  # isms.risk.loader.LoadedYaml of manual_src/assets.yaml
-    risks: Any = None  # isms.risk.loader.LoadedYaml of manual_src/risks.yaml
+    assets: LoadedYaml | None = None  # manual_src/assets.yaml
+    risks: LoadedYaml | None = None  # manual_src/risks.yaml
+    ledger: LoadedYaml | None = None  # manual_src/releases.yaml (none before the first release)
 
     def profile_line(self, *loc: str | int) -> int:
         return position(self.profile_data, loc)[0] if self.profile_data is not None else 1
@@ -83,15 +116,17 @@ def load_sources(root: Path) -> tuple[Sources, list[Problem]]:
     problems += _load_controls(sources)
     problems += _load_manual(sources)
     problems += _load_policies(sources)
-    problems += _load_risk_register(sources)
+    problems += _load_registers(sources)
     return sources, problems
 
 
-def _load_risk_register(sources: Sources) -> list[Problem]:
-    from isms.risk.loader import load_register
-
-    sources.assets, sources.risks, problems = load_register(sources.root)
-    return problems
+def _load_registers(sources: Sources) -> list[Problem]:
+    root = sources.root
+    sources.assets, problems = _load(root, ASSETS_PATH, AssetInventory, "asset inventory (資産目録)")
+    sources.risks, found = _load(root, RISKS_PATH, RiskRegisterSource, "risk register (リスクアセスメント)")
+    problems += found
+    sources.ledger, found = _load(root, LEDGER_PATH, Ledger, "release ledger", required=False)
+    return problems + found
 
 
 def _load_profile(sources: Sources) -> list[Problem]:

@@ -65,7 +65,7 @@ class Location(Strict):
 
 
 class Scope(Strict):
-    """ISMS scope (seed 003 5.2.1(1)): business, organisation, locations, assets, technology."""
+    """ISMS scope (ISO/IEC 27001 4.3): business, organisation, locations, assets, technology."""
 
     business: Text
     organization: Text
@@ -103,7 +103,7 @@ class ClassificationLevel(Strict):
     id: Ident
     name: Text = Field(description="label printed on documents, e.g. 社外秘")
     name_en: Text
-    confidentiality: int = Field(ge=1, le=3, description="matching confidentiality value (seed 001)")
+    confidentiality: int = Field(ge=1, le=3, description="the confidentiality value (C) of information at this level")
     description: Text
     handling: Text = Field(description="how documents of this level are handled")
 
@@ -255,7 +255,7 @@ class Origin(StrEnum):
 
 
 class TailoredItem(Strict):
-    """One item of the organisation's own control set (個別管理基準, seed 004)."""
+    """One item of the organisation's own control set (個別管理基準, as the METI guideline calls it)."""
 
     text: Text
     level: Level = Field(description="mandatory = 必須項目, recommended = 推奨項目")

@@ -16,18 +16,18 @@ import re
 import shutil
 import time
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 from isms import __version__
-from isms.model import Document, Isms
+from isms.model import Document
 from isms.problems import Problem
-from isms.render import pages
+from isms.render.context import BuildContext, WriterResult
 from isms.render.docx import batch
 from isms.render.docx.compose import frame_context
-from isms.render.docx.labels import doc_title, label_map, referenced
-from isms.render.docx.pandoc import Body
+from isms.render.docx.labels import label_map, referenced
+from isms.render.docx.pandoc import DocumentText
 from isms.render.docx.paths import template_paths
 
 _PACKAGE = Path(__file__).parent
@@ -38,14 +38,14 @@ _LIBRARIES = ("pypandoc-binary", "docxtpl", "docxcompose", "python-docx", "lxml"
 @dataclass(frozen=True)
 class Job:
     doc: Document
-    body: Body
+    body: DocumentText
     toc: bool = False
     landscape: bool = False
 
 
 @dataclass
 class Stats:
-    """Counters of the last build, for `make bench` and the tests."""
+    """Counters of a build, for `make bench` and the tests (returned in the writer's result)."""
 
     documents: int = 0
     reused: int = 0
@@ -55,59 +55,36 @@ class Stats:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-last_stats = Stats()
-
-
 def file_name(number: str, title: str) -> str:
     """'<number> <title>.docx' without characters Windows or macOS refuse in file names."""
     name = _ILLEGAL.sub("_", f"{number} {title}").strip().rstrip(".")
     return f"{name or 'document'}.docx"
 
 
-def plan(isms: Isms) -> list[Job]:
+def plan(context: BuildContext) -> list[Job]:
+    isms, bodies = context.isms, context.bodies.documents
     docs = isms.documents
-    manual = Body("manual", tuple(c.text for c in isms.manual), tuple(c.source.path for c in isms.manual), chapter_breaks=True)
+    manual = DocumentText("manual", bodies["manual"].parts, tuple(c.source.path for c in isms.manual), chapter_breaks=True)
     jobs = [Job(docs["manual"], manual, toc=True)]
     for policy in isms.policies:
         doc = docs.get(policy.entry.id)
         if doc is None:
             continue
-        text, source = (policy.body.text, policy.body.source.path) if policy.body else ("", isms.root / "policy_templates" / policy.entry.file)
-        jobs.append(Job(doc, Body(doc.id, (text,), (source,), drop_title=True)))
+        source = policy.body.source.path if policy.body else isms.root / "policy_templates" / policy.entry.file
+        jobs.append(Job(doc, DocumentText(doc.id, (bodies[doc.id].printed or "",), (source,), drop_title=True)))
     for decision in isms.decisions:
         doc = docs.get(decision.document_id)
         if doc is not None and decision.source.applicable:
-            body = pages.control_body(isms, decision, with_attributes=True)
-            jobs.append(Job(doc, Body(doc.id, (body,), (decision.path,))))
-    if "soa" in docs:
-        soa = Body("soa", (pages.soa_body(isms, link=False),), (isms.root / "controls",))
-        jobs.append(Job(docs["soa"], soa, landscape=True))
-    jobs += risk_jobs(isms)
-    return jobs
-
-
-def risk_jobs(isms: Isms) -> list[Job]:
-    """資産目録, リスクアセスメント結果報告書 (with the heat map), リスク対応計画, 内部監査チェックリスト.
-
-    Chosen by id: the document register and the requirements checklist share these documents' kinds
-    but stay HTML only. Their tables are wide, so the bodies are landscape like the SoA's.
-    """
-    from isms.risk import pages as risk
-
-    register = isms.risks
-    assets = register.assets_path or isms.root / "manual_src/assets.yaml"
-    risks = register.risks_path or isms.root / "manual_src/risks.yaml"
-    bodies = {
-        "assets": (lambda: risk.assets_body(isms, link=False), assets),
-        "risk-report": (lambda: risk.risk_report_body(isms, html=False, link=False), risks),
-        "risk-plan": (lambda: risk.risk_plan_body(isms, link=False), risks),
-        "audit-checklist": (lambda: risk.audit_checklist_body(isms, set(label_map(isms)), link=False), isms.root / "controls"),
-    }
-    jobs = []
-    for doc_id, (body, source) in bodies.items():
-        doc = isms.documents.get(doc_id)
-        if doc is not None:
-            jobs.append(Job(doc, Body(doc_id, (body(),), (source,)), landscape=True))
+            jobs.append(Job(doc, DocumentText(doc.id, (bodies[doc.id].printed or "",), (decision.path,))))
+    # The registers' tables are wide: their bodies are landscape. The document register and the
+    # requirements checklist have no Word file (their body has no printed text).
+    controls = isms.root / "controls"
+    assets = isms.risks.assets_path or isms.root / "manual_src/assets.yaml"
+    risks = isms.risks.risks_path or isms.root / "manual_src/risks.yaml"
+    for doc_id, source in (("soa", controls), ("assets", assets), ("risk-report", risks), ("risk-plan", risks), ("audit-checklist", controls)):
+        body = bodies.get(doc_id)
+        if body is not None and body.printed is not None:
+            jobs.append(Job(docs[doc_id], DocumentText(doc_id, (body.printed,), (source,)), landscape=True))
     return jobs
 
 
@@ -157,26 +134,31 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def build_docx(isms: Isms, out: Path, cache: Path) -> list[Problem]:
-    global last_stats
+def build_docx(context: BuildContext) -> WriterResult:
+    stats = Stats()
+    problems = _build(context, stats)
+    return WriterResult(problems, asdict(stats))
+
+
+def _build(build: BuildContext, stats: Stats) -> list[Problem]:
+    isms, out, cache = build.isms, build.out, build.cache
     started = time.perf_counter()
-    last_stats = stats = Stats()
     reference, frame = template_paths(isms.root)
     problems = check_templates(reference, frame)
     if problems:
         return problems
     code = _code_version((reference, frame))
     labels = label_map(isms)
-    jobs = plan(isms)
+    jobs = plan(build)
     items: dict[str, batch.Item] = {}
     names: dict[str, str] = {}
     for job in jobs:
-        context = frame_context(isms, job.doc, job.toc)
+        context = frame_context(isms, build.versions, job.doc, job.toc)
         seed = fingerprint(code, job, context, dict(referenced(job.body.parts, labels)), isms.lang)
         items[job.doc.id] = batch.Item(job.body, context, seed, job.landscape)
-        name = file_name(job.doc.number, doc_title(job.doc, isms.lang))
+        name = file_name(job.doc.number, job.doc.title)
         if name.casefold() in {n.casefold() for n in names.values()}:  # two documents sharing a number
-            name = file_name(f"{job.doc.number} {job.doc.id}", doc_title(job.doc, isms.lang))
+            name = file_name(f"{job.doc.number} {job.doc.id}", job.doc.title)
         names[job.doc.id] = name
     cached = {doc_id: cache / f"{item.seed}.docx" for doc_id, item in items.items()}
     todo = [items[doc_id] for doc_id, path in cached.items() if not path.is_file()]

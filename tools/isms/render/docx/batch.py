@@ -19,7 +19,7 @@ from typing import Any
 from isms.problems import Problem
 from isms.render.docx.compose import compose
 from isms.render.docx.labels import Label
-from isms.render.docx.pandoc import Body, convert
+from isms.render.docx.pandoc import DocumentText, convert
 
 DOCUMENTS_PER_WORKER = 20
 MAX_WORKERS = 4
@@ -27,7 +27,7 @@ MAX_WORKERS = 4
 
 @dataclass(frozen=True)
 class Item:
-    body: Body
+    body: DocumentText
     context: dict[str, Any]  # what the frame prints
     seed: str  # the fingerprint: seeds docxcompose's random list ids
     landscape: bool = False

@@ -16,21 +16,20 @@ import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from docx import Document as open_docx
 from lxml import etree
 
+from isms.ledger import find_release
+from isms.ledger.content import read_header
+from isms.ledger.diff import WORKING, DocumentDiff
 from isms.model import Isms
 from isms.render.docx.compose import _latin_language
-from isms.render.docx.ooxml import NS, W, core_properties, field_runs, read_package, text_run, tidy, w, write_package
 from isms.render.docx.pandoc import LANG_TAGS
 from isms.render.docx.paths import template_paths
 from isms.render.docx.reference import MARGIN_SIDE, PAGE_HEIGHT, PAGE_WIDTH
+from isms.render.ooxml import NS, W, core_properties, field_runs, read_package, text_run, tidy, w, write_package
 from isms.sources.schema import ClassificationLevel
-
-if TYPE_CHECKING:
-    from isms.ledger.diff import DocumentDiff
 
 REMOVED_COLOUR = "C00000"  # red, struck through: text of the old version that is gone
 ADDED_COLOUR = "0070C0"  # blue, underlined: text the new version adds
@@ -235,18 +234,13 @@ def _header_cells(texts: Sequence[str], widths: Sequence[int]) -> list[etree._El
 
 def _release(isms: Isms, version: str):
     """The ledger's release of that version; None for the working sources."""
-    from isms.ledger import find_release
-    from isms.ledger.diff import WORKING
-
-    if version == WORKING or isms.ledger is None:
+    if version == WORKING:
         return None
-    return find_release(isms.ledger, version)
+    return find_release(isms.releases, version)
 
 
 def version_label(isms: Isms, version: str, dated: bool = True) -> str:
     """'1.0 (2026-04-01)', or '1.0' (the column heads, as on the HTML page), or the working sources."""
-    from isms.ledger.diff import WORKING
-
     if version == WORKING:
         return words(isms.lang)["working"]
     release = _release(isms, version)
@@ -255,8 +249,6 @@ def version_label(isms: Isms, version: str, dated: bool = True) -> str:
 
 def strictest_classification(isms: Isms, diffs: Sequence[DocumentDiff]) -> ClassificationLevel:
     """The comparison reproduces the documents' text: it carries the highest of their levels."""
-    from isms.ledger.content import read_header
-
     levels = {level.id: level for level in isms.profile.classification}
     found = []
     for diff in diffs:

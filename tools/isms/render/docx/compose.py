@@ -16,10 +16,10 @@ from docxtpl.subdoc import Subdoc, SubdocComposer
 from lxml import etree
 
 from isms.i18n import t
+from isms.ledger import Versions
 from isms.model import Document, Isms
-from isms.render.docx.labels import doc_title
-from isms.render.docx.ooxml import NS, W, core_properties, paragraph_text, read_package, text_run, w, write_package, xml_bytes
 from isms.render.docx.pandoc import LANG_TAGS
+from isms.render.ooxml import NS, W, core_properties, paragraph_text, read_package, text_run, w, write_package, xml_bytes
 
 # Frame words i18n does not have; the rest come from isms.i18n.t.
 _WORDS: dict[str, tuple[str, str]] = {
@@ -49,11 +49,11 @@ def date_text(day: dt.date | None, lang: str) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if lang == "ja" else day.isoformat()
 
 
-def frame_context(isms: Isms, doc: Document, toc: bool) -> dict[str, Any]:
+def frame_context(isms: Isms, versions: Versions, doc: Document, toc: bool) -> dict[str, Any]:
     """Everything the frame prints, from the model only (JSON-able: it is part of the fingerprint)."""
     lang = isms.lang
     words = labels(lang)
-    version = isms.versions.get(doc.id)
+    version = versions.of(doc.id)
     revisions = version.revisions if version else ()
     history = [
         {
@@ -71,7 +71,7 @@ def frame_context(isms: Isms, doc: Document, toc: bool) -> dict[str, Any]:
         "L": words,
         "lang": lang,
         "number": doc.number,
-        "title": doc_title(doc, lang),
+        "title": doc.title,
         "classification": classification,
         "organisation": org.name if lang == "ja" or not org.name_en else org.name_en,
         "version": str(version.version) if version and revisions else "—",
@@ -99,7 +99,7 @@ def _seeded(seed: str) -> Iterator[None]:
 
 class _SharedStylesComposer(SubdocComposer):
     """docxcompose lists every master style for every body element (O(styles x elements): ~70% of the
-    time). Body and frame come from the same reference docx, so a body style normally exists already."""
+    time). DocumentText and frame come from the same reference docx, so a body style normally exists already."""
 
     def add_styles(self, doc: Any, element: Any) -> None:
         if not hasattr(self, "_known_styles"):

@@ -1,4 +1,4 @@
-"""The frame template (seed 003): cover, revision history, distribution, table of contents, header, footer.
+"""The frame template of a Japanese ISMS document: cover, revision history, distribution, table of contents, header, footer.
 
 Built by code from the reference docx so that every Jinja tag sits in a run of its own (tags typed in
 Word get split across runs) and the frame shares the body's styles. An organisation may restyle the
@@ -12,7 +12,7 @@ import io
 from docx import Document as open_docx
 from lxml import etree
 
-from isms.render.docx.ooxml import NS, W, field_runs, text_run, tidy, w
+from isms.render.ooxml import NS, W, field_runs, text_run, tidy, w
 
 
 def _p(style: str | None, *runs: etree._Element, ppr_extra: tuple[etree._Element, ...] = ()) -> etree._Element:

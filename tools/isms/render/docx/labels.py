@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TypedDict
 
-from isms.model import Document, Isms
+from isms.model import Isms
 
 _TARGET = re.compile(r"^\.\.\s+_([^:`]+):\s*$")
 _ADORNMENT = re.compile(r"^([!-/:-@\[-`{-~])\1{2,}\s*$")
@@ -23,10 +23,6 @@ class Label(TypedDict, total=False):
     number: str
     doc: str
     excluded: str  # appended for a control that has no procedure document
-
-
-def doc_title(doc: Document, lang: str) -> str:
-    return doc.title if lang == "ja" else doc.title_en
 
 
 def section_targets(text: str) -> dict[str, str]:
@@ -66,7 +62,7 @@ def label_map(isms: Isms) -> dict[str, Label]:
     lang = isms.lang
     labels: dict[str, Label] = {}
     for doc in isms.documents.values():
-        labels[doc.label.lower()] = Label(text=doc_title(doc, lang), number=doc.number, doc=doc.id)
+        labels[doc.label.lower()] = Label(text=doc.title, number=doc.number, doc=doc.id)
     excluded = "(適用除外)" if lang == "ja" else " (excluded)"
     for control in isms.catalogue:
         labels.setdefault(f"ctl-{control.id}", Label(text=f"{control.id} {control.title(lang)}", number="", doc="", excluded=excluded))
@@ -78,7 +74,7 @@ def label_map(isms: Isms) -> dict[str, Label]:
         if doc is None:
             continue
         for label, title in section_targets(text).items():
-            labels[label] = Label(text=_clause_text(label, title) or doc_title(doc, lang), number=doc.number, doc=doc.id)
+            labels[label] = Label(text=_clause_text(label, title) or doc.title, number=doc.number, doc=doc.id)
     return labels
 
 

@@ -19,7 +19,7 @@ from lxml import etree
 
 from isms.problems import Problem
 from isms.render.docx.labels import Label
-from isms.render.docx.ooxml import NS, XML_SPACE, W, paragraph_text, read_package, tidy, w, write_package, xml_bytes
+from isms.render.ooxml import NS, XML_SPACE, W, paragraph_text, read_package, tidy, w, write_package, xml_bytes
 
 FILTER = Path(__file__).with_name("filter.lua")
 MARKER = "\ue000ISMS:"  # a private-use character: never in a source text
@@ -42,7 +42,7 @@ SHADING = {"isms-heat-high": "F4B6B0", "isms-heat-mid": "FBE3A6", "isms-heat-low
 
 
 @dataclass(frozen=True)
-class Body:
+class DocumentText:
     """One document's reST, in parts (the manual's chapters are read one by one, as Sphinx does)."""
 
     doc_id: str
@@ -59,7 +59,7 @@ def pandoc_path() -> str:
 
 
 def convert(
-    bodies: list[Body], labels: dict[str, Label], lang: str, reference: Path, media: dict[str, str] | None = None
+    bodies: list[DocumentText], labels: dict[str, Label], lang: str, reference: Path, media: dict[str, str] | None = None
 ) -> tuple[dict[str, bytes], list[Problem]]:
     """Returns doc_id -> a docx package holding only that document's body."""
     if not bodies:
@@ -97,7 +97,7 @@ def convert(
         return split(output.read_bytes(), bodies)
 
 
-def split(data: bytes, bodies: list[Body]) -> tuple[dict[str, bytes], list[Problem]]:
+def split(data: bytes, bodies: list[DocumentText]) -> tuple[dict[str, bytes], list[Problem]]:
     parts = read_package(data)
     root = etree.fromstring(parts["word/document.xml"])
     body = root.find("w:body", NS)
@@ -155,7 +155,7 @@ def _package(parts: dict[str, bytes], root: etree._Element, elements: list[etree
 def _data_tables(body: etree._Element) -> None:
     """Tables of more than one column: a row is not split across pages (a checklist row, a risk with
     its treatment), and a cell of several paragraphs is set like a one-paragraph cell (pandoc makes
-    those "Body Text": justified, with space after each paragraph). One-column tables (admonition
+    those "DocumentText Text": justified, with space after each paragraph). One-column tables (admonition
     boxes) may be long: they keep breaking and their body text."""
     for table in body.iter(W + "tbl"):
         if len(table.findall("w:tblGrid/w:gridCol", NS)) < 2:

@@ -11,8 +11,8 @@ import subprocess
 
 from lxml import etree
 
-from isms.render.docx.ooxml import NS, W, core_properties, read_package, text_run, tidy, w, write_package, xml_bytes
 from isms.render.docx.pandoc import pandoc_path
+from isms.render.ooxml import NS, W, core_properties, read_package, text_run, tidy, w, write_package, xml_bytes
 
 BODY_FONT = "Yu Mincho"  # 游明朝: what Japanese Word users expect for body text
 HEADING_FONT = "Yu Gothic"  # 游ゴシック
@@ -291,7 +291,7 @@ def _document(root: etree._Element) -> bytes:
     samples = [
         ("Heading1", "見出し 1 (Heading 1)"),
         ("FirstParagraph", "本文の最初の段落。書体は游明朝、見出しは游ゴシック。"),
-        ("BodyText", "本文 (Body Text)。文書の体裁はこのファイルのスタイルを変更して調整する。"),
+        ("BodyText", "本文 (DocumentText Text)。文書の体裁はこのファイルのスタイルを変更して調整する。"),
         ("Heading2", "見出し 2 (Heading 2)"),
         ("Compact", "表のセル (Compact)"),
     ]

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 from isms.render.docx.frame import build_frame
-from isms.render.docx.ooxml import normalise
 from isms.render.docx.paths import template_paths
 from isms.render.docx.reference import build_reference
+from isms.render.ooxml import normalise
 
 
 def write_templates(root: Path) -> list[Path]:

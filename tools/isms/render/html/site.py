@@ -1,19 +1,18 @@
-"""Generate the Sphinx source tree of the auditors' site from the model (pages as reST files)."""
+"""Generate the Sphinx source tree of the auditors' site (pages as reST files) from the bodies."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 
-from ruamel.yaml import YAML
-
-from isms.catalogue import ATTRIBUTE_NAMES, ATTRIBUTES, THEMES, value_name
+from isms.bodies import doc_line, page_header
+from isms.bodies.documents import register_body
+from isms.bodies.text import esc, field_table, list_table, ref, section, title
 from isms.i18n import sep, t
 from isms.model import Document, Isms
-from isms.render import pages
-from isms.render.pages import esc, list_table, ref, section, title
+from isms.render.context import BuildContext
+from isms.render.html.history import history_table, release_pages
+from isms.sources.catalogue import ATTRIBUTE_NAMES, ATTRIBUTES, THEMES, value_name
 
 
 @dataclass
@@ -29,36 +28,36 @@ class Site:
             self.page_documents[name] = document_id
 
 
-@cache
-def clause_table() -> list[dict]:
-    text = resources.files("isms.data").joinpath("clauses.yaml").read_text(encoding="utf-8")
-    return YAML(typ="safe").load(text)["clauses"]
-
-
-def _doc_line(isms: Isms, doc: Document) -> str:
-    lang = isms.lang
-    version = isms.versions.get(doc.id)
-    bits = [f"{t('document_number', lang)}: {esc(doc.number)}"]
-    if version is not None:
-        bits.append(f"{t('version', lang)}: {esc(version.label(lang))}")
-    return " / ".join(bits)
-
-
-def build_site(isms: Isms) -> Site:
+def build_site(context: BuildContext) -> Site:
     site = Site()
-    _home(isms, site)
-    _manual(isms, site)
-    _policies(isms, site)
-    _controls(isms, site)
-    _soa(isms, site)
-    _attribute_views(isms, site)
-    _register(isms, site)
-    _checklist(isms, site)
-    _risk_pages(isms, site)
-    from isms.ledger.html import add_history_and_releases
-
-    add_history_and_releases(isms, site)  # history tables on document pages, releases/<version> pages
+    _home(context, site)
+    _manual(context, site)
+    _policies(context, site)
+    _controls(context, site)
+    _soa(context, site)
+    _attribute_views(context.isms, site)
+    _register(context, site)
+    _paged(context, site)
+    _history(context, site)
     return site
+
+
+def _history(context: BuildContext, site: Site) -> None:
+    """A history table on each document's first page (manual/index for the manual), and the release
+    pages. Added to the pages, never to the bodies: what the ledger fingerprints has no version."""
+    isms = context.isms
+    seen: set[str] = set()
+    for name, doc_id in list(site.page_documents.items()):
+        if doc_id in seen or doc_id not in isms.documents:
+            continue
+        seen.add(doc_id)
+        site.pages[name] = site.pages[name].rstrip("\n") + "\n\n" + history_table(isms, context.versions, doc_id)
+    for name, text in release_pages(isms, set(site.page_documents.values())).items():
+        site.add(name, text)
+
+
+def _header(context: BuildContext, doc: Document) -> str:
+    return page_header(context.isms, doc, context.versions.of(doc.id))
 
 
 def _toctree(entries: list[str], caption: str | None = None, hidden: bool = False, maxdepth: int = 1) -> str:
@@ -72,10 +71,11 @@ def _toctree(entries: list[str], caption: str | None = None, hidden: bool = Fals
     return "\n".join(lines) + "\n"
 
 
-def _home(isms: Isms, site: Site) -> None:
+def _home(context: BuildContext, site: Site) -> None:
+    isms = context.isms
     lang, org, scope = isms.lang, isms.profile.organization, isms.profile.scope
     name = org.name if lang == "ja" else (org.name_en or org.name)
-    release = isms.release_label() if hasattr(isms, "release_label") else None
+    release = context.versions.release_label(lang)
     parts = [title(esc(t("home_title", lang, org=name)))]
     rows = [
         (t("home_organisation", lang), esc(name)),
@@ -85,7 +85,7 @@ def _home(isms: Isms, site: Site) -> None:
         (t("home_locations", lang), esc(sep(lang).join(loc.name for loc in scope.locations))),
         (t("home_set_version", lang), esc(release or t("not_released", lang))),
     ]
-    parts.append(pages.field_table(rows))
+    parts.append(field_table(rows))
     parts.append(section(t("home_start", lang)))
     start = [
         ("manual", "start_manual"),
@@ -102,16 +102,18 @@ def _home(isms: Isms, site: Site) -> None:
     site.add("index", "\n".join(parts))
 
 
-def _manual(isms: Isms, site: Site) -> None:
+def _manual(context: BuildContext, site: Site) -> None:
+    isms = context.isms
     doc = isms.documents["manual"]
     names = [f"manual/{chapter.source.path.stem}" for chapter in isms.manual]
-    index = [".. _manual:\n", title(esc(doc.title)), _doc_line(isms, doc) + "\n", _toctree([n.split("/", 1)[1] for n in names], maxdepth=2)]
+    index = [_header(context, doc), _toctree([n.split("/", 1)[1] for n in names], maxdepth=2)]
     site.add("manual/index", "\n".join(index), "manual")
-    for name, chapter in zip(names, isms.manual, strict=True):
-        site.add(name, chapter.text, "manual")
+    for name, chapter in zip(names, context.bodies.documents["manual"].parts, strict=True):
+        site.add(name, chapter, "manual")
 
 
-def _policies(isms: Isms, site: Site) -> None:
+def _policies(context: BuildContext, site: Site) -> None:
+    isms = context.isms
     lang = isms.lang
     heading = t("policies", lang)
     entries = []
@@ -119,12 +121,14 @@ def _policies(isms: Isms, site: Site) -> None:
         doc = isms.documents[policy.entry.id]
         name = f"policies/{policy.entry.id}"
         entries.append(policy.entry.id)
-        body = policy.body.text if policy.body else ""
-        site.add(name, f".. _{doc.label}:\n\n{body}\n\n{_doc_line(isms, doc)}\n", doc.id)
+        body = context.bodies.documents[doc.id].site
+        # The policy's own title heads the page: its number and version follow the text.
+        site.add(name, f".. _{doc.label}:\n\n{body}\n\n{doc_line(isms, doc, context.versions.of(doc.id))}\n", doc.id)
     site.add("policies/index", title(heading) + "\n" + _toctree(entries))
 
 
-def _controls(isms: Isms, site: Site) -> None:
+def _controls(context: BuildContext, site: Site) -> None:
+    isms = context.isms
     lang = isms.lang
     entries = []
     for decision in isms.decisions:
@@ -133,7 +137,7 @@ def _controls(isms: Isms, site: Site) -> None:
         name = f"controls/{control.id}"
         entries.append(control.id)
         doc_id = decision.document_id if decision.document_id in isms.documents else None
-        site.add(name, f".. _ctl-{control.id}:\n\n{title(esc(heading))}\n{pages.control_body(isms, decision)}", doc_id)
+        site.add(name, f".. _ctl-{control.id}:\n\n{title(esc(heading))}\n{context.bodies.controls[control.id]}", doc_id)
     parts = [title(t("controls_and_procedures", lang))]
     for names in THEMES.values():
         ids = [e for e in entries if e.split(".")[0] == names["number"]]
@@ -181,9 +185,9 @@ def _h(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def _soa(isms: Isms, site: Site) -> None:
-    doc = isms.documents["soa"]
-    parts = [f".. _{doc.label}:\n", title(esc(doc.title)), _doc_line(isms, doc) + "\n", _filter_ui(isms), pages.soa_body(isms, link=True)]
+def _soa(context: BuildContext, site: Site) -> None:
+    doc = context.isms.documents["soa"]
+    parts = [_header(context, doc), _filter_ui(context.isms), context.bodies.documents["soa"].site]
     site.add("soa", "\n".join(parts), "soa")
 
 
@@ -216,55 +220,13 @@ def _attribute_views(isms: Isms, site: Site) -> None:
     site.add("attributes", "\n".join(parts))
 
 
-def _register(isms: Isms, site: Site) -> None:
-    doc = isms.documents["register"]
-    site.add("register", "\n".join([f".. _{doc.label}:\n", title(esc(doc.title)), _doc_line(isms, doc) + "\n", pages.register_body(isms)]), "register")
+def _register(context: BuildContext, site: Site) -> None:
+    doc = context.isms.documents["register"]
+    site.add("register", "\n".join([_header(context, doc), register_body(context.isms, context.versions.documents)]), "register")
 
 
-def _checklist(isms: Isms, site: Site) -> None:
-    lang = isms.lang
-    doc = isms.documents["checklist"]
-    labels = _labels(isms)
-    rows = []
-    missing = 0
-    for clause in clause_table():
-        for needed in clause["documents"]:
-            where = [label for label in needed.get("where", []) if label in labels]
-            record_of = needed.get("record_of")
-            if where:
-                found = sep(lang).join(ref(label) for label in where)
-                state = "✔ " + t("present", lang)
-            elif record_of and isms.decision(record_of) and isms.decision(record_of).source.applicable:
-                found = t("kept_as_record", lang) + ref(f"ctl-{record_of}")
-                state = "✔ " + t("record", lang)
-            else:
-                missing += 1
-                found = "—"
-                state = "✘ " + t("missing", lang)
-            rows.append((esc(clause["id"]), esc(clause["title"][lang]), esc(needed[lang]), found, state))
-    header = (t("clause", lang), t("requirement", lang), t("documented_information", lang), t("where", lang), t("state", lang))
-    intro = t("checklist_intro", lang, missing=missing) + "\n"
-    parts = [f".. _{doc.label}:\n", title(esc(doc.title)), _doc_line(isms, doc) + "\n", intro, list_table(header, rows, widths=(7, 23, 25, 33, 12), css="isms-checklist")]
-    site.add("checklist", "\n".join(parts), "checklist")
-
-
-def _risk_pages(isms: Isms, site: Site) -> None:
-    """資産目録, リスクアセスメント結果報告書, リスク対応計画, 内部監査チェックリスト (isms.risk.pages)."""
-    from isms.risk import pages as risk_pages
-
-    labels = _labels(isms)
-    bodies = {
-        "assets": risk_pages.assets_body(isms),
-        "risk-report": risk_pages.risk_report_body(isms, html=True),
-        "risk-plan": risk_pages.risk_plan_body(isms),
-        "audit-checklist": risk_pages.audit_checklist_body(isms, labels),
-    }
-    for doc_id, body in bodies.items():
-        doc = isms.documents[doc_id]
-        site.add(doc_id, "\n".join([f".. _{doc.label}:\n", title(esc(doc.title)), _doc_line(isms, doc) + "\n", body]), doc_id)
-
-
-def _labels(isms: Isms) -> set[str]:
-    from isms.check.rules import all_labels
-
-    return set(all_labels(isms)) | {"attributes"}
+def _paged(context: BuildContext, site: Site) -> None:
+    """要求事項チェックリスト, 資産目録, リスクアセスメント結果報告書, リスク対応計画, 内部監査チェックリスト."""
+    for doc_id in ("checklist", "assets", "risk-report", "risk-plan", "audit-checklist"):
+        doc = context.isms.documents[doc_id]
+        site.add(doc_id, "\n".join([_header(context, doc), context.bodies.documents[doc_id].site]), doc_id)

@@ -53,7 +53,7 @@ ATTRIBUTE_NAMES: dict[str, dict[str, str]] = {
     "domains": {"ja": "セキュリティドメイン", "en": "Security domains"},
 }
 
-# JIS Q 27002:2024 renderings of the attribute values (as quoted in seed 004, table 1).
+# JIS Q 27002:2024 renderings of the attribute values (as the METI guideline quotes them, table 1).
 VALUE_NAMES_JA: dict[str, str] = {
     "Preventive": "予防",
     "Detective": "検知",
@@ -134,8 +134,11 @@ def load_catalogue() -> tuple[CatalogueControl, ...]:
     return tuple(sorted(controls, key=lambda c: c.sort_key))
 
 
-def catalogue_by_id() -> dict[str, CatalogueControl]:
-    return {control.id: control for control in load_catalogue()}
+@cache
+def load_clauses() -> tuple[dict, ...]:
+    """ISO/IEC 27001 clauses 4-10 with the documented information each asks for (package data)."""
+    text = resources.files("isms.data").joinpath("clauses.yaml").read_text(encoding="utf-8")
+    return tuple(YAML(typ="safe").load(text)["clauses"])
 
 
 def value_name(value: str, lang: str) -> str:

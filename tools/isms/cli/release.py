@@ -1,4 +1,4 @@
-"""The release commands of the `isms` CLI: release, status, diff (registered by isms.cli)."""
+"""The release commands: release, status, diff (registered by isms.cli)."""
 
 from __future__ import annotations
 
@@ -6,28 +6,17 @@ import argparse
 import datetime as dt
 import time
 
-
-def _checked(args: argparse.Namespace, purpose: str):
-    from isms.check import check
-    from isms.cli import _root, err, print_problems
-
-    root = _root(args)
-    isms, problems = check(root)
-    if problems:
-        print_problems(problems, root)
-        err.print(f"[bold red]{len(problems)} problem(s)[/]: {purpose}. Fix them (`isms check`) and try again.")
-        return None
-    return isms
+from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, checked, err, loaded
+from isms.ledger.diff import DIFF_DIR, DiffError, compare, status_lines
+from isms.ledger.release import ReleaseRefused, record_release
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from isms.cli import EXIT_OK, EXIT_PROBLEMS, UsageError, err
-    from isms.ledger.release import ReleaseRefused, record_release
-
     started = time.perf_counter()
-    isms = _checked(args, "no release recorded")
-    if isms is None:
+    prepared = checked(args, "no release recorded")
+    if prepared is None:
         return EXIT_PROBLEMS
+    isms = prepared.isms
     per_document = {}
     for item in args.change or []:
         doc_id, sep, text = item.partition("=")
@@ -40,7 +29,7 @@ def cmd_release(args: argparse.Namespace) -> int:
         raise UsageError(f"--date {args.date!r}: write the date as YYYY-MM-DD") from None
     try:
         recorded = record_release(
-            isms, args.version, args.summary, args.author, args.reviewer, args.approver, date, per_document, args.tag
+            isms, prepared.versions, args.version, args.summary, args.author, args.reviewer, args.approver, date, per_document, args.tag
         )
     except ReleaseRefused as exc:
         err.print(f"[bold red]release refused:[/] {exc}")
@@ -57,33 +46,16 @@ def cmd_release(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _model(args: argparse.Namespace):
-    """(root, model) for the read-only ledger commands; model is None when the profile is unusable."""
-    from isms.cli import _root, print_problems
-    from isms.model import build_model
-    from isms.sources.loader import load_sources
-
-    root = _root(args)
-    sources, problems = load_sources(root)
-    isms, found = build_model(sources)
-    if isms is None:
-        print_problems(problems + found, root)
-    return root, isms
-
-
 def cmd_status(args: argparse.Namespace) -> int:
-    from isms.cli import EXIT_OK, EXIT_PROBLEMS, err
-    from isms.ledger.diff import status_lines
-
-    _, isms = _model(args)
-    if isms is None:
+    prepared = loaded(args)
+    if prepared is None:
         return EXIT_PROBLEMS
-    releases = isms.ledger.releases
+    releases = prepared.isms.releases.releases
     if releases:
         err.print(f"last release: {releases[-1].version} ({releases[-1].date.isoformat()})")
     else:
         err.print("no release recorded yet: every document is new")
-    lines = status_lines(isms)
+    lines = status_lines(prepared.isms, prepared.versions)
     for line in lines:
         print(line)
     if not lines:
@@ -92,17 +64,23 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from isms.cli import EXIT_OK, EXIT_PROBLEMS, err
-    from isms.ledger.diff import DiffError, write_diff
+    from isms.render.diffpage import diff_html
+    from isms.render.docx.comparison import write_comparison  # the Word libraries only when a table is written
 
-    root, isms = _model(args)
-    if isms is None:
+    prepared = loaded(args)
+    if prepared is None:
         return EXIT_PROBLEMS
+    root, isms = prepared.root, prepared.isms
     try:
-        path, diffs = write_diff(isms, args.old, args.new)
+        old, new, diffs = compare(isms, prepared.versions, args.old, args.new)
     except DiffError as exc:
         err.print(f"[red]error:[/] {exc}")
         return EXIT_PROBLEMS
+    directory = root / DIFF_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{old}_{new}.html"
+    path.write_text(diff_html(isms, old, new, diffs), encoding="utf-8")
+    write_comparison(isms, old, new, diffs, path.with_suffix(".docx"))
     for d in diffs:
         print(f"{d.change.kind}: {d.name}")
     for output in (path, path.with_suffix(".docx")):
@@ -111,7 +89,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_parsers(sub) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("release", help="record an approved release in manual_src/releases.yaml (versions and histories follow)")
     p.add_argument("version", help='release number, e.g. 1.0 (must come after the last one: 1.10 > 1.9)')
     p.add_argument("--summary", required=True, help="制定または改定主旨, e.g. 制定")

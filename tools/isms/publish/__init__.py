@@ -28,11 +28,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from isms.manifest import MANIFEST_NAME, OUTPUTS, manifest_bytes, source_state
+from isms.bodies import Bodies
+from isms.ledger import Versions
 from isms.model import Isms
 from isms.problems import Problem
-
-Writer = Callable[[Isms, Path, Path], list[Problem]]
+from isms.publish.manifest import MANIFEST_NAME, OUTPUTS, manifest_bytes, source_state
+from isms.render import BuildContext, writer
 
 SETS, CURRENT, CACHE, LOCK = ".sets", "current", ".cache", ".lock"
 _LINKED = (*OUTPUTS, MANIFEST_NAME)  # what build/ shows through `current`
@@ -45,30 +46,23 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     manifest: Path | None = None
+    stats: dict[str, dict[str, object]] = field(default_factory=dict)  # per writer
 
 
-def writer(name: str) -> Writer:
-    # Imported lazily: `isms check` and single-output builds do not pay for the other writers.
-    if name == "html":
-        from isms.render.html import build_html
-
-        return build_html
-    if name == "docx":
-        from isms.render.docx import build_docx
-
-        return build_docx
-    from isms.render.xlsx import build_xlsx
-
-    return build_xlsx
+@dataclass(frozen=True)
+class _Prepared:
+    isms: Isms
+    bodies: Bodies
+    versions: Versions
 
 
-def publish(isms: Isms, names: list[str], on_start: Callable[[str], None] | None = None) -> BuildReport:
+def publish(isms: Isms, bodies: Bodies, versions: Versions, names: list[str], on_start: Callable[[str], None] | None = None) -> BuildReport:
     build_dir = isms.root / "build"
     report = BuildReport()
     try:
         with _locked(build_dir):
             _recover(build_dir)
-            _build_set(isms, build_dir, names, report, on_start)
+            _build_set(_Prepared(isms, bodies, versions), build_dir, names, report, on_start)
     except BuildBusy as exc:
         report.problems = [Problem(exc.path, 1, 1, str(exc))]
     except OSError as exc:
@@ -76,7 +70,8 @@ def publish(isms: Isms, names: list[str], on_start: Callable[[str], None] | None
     return report
 
 
-def _build_set(isms: Isms, build_dir: Path, names: list[str], report: BuildReport, on_start: Callable[[str], None] | None) -> None:
+def _build_set(prepared: _Prepared, build_dir: Path, names: list[str], report: BuildReport, on_start: Callable[[str], None] | None) -> None:
+    isms = prepared.isms
     cache = build_dir / CACHE
     staging = build_dir / SETS / f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
     staging.mkdir(parents=True)
@@ -89,7 +84,8 @@ def _build_set(isms: Isms, build_dir: Path, names: list[str], report: BuildRepor
             out = staging / name
             out.mkdir()
             (cache / name).mkdir(parents=True, exist_ok=True)
-            report.problems += _run_writer(name, isms, out, cache / name)
+            context = BuildContext(isms, prepared.bodies, prepared.versions, out, cache / name)
+            report.problems += _run_writer(name, context, report)
             report.seconds[name] = time.perf_counter() - started
             if report.problems:
                 return
@@ -114,13 +110,15 @@ def _build_set(isms: Isms, build_dir: Path, names: list[str], report: BuildRepor
         _prune(build_dir)
 
 
-def _run_writer(name: str, isms: Isms, out: Path, cache: Path) -> list[Problem]:
+def _run_writer(name: str, context: BuildContext, report: BuildReport) -> list[Problem]:
     try:
-        return writer(name)(isms, out, cache)
+        result = writer(name)(context)
+        report.stats[name] = result.stats
+        return result.problems
     except OSError:
         raise  # a write failure: reported with the path and what to do, see write_problem
     except Exception as exc:  # a bug: one clear line instead of a traceback; the current set stays
-        return [Problem(isms.root, 1, 1, f"the {name} writer failed unexpectedly ({type(exc).__name__}: {exc}); the previous outputs are unchanged. Please report this.")]
+        return [Problem(context.isms.root, 1, 1, f"the {name} writer failed unexpectedly ({type(exc).__name__}: {exc}); the previous outputs are unchanged. Please report this.")]
 
 
 # --------------------------------------------------------------------------- the set switch

@@ -9,11 +9,8 @@ from collections import Counter
 
 from isms.model import Isms
 from isms.problems import Problem
-from isms.risk.loader import LoadedYaml
-from isms.risk.schema import Treatment
-from isms.sources.loader import Sources
-
-SCALES = ("confidentiality", "integrity", "availability", "impact", "likelihood")
+from isms.sources.loader import LoadedYaml, Sources
+from isms.sources.risk_schema import Treatment
 
 
 def check_risks(isms: Isms, sources: Sources) -> list[Problem]:

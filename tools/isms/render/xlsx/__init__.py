@@ -22,12 +22,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from isms import __version__
-from isms.catalogue import ATTRIBUTE_NAMES, ATTRIBUTES, THEMES, value_name
 from isms.i18n import t
 from isms.model import ControlDecision, Isms
 from isms.problems import Problem
-from isms.render.docx.ooxml import core_properties, read_package, write_package
-from isms.render.sheets import text_only
+from isms.render.context import BuildContext, WriterResult
+from isms.render.ooxml import core_properties, read_package, write_package
+from isms.render.xlsx.risk import write_risk_workbooks
+from isms.render.xlsx.sheets import text_only
+from isms.sources.catalogue import ATTRIBUTE_NAMES, ATTRIBUTES, THEMES, value_name
 
 FONT_NAME = "Yu Gothic"  # 游ゴシック, Excel's Japanese default
 _THIN = Side(style="thin", color="808080")
@@ -53,8 +55,7 @@ _ATTRIBUTE_WIDTHS = {"control_type": 12, "properties": 18, "concepts": 14, "capa
 
 def file_name(isms: Isms) -> str:
     doc = isms.documents["soa"]
-    title = doc.title if isms.lang == "ja" else doc.title_en
-    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in f"{doc.number} {title}") + ".xlsx"
+    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in f"{doc.number} {doc.title}") + ".xlsx"
 
 
 # --------------------------------------------------------------------------- data
@@ -181,7 +182,7 @@ def workbook_bytes(isms: Isms) -> bytes:
     # openpyxl stamps the clock into core.xml and the zip entries: replace both.
     parts = read_package(buffer.getvalue())
     organisation = isms.profile.organization.name
-    parts["docProps/core.xml"] = core_properties(f"{doc.number} {doc.title if lang == 'ja' else doc.title_en}", organisation)
+    parts["docProps/core.xml"] = core_properties(f"{doc.number} {doc.title}", organisation)
     return write_package(parts)
 
 
@@ -197,13 +198,9 @@ def _fingerprint(isms: Isms) -> str:
 
 
 def _risk_workbooks(isms: Isms, out: Path) -> list[Problem]:
-    """The asset inventory, risk register and audit checklist (isms.risk.xlsx), made reproducible."""
+    """The asset inventory, risk register and audit checklist (isms.render.xlsx.risk), made reproducible."""
     try:
-        from isms.risk.xlsx import write_risk_workbooks
-
         paths = write_risk_workbooks(isms, out)
-    except ImportError:
-        return []
     except Exception as exc:  # their data is validated by `isms check`; anything left is reported, not raised
         return [Problem(isms.root / "manual_src", 1, 1, f"could not write the risk workbooks: {type(exc).__name__}: {exc}")]
     for path in paths:
@@ -213,7 +210,11 @@ def _risk_workbooks(isms: Isms, out: Path) -> list[Problem]:
     return []
 
 
-def build_xlsx(isms: Isms, out: Path, cache: Path) -> list[Problem]:
+def build_xlsx(context: BuildContext) -> WriterResult:
+    return WriterResult(_build(context.isms, context.out, context.cache))
+
+
+def _build(isms: Isms, out: Path, cache: Path) -> list[Problem]:
     if "soa" not in isms.documents:
         return _risk_workbooks(isms, out)
     target = out / file_name(isms)

@@ -6,75 +6,12 @@ procedure's own '=' and '-' sections nest below the generated "実施手順" sec
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
-from isms.catalogue import ATTRIBUTE_NAMES, THEMES, value_name
+from isms.bodies.risk import control_risks_section, risk_refs, risks_column_title
+from isms.bodies.text import esc, field_table, list_table, reasons_text, ref, role_text, section, status_text
 from isms.i18n import sep, t
-from isms.model import ControlDecision, Document, Isms
-from isms.rsttext import esc
-
-
-def title(text: str, char: str = "#", over: bool = True) -> str:
-    # docutils counts East Asian wide characters as two columns.
-    width = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text) + 2
-    line = char * width
-    return f"{line}\n{text}\n{line}\n" if over else f"{text}\n{line}\n"
-
-
-def section(text: str) -> str:
-    return title(text, "*", over=True)
-
-
-def list_table(header: Sequence[str] | None, rows: Iterable[Sequence[str]], widths: Sequence[int] | None = None, css: str | None = None) -> str:
-    """Cells are already reST (escape data with esc()). header=None makes a table without a header row."""
-    out = [".. list-table::", f"   :header-rows: {0 if header is None else 1}"]
-    if widths:
-        out.append("   :widths: " + " ".join(str(w) for w in widths))
-    if css:
-        out.append(f"   :class: {css}")
-    out.append("")
-    for row in [header, *rows] if header is not None else list(rows):
-        for index, cell in enumerate(row):
-            lines = str(cell).splitlines() or [""]
-            bullet = "   * - " if index == 0 else "     - "
-            out.append(bullet + (lines[0] if lines[0] else "\\ "))
-            out.extend("       " + line for line in lines[1:])
-    return "\n".join(out) + "\n"
-
-
-def field_table(rows: Iterable[tuple[str, str]]) -> str:
-    return list_table(None, rows, widths=(25, 75), css="isms-fields")
-
-
-def ref(label: str, text: str | None = None) -> str:
-    return f":ref:`{esc(text)} <{label}>`" if text else f":ref:`{label}`"
-
-
-def role_text(isms: Isms, role_id: str | None) -> str:
-    role = isms.role(role_id)
-    if role is None:
-        return "—"
-    people = {p.id: p.name for p in isms.profile.people}
-    holders = sep(isms.lang).join(people.get(h, h) for h in role.holders)
-    name = role.name if isms.lang == "ja" else role.name_en
-    return f"{esc(name)} ({esc(holders)})" if holders else esc(name)
-
-
-def status_text(decision: ControlDecision, lang: str) -> str:
-    src = decision.source
-    if not src.applicable or src.status is None:
-        return "—"
-    text = t(src.status.value, lang)
-    if src.target_date and src.status.value != "implemented":
-        text += f" ({t('target_date', lang)} {src.target_date.isoformat()})"
-    return text
-
-
-def reasons_text(decision: ControlDecision, lang: str) -> str:
-    src = decision.source
-    if not src.applicable:
-        return "—"
-    return esc(sep(lang).join(t(r.value, lang) for r in src.reasons))
+from isms.model import ControlDecision, Isms
+from isms.model.versions import DocumentVersion
+from isms.sources.catalogue import ATTRIBUTE_NAMES, THEMES, value_name
 
 
 def document_ref(isms: Isms, key: str) -> str:
@@ -91,7 +28,7 @@ def document_ref(isms: Isms, key: str) -> str:
 # --------------------------------------------------------------------------- control pages
 
 
-def control_body(isms: Isms, decision: ControlDecision, with_attributes: bool = True) -> str:
+def control_body(isms: Isms, decision: ControlDecision) -> str:
     lang = isms.lang
     control, src = decision.control, decision.source
     doc = isms.documents.get(decision.document_id)
@@ -121,13 +58,12 @@ def control_body(isms: Isms, decision: ControlDecision, with_attributes: bool = 
             (t("classification", lang), esc(doc.classification.name if lang == "ja" else doc.classification.name_en)),
         ]
     parts.append(field_table(rows))
-    if with_attributes:
-        parts.append(section(t("attributes", lang)))
-        attr_rows = [
-            (esc(ATTRIBUTE_NAMES[name][lang]), esc(sep(lang).join(f"#{value_name(v, lang)}" for v in values)))
-            for name, values in control.attributes.items()
-        ]
-        parts.append(field_table(attr_rows))
+    parts.append(section(t("attributes", lang)))
+    attr_rows = [
+        (esc(ATTRIBUTE_NAMES[name][lang]), esc(sep(lang).join(f"#{value_name(v, lang)}" for v in values)))
+        for name, values in control.attributes.items()
+    ]
+    parts.append(field_table(attr_rows))
     if src.items:
         parts.append(section(t("items", lang)))
         rows_items = []
@@ -147,8 +83,6 @@ def control_body(isms: Isms, decision: ControlDecision, with_attributes: bool = 
     if src.records:
         parts.append(section(t("records", lang)))
         parts.append("\n".join(f"- {esc(record)}" for record in src.records) + "\n")
-    from isms.risk.pages import control_risks_section
-
     risks = control_risks_section(isms, decision)
     if risks:
         parts.append(risks)
@@ -162,8 +96,6 @@ def control_body(isms: Isms, decision: ControlDecision, with_attributes: bool = 
 
 
 def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
-    from isms.risk.pages import risk_refs
-
     lang = isms.lang
     rows = []
     for decision in isms.decisions:
@@ -190,8 +122,6 @@ def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
 
 
 def soa_header(lang: str) -> tuple[str, ...]:
-    from isms.risk.pages import risks_column_title
-
     return ("No.", t("control", lang), t("applicability", lang), t("reasons", lang), t("status", lang), t("exclusion", lang), t("procedure_doc", lang), risks_column_title(lang))
 
 
@@ -206,15 +136,15 @@ def soa_body(isms: Isms, link: bool = True) -> str:
 # --------------------------------------------------------------------------- document register
 
 
-def register_rows(isms: Isms, documents: Sequence[Document] | None = None) -> list[tuple[str, ...]]:
+def register_rows(isms: Isms, versions: dict[str, DocumentVersion]) -> list[tuple[str, ...]]:
     lang = isms.lang
     rows = []
-    for doc in documents or ordered_documents(isms):
-        version = isms.versions.get(doc.id)
+    for doc in isms.ordered_documents:
+        version = versions.get(doc.id)
         rows.append(
             (
                 esc(doc.number),
-                ref(doc.label, doc.title if lang == "ja" else doc.title_en),
+                ref(doc.label, doc.title),
                 t(f"kind_{doc.kind}", lang),
                 esc(doc.classification.name if lang == "ja" else doc.classification.name_en),
                 role_text(isms, doc.owner.id if doc.owner else None),
@@ -225,15 +155,9 @@ def register_rows(isms: Isms, documents: Sequence[Document] | None = None) -> li
     return rows
 
 
-def register_body(isms: Isms) -> str:
+def register_body(isms: Isms, versions: dict[str, DocumentVersion]) -> str:
+    """The register lists every document's version: it is built with the versions (render stage)."""
     lang = isms.lang
     header = (t("document_number", lang), t("title", lang), t("kind", lang), t("classification", lang), t("owner", lang), t("version", lang), t("date", lang))
     intro = t("register_intro", lang)
-    return intro + "\n\n" + list_table(header, register_rows(isms), widths=(14, 34, 10, 10, 18, 7, 12), css="isms-register")
-
-
-def ordered_documents(isms: Isms) -> list[Document]:
-    order = {"manual": 0, "policy": 1, "procedure": 2, "soa": 3, "register": 4, "checklist": 5}
-    from isms.sources.schema import natural_key
-
-    return sorted(isms.documents.values(), key=lambda d: (order[d.kind], natural_key(d.control_id) if d.control_id else (0,)))
+    return intro + "\n\n" + list_table(header, register_rows(isms, versions), widths=(14, 34, 10, 10, 18, 7, 12), css="isms-register")

@@ -44,7 +44,7 @@ class Release(Strict):
     approver_name: Text | None = Field(default=None, description="承認 as printed, frozen at release time")
     changes: dict[str, Text] = Field(default_factory=dict, description="per-document 改定主旨 (document id -> text); default: summary")
     documents: dict[str, Fingerprint] = Field(description="every document at release time: document id -> sha256 of its content")
-    # Optional in the schema so that an unsealed entry gets the ledger's own message (isms.ledger.verify).
+    # Optional in the schema so that an unsealed entry gets the ledger's own message (isms.check.ledger).
     seal: Seal | None = Field(default=None, description="written by `isms release`: a hand edit of the entry, or of any earlier one, breaks it")
 
     _check_version = field_validator("version", mode="before")(lambda cls, v: _no_number(v))

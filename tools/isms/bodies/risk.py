@@ -9,16 +9,11 @@ named by title and number instead.
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
-
-from ruamel.yaml import YAML
-
-from isms.catalogue import THEMES
+from isms.bodies.text import esc, list_table, ref, role_text, section, status_text
 from isms.model import ControlDecision, Isms
-from isms.render.pages import esc, list_table, ref, role_text, section, status_text
-from isms.risk.model import Risk
-from isms.risk.schema import TREATMENT_NAMES, Treatment
+from isms.model.risk import Risk
+from isms.sources.catalogue import THEMES, load_clauses
+from isms.sources.risk_schema import TREATMENT_NAMES, Treatment
 
 RESULT_BOXES = "☐ 適合 ☐ 不適合 ☐ 観察事項"
 RESULT_BOXES_EN = "☐ conform ☐ nonconform ☐ observation"
@@ -320,18 +315,12 @@ def risk_plan_body(isms: Isms, link: bool = True) -> str:
 # --------------------------------------------------------------------------- internal audit checklist
 
 
-@cache
-def _clauses() -> list[dict]:
-    text = resources.files("isms.data").joinpath("clauses.yaml").read_text(encoding="utf-8")
-    return YAML(typ="safe").load(text)["clauses"]
-
-
-def audit_clause_rows(isms: Isms, labels: set[str] | None = None, link: bool = True) -> list[tuple[str, ...]]:
+def audit_clause_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
     lang = isms.lang
     ja = lang == "ja"
-    known = labels if labels is not None else {doc.label for doc in isms.documents.values()}
+    known = isms.labels
     rows = []
-    for clause in _clauses():
+    for clause in load_clauses():
         for needed in clause["documents"]:
             question = (
                 f"{clause['id']} {clause['title'][lang]}: 「{needed[lang]}」が文書化され、最新の状態で運用されているか"
@@ -370,7 +359,7 @@ def _where_text(isms: Isms, label: str, fallback: str) -> str:
         doc = isms.documents.get("manual")
     if doc is None:
         return esc(fallback)
-    name = doc.title if ja else doc.title_en
+    name = doc.title
     if clause is not None:
         name += f" {clause}" if ja else f", clause {clause}"
     return esc(f"{name}({doc.number})" if ja else f"{name} ({doc.number})")
@@ -404,7 +393,7 @@ def audit_header(lang: str) -> tuple[str, ...]:
     return ("監査項目", "確認する記録", "結果", "所見") if lang == "ja" else ("Audit item", "Records to check", "Result", "Findings")
 
 
-def audit_checklist_body(isms: Isms, labels: set[str] | None = None, link: bool = True) -> str:
+def audit_checklist_body(isms: Isms, link: bool = True) -> str:
     ja = _ja(isms)
     intro = (
         "内部監査(箇条9.2)で確認する項目。箇条4〜10の要求事項と、適用宣言書で適用とした管理策ごとに、確認する記録を示す。"
@@ -415,7 +404,7 @@ def audit_checklist_body(isms: Isms, labels: set[str] | None = None, link: bool 
     header = audit_header(isms.lang)
     parts = [intro, section("箇条4〜10 (ISMS要求事項)" if ja else "Clauses 4 to 10")]
     widths = (40, 30, 15, 15) if link else (38, 26, 12, 24)  # Word: the boxes one a line, room to write findings
-    parts.append(list_table(header, audit_clause_rows(isms, labels, link), widths=widths, css="isms-audit"))
+    parts.append(list_table(header, audit_clause_rows(isms, link), widths=widths, css="isms-audit"))
     applicable = [d for d in isms.decisions if d.source.applicable]
     control_rows = list(zip(applicable, audit_control_rows(isms, link), strict=True))
     for theme, names in THEMES.items():

@@ -15,8 +15,8 @@ from openpyxl.utils import get_column_letter
 
 from isms.i18n import t
 from isms.model import Isms
-from isms.render.sheets import text_only
-from isms.risk.pages import _clauses
+from isms.render.xlsx.sheets import text_only
+from isms.sources.catalogue import load_clauses
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 ALERT_FILL = PatternFill("solid", fgColor="F4B6B0")
@@ -73,7 +73,7 @@ def risk_register_rows(isms: Isms) -> list[tuple[object, ...]]:
 def audit_rows(isms: Isms) -> list[tuple[object, ...]]:
     lang = isms.lang
     rows: list[tuple[object, ...]] = []
-    for clause in _clauses():
+    for clause in load_clauses():
         for needed in clause["documents"]:
             rows.append((t("clause_no", lang, id=clause["id"]), f"{clause['title'][lang]}: {needed[lang]}", needed[lang], "", ""))
     for decision in isms.decisions:

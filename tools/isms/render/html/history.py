@@ -3,17 +3,17 @@ page per release listing what changed in it (releases/<version>)."""
 
 from __future__ import annotations
 
+from isms.bodies.text import esc, field_table, list_table, ref, title
 from isms.i18n import t
-from isms.ledger import history, release_changes, signer_label
+from isms.ledger import Versions, history, release_changes, signer_label, snapshot_text
 from isms.ledger.content import read_header
 from isms.model import Isms
-from isms.render.pages import esc, field_table, list_table, ref, title
 
 
-def history_table(isms: Isms, doc_id: str) -> str:
+def history_table(isms: Isms, versions: Versions, doc_id: str) -> str:
     """制定 / 改定履歴: 版数, 制定または改定主旨, 承認, 査問, 作成, 制定/改定日."""
     lang = isms.lang
-    version = isms.versions.get(doc_id)
+    version = versions.of(doc_id)
     parts = [f".. rubric:: {t('history', lang)}\n"]
     if version is None or not version.revisions:
         parts.append(t("history_none", lang) + "\n")
@@ -29,23 +29,11 @@ def history_table(isms: Isms, doc_id: str) -> str:
     return "\n".join(parts)
 
 
-def add_history_and_releases(isms: Isms, site) -> None:
-    """Called by isms.render.html.site.build_site. Without versions (when the ledger fingerprints the
-    site's pages) nothing is added: the history must never be part of a document's content."""
-    if not isms.versions or isms.ledger is None:
-        return
-    seen: set[str] = set()
-    for name, doc_id in list(site.page_documents.items()):
-        if doc_id in seen or doc_id not in isms.documents:
-            continue
-        seen.add(doc_id)  # the document's first page (manual/index for the manual)
-        site.pages[name] = site.pages[name].rstrip("\n") + "\n\n" + history_table(isms, doc_id)
-    _release_pages(isms, site)
-
-
-def _release_pages(isms: Isms, site) -> None:
+def release_pages(isms: Isms, paged: set[str]) -> dict[str, str]:
+    """releases/index and a page per release; paged: the documents that have a page (linked)."""
+    pages: dict[str, str] = {}
     lang = isms.lang
-    ledger = isms.ledger
+    ledger = isms.releases
     rows = []
     for release in reversed(ledger.releases):
         count = len(release_changes(ledger, release.version))
@@ -57,7 +45,7 @@ def _release_pages(isms: Isms, site) -> None:
     else:
         parts.append(t("releases_none", lang) + "\n")
     parts.append(".. toctree::\n   :hidden:\n\n" + "".join(f"   {r.version}\n" for r in reversed(ledger.releases)))
-    site.add("releases/index", "\n".join(parts))
+    pages["releases/index"] = "\n".join(parts)
     kinds = {kind: t(f"change_{kind}", lang) for kind in ("new", "modified", "removed")}
     for release in ledger.releases:
         fields = [
@@ -71,11 +59,9 @@ def _release_pages(isms: Isms, site) -> None:
             doc = isms.documents.get(change.doc_id)
             if doc is not None:
                 shown = doc.title
-                name = ref(doc.label, shown) if doc.id in site.page_documents.values() else esc(shown)
+                name = ref(doc.label, shown) if doc.id in paged else esc(shown)
                 number = doc.number
             else:
-                from isms.ledger import snapshot_text
-
                 previous = ledger.releases[ledger.releases.index(release) - 1].version
                 meta = read_header(snapshot_text(isms.root, ledger, previous, change.doc_id) or "")
                 name, number = esc(meta.get("title", change.doc_id)), meta.get("number", "—")
@@ -89,4 +75,5 @@ def _release_pages(isms: Isms, site) -> None:
         body = [f".. _release-{release.version}:\n", title(t("release", lang, version=release.version)), field_table(fields)]
         body.append(f".. rubric:: {t('changed_documents', lang)} ({len(changed)})\n")
         body.append(list_table(header, changed, widths=(8, 16, 44, 7, 25), css="isms-release-changes"))
-        site.add(f"releases/{release.version}", "\n".join(body))
+        pages[f"releases/{release.version}"] = "\n".join(body)
+    return pages

@@ -5,41 +5,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.console import Console
-
 from isms import __version__
-from isms.problems import Problem
-from isms.sources.loader import PROFILE_PATH, find_root
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-err = Console(stderr=True, highlight=False, soft_wrap=True)  # soft_wrap: no line breaks at 80 columns in CI logs
-
-
-class UsageError(Exception):
-    pass
-
-
-def _root(args: argparse.Namespace) -> Path:
-    start = Path(args.root).resolve() if args.root else Path.cwd()
-    root = find_root(start)
-    if root is None:
-        raise UsageError(f"no ISMS sources found at or above {start} (looked for {PROFILE_PATH}); use --root DIR")
-    return root
-
-
-def print_problems(problems: list[Problem], root: Path) -> None:
-    for problem in problems:
-        print(problem.format(root))
+from isms.cli import release
+from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, checked, err, print_problems, root_of
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from isms.check import check
 
-    root = _root(args)
+    root = root_of(args)
     isms, problems = check(root)
     print_problems(problems, root)
     if problems:
@@ -57,20 +34,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from isms.check import check
     from isms.publish import publish
+    from isms.render import WRITERS
 
-    root = _root(args)
-    names = [args.only] if args.only else ["html", "docx", "xlsx"]
+    names = [args.only] if args.only else list(WRITERS)
     with err.status("checking sources…"):
-        isms, problems = check(root)
-    if problems:
-        print_problems(problems, root)
-        err.print(f"[bold red]{len(problems)} problem(s)[/]: nothing was built. Fix them and run `make manual` again.")
+        prepared = checked(args, "nothing was built")
+    if prepared is None:
         return EXIT_PROBLEMS
-    assert isms is not None
+    root = prepared.root
     with err.status("building…") as status:
-        report = publish(isms, names, on_start=lambda name: status.update(f"building {name}…"))
+        report = publish(prepared.isms, prepared.bodies, prepared.versions, names, on_start=lambda name: status.update(f"building {name}…"))
     if report.problems:
         print_problems(report.problems, root)
         err.print(f"[bold red]{len(report.problems)} problem(s)[/]: the previous outputs were left as they were.")
@@ -84,9 +58,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from isms.manifest import ManifestError, verify
+    from isms.publish.manifest import ManifestError, verify
 
-    directory = Path(args.dir) if args.dir else _root(args) / "build"
+    directory = Path(args.dir) if args.dir else root_of(args) / "build"
     if not directory.is_dir():
         raise UsageError(f"{directory} is not a folder: give the build folder (or the copy) to verify")
     manifest = Path(args.manifest) if args.manifest else directory / "manifest.json"
@@ -106,7 +80,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
-    from isms.catalogue import load_catalogue
+    from isms.sources.catalogue import load_catalogue
 
     controls = load_catalogue()
     if args.json:
@@ -120,7 +94,7 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
 def cmd_risks(args: argparse.Namespace) -> int:
     from isms.check import check
 
-    root = _root(args)
+    root = root_of(args)
     isms, problems = check(root)
     if isms is None or problems:
         print_problems(problems, root)
@@ -138,9 +112,9 @@ def cmd_risks(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from isms import schemas
+    from isms.sources import jsonschema as schemas
 
-    root = _root(args)
+    root = root_of(args)
     if args.write:
         for path in schemas.write(root):
             err.print(f"wrote {path.relative_to(root)}")
@@ -175,9 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="check (or --write) the JSON Schemas under tools/schema/")
     p.add_argument("--write", action="store_true")
     p.set_defaults(func=cmd_schema)
-    from isms.ledger.commands import add_parsers as add_release_parsers
-
-    add_release_parsers(sub)  # release, status, diff
+    release.add_parsers(sub)  # release, status, diff
     return parser
 
 
@@ -192,6 +164,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -6,22 +6,25 @@ spreadsheet writers only read them.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from isms.catalogue import CatalogueControl, load_catalogue
 from isms.i18n import sep, t
+from isms.model.risk import RiskRegister, build_register
+from isms.model.templating import RenderedText, Trusted, render
 from isms.problems import Problem
-from isms.risk.model import RiskRegister, build_register
+from isms.sources.catalogue import CatalogueControl, load_catalogue
+from isms.sources.ledger_schema import Ledger
 from isms.sources.loader import LoadedControl, Sources, TextSource
 from isms.sources.media import publish_images
-from isms.sources.schema import ClassificationLevel, ControlSource, PolicyEntry, Profile, Role
-from isms.templating import RenderedText, Trusted, render
-from isms.versions import DocumentVersion
+from isms.sources.schema import ClassificationLevel, ControlSource, PolicyEntry, Profile, Role, natural_key
 
 DocumentKind = Literal["manual", "policy", "procedure", "soa", "register", "checklist"]
 
@@ -31,8 +34,7 @@ class Document:
     id: str  # "manual", "soa", "register", "checklist", a policy id, or "ctl-5.15"
     kind: DocumentKind
     number: str
-    title: str
-    title_en: str
+    title: str  # in the profile's language
     classification: ClassificationLevel
     owner: Role | None
     approver: Role | None
@@ -65,6 +67,9 @@ class PolicyDocument:
 
 @dataclass
 class Isms:
+    """The organisation's ISMS as the sources state it. Derived indexes (labels, document order) are
+    computed once, on first use, behind their properties."""
+
     root: Path
     profile: Profile
     catalogue: tuple[CatalogueControl, ...]
@@ -72,33 +77,55 @@ class Isms:
     documents: dict[str, Document]
     manual: list[RenderedText]
     policies: list[PolicyDocument]
-    context: dict[str, Any] = field(repr=False)
-    versions: dict[str, DocumentVersion] = field(default_factory=dict)
     risks: RiskRegister = field(default_factory=RiskRegister)  # asset inventory and risk register
-    ledger: Any = field(default=None, repr=False)  # isms.ledger.schema.Ledger (manual_src/releases.yaml)
-    contents: dict[str, str] = field(default_factory=dict, repr=False)
-    media: dict[str, Path] = field(default_factory=dict)  # published image name -> file (isms.sources.media)  # doc id -> fingerprinted content (isms.ledger.content)
+    releases: Ledger = field(default_factory=Ledger, repr=False)  # manual_src/releases.yaml
+    media: dict[str, Path] = field(default_factory=dict)  # published image name -> file (isms.sources.media)
 
     @property
     def lang(self) -> str:
         return self.profile.language
 
-    def release_label(self) -> str | None:
-        """The latest release, marked when documents have changed since (shown on the home page)."""
-        releases = self.ledger.releases if self.ledger is not None else []
-        if not releases:
-            return None
-        latest = releases[-1]
-        text = f"{latest.version} ({latest.date.isoformat()})"
-        if any(v.draft for v in self.versions.values()):
-            text = t("draft_changes", self.lang, release=text)
-        return text
-
     def role(self, role_id: str | None) -> Role | None:
         return next((r for r in self.profile.roles if r.id == role_id), None)
 
     def decision(self, control_id: str) -> ControlDecision | None:
-        return next((d for d in self.decisions if d.id == control_id), None)
+        return self._decisions.get(control_id)
+
+    @cached_property
+    def _decisions(self) -> dict[str, ControlDecision]:
+        return {d.id: d for d in self.decisions}
+
+    def texts(self) -> Iterator[RenderedText]:
+        """Every text an editor wrote: manual chapters, policies, procedures."""
+        yield from self.manual
+        for policy in self.policies:
+            if policy.body is not None:
+                yield policy.body
+        for decision in self.decisions:
+            if decision.procedure is not None:
+                yield decision.procedure
+
+    @cached_property
+    def labels(self) -> frozenset[str]:
+        """Every cross-reference target of the document set: generated pages plus labels authors define."""
+        found = {doc.label for doc in self.documents.values()}
+        found |= {f"ctl-{c.id}" for c in self.catalogue}
+        for text in self.texts():
+            found |= defined_labels(text.text)
+        return frozenset(found)
+
+    @cached_property
+    def ordered_documents(self) -> tuple[Document, ...]:
+        """Manual, policies, procedures (5.2 before 5.10), then the registers: the register's order."""
+        order = {"manual": 0, "policy": 1, "procedure": 2, "soa": 3, "register": 4, "checklist": 5}
+        return tuple(sorted(self.documents.values(), key=lambda d: (order[d.kind], natural_key(d.control_id) if d.control_id else (0,))))
+
+
+LABEL_PATTERN = re.compile(r"^\.\.\s+_([^:`]+):\s*$", re.MULTILINE)
+
+
+def defined_labels(text: str) -> set[str]:
+    return {label.strip().lower() for label in LABEL_PATTERN.findall(text)}
 
 
 class _Attrs(dict):
@@ -143,7 +170,7 @@ def procedure_number(profile: Profile, control_id: str) -> str:
 
 
 def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dict[str, ControlSource]) -> dict[str, Document]:
-    """A document's title is in the profile's language (title_en is always the English one)."""
+    """A document's title is in the profile's language."""
     lang = profile.language
     ja = lang == "ja"
     numbering = profile.numbering
@@ -151,14 +178,14 @@ def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dic
     top = profile.top_management
     docs: dict[str, Document] = {
         "manual": Document(
-            "manual", "manual", numbering.manual, manual.title if ja else manual.title_en, manual.title_en,
+            "manual", "manual", numbering.manual, manual.title if ja else manual.title_en,
             _classification(profile, manual.classification), _role(profile, manual.owner),
             _role(profile, manual.approver), "manual",
         ),
     }
     for seq, entry in enumerate(policies, start=1):
         docs[entry.id] = Document(
-            entry.id, "policy", numbering.policy.format(seq=seq), entry.title if ja else entry.title_en, entry.title_en,
+            entry.id, "policy", numbering.policy.format(seq=seq), entry.title if ja else entry.title_en,
             _classification(profile, entry.classification), _role(profile, entry.owner),
             _role(profile, entry.approver), f"pol-{entry.id}",
         )
@@ -169,7 +196,6 @@ def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dic
         docs[f"ctl-{control.id}"] = Document(
             f"ctl-{control.id}", "procedure", procedure_number(profile, control.id),
             t("procedure_title", lang, id=control.id, title=control.title(lang)),
-            t("procedure_title", "en", id=control.id, title=control.title_en),
             _classification(profile, source.classification), _role(profile, source.owner),
             _role(profile, "ciso"), f"ctl-{control.id}", control.id,
         )
@@ -184,7 +210,7 @@ def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dic
     ]
     for doc_id, kind, number in fixed:
         docs[doc_id] = Document(
-            doc_id, kind, number, t(f"title_{doc_id}", lang), t(f"title_{doc_id}", "en"),  # type: ignore[arg-type]
+            doc_id, kind, number, t(f"title_{doc_id}", lang),  # type: ignore[arg-type]
             _classification(profile, profile.manual.classification), _role(profile, "ciso"),
             _role(profile, top), doc_id,
         )
@@ -259,24 +285,13 @@ def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
     decisions.sort(key=lambda d: d.control.sort_key)
     manual = [r for r in (rendered(chapter) for chapter in sources.manual_chapters) if r is not None]
     policies = [PolicyDocument(p.entry, rendered(p.body)) for p in sources.policies]
-    isms = Isms(sources.root, profile, catalogue, decisions, documents, manual, policies, context, media=media)
+    isms = Isms(sources.root, profile, catalogue, decisions, documents, manual, policies, media=media)
+    if sources.ledger is not None:
+        isms.releases = sources.ledger.model
     if sources.assets is not None and sources.risks is not None:
         isms.risks = build_register(
             profile.risk.acceptance_threshold, sources.assets.model.assets, sources.risks.model.risks, sources.assets.path, sources.risks.path
         )
     else:
         isms.risks = RiskRegister(profile.risk.acceptance_threshold)
-    problems += apply_ledger(isms)
     return isms, problems
-
-
-def apply_ledger(isms: Isms) -> list[Problem]:
-    """Versions and histories from the release ledger (manual_src/releases.yaml): last, as the
-    fingerprints cover everything the documents show."""
-    from isms import ledger
-
-    isms.ledger, problems = ledger.load_ledger(isms.root, isms.profile)
-    isms.contents = ledger.current_texts(isms, isms.ledger)
-    fingerprints = {doc_id: ledger.fingerprint(text) for doc_id, text in isms.contents.items()}
-    isms.versions = ledger.compute_versions(isms.profile, isms.ledger, fingerprints)
-    return problems

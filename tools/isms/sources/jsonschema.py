@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from isms.ledger.schema import Ledger
-from isms.risk.schema import AssetInventory, RiskRegisterSource
+from isms.sources.ledger_schema import Ledger
+from isms.sources.risk_schema import AssetInventory, RiskRegisterSource
 from isms.sources.schema import ControlSource, PolicyIndex, Profile
 
 SCHEMA_DIR = Path("tools/schema")

@@ -1,9 +1,9 @@
 """Source-file schema of the asset inventory (manual_src/assets.yaml) and the risk register
-(manual_src/risks.yaml), seed 001: 資産目録 and リスク分析・リスク対応.
+(manual_src/risks.yaml): 資産目録 and リスク分析・リスク対応.
 
 Values that are computed (asset value, risk value, residual risk) are never typed here: see
-isms.risk.model. Whether a value lies on the profile's scale, whether a role or a control exists,
-is checked across files in isms.risk.checks.
+isms.model.risk. Whether a value lies on the profile's scale, whether a role or a control exists,
+is checked across files in isms.check.risks.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class Residual(Strict):
 
 
 class ResidualApproval(Strict):
-    """Approval of a residual risk above the acceptance threshold (seed 003 5.2.1(8))."""
+    """Approval of a residual risk above the acceptance threshold (by management, with the reason)."""
 
     by: Ident = Field(description="role id that approved, the profile's risk.residual_approver")
     date: dt.date

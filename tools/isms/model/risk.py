@@ -1,4 +1,4 @@
-"""Computed risk values (seed 001), never typed by an editor:
+"""Computed risk values, never typed by an editor (the method of the Tokyo SME programme):
 
 - asset value = C + I + A
 - risk value = asset value x impact x likelihood
@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from isms.risk.schema import FORM_NAMES, TREATMENT_NAMES, AssetSource, Form, RiskSource, Treatment
+from isms.sources.risk_schema import FORM_NAMES, TREATMENT_NAMES, AssetSource, Form, RiskSource, Treatment
 
 
 @dataclass(frozen=True)

@@ -23,30 +23,50 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+import isms.ledger as ledger_stage
 from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, resolve, signer_label
 from isms.ledger.content import fingerprint
 from isms.ledger.git import tag_name
-from isms.ledger.schema import Ledger, Release
 from isms.ledger.seal import seal_of
 from isms.problems import Problem
+from isms.sources.ledger_schema import Ledger, Release, version_key
+from isms.sources.loader import Sources
 from isms.sources.schema import Profile
 from isms.sources.yamlio import position, read_source
 
 RESTORE = "entries are written by `isms release`; do not edit them by hand; restore the file from git"
 
 
-def today() -> dt.date:
-    """The date releases may not come after (tests replace this function)."""
-    return dt.date.today()
+def ledger_rules(sources: Sources) -> list[Problem]:
+    """The release ledger's rules: releases in order, signers known, and its integrity."""
+    loaded = sources.ledger
+    if loaded is None:
+        return []
+    ledger, data, path, profile = loaded.model, loaded.data, loaded.path, sources.profile
+    problems: list[Problem] = []
+    previous: Release | None = None
+    for index, release in enumerate(ledger.releases):
+        if previous is not None and version_key(release.version) <= version_key(previous.version):
+            line = position(data, ("releases", index, "version"))[0]
+            problems.append(Problem(path, line, 1, f"release {release.version} does not come after {previous.version}: releases are listed oldest first"))
+        if profile is not None:
+            for key in ("author", "reviewer", "approver"):
+                ident = getattr(release, key)
+                # A recorded name stands on its own: the person may have left the profile since.
+                if release.signer_name(key) is None and resolve(profile, ident) is None:
+                    line = position(data, ("releases", index, key))[0]
+                    problems.append(Problem(path, line, 1, f"release {release.version}: {key} '{ident}' is neither a role nor a person in the profile"))
+        previous = release
+    return problems + verify_ledger(sources.root, data, ledger, profile)
 
 
 def verify_ledger(root: Path, data: Any, ledger: Ledger, profile: Profile | None, as_of: dt.date | None = None) -> list[Problem]:
-    """Problems of a validated ledger; data is its YAML (for line numbers), as_of defaults to today()."""
+    """Problems of a validated ledger; data is its YAML (for line numbers), as_of defaults to today."""
     context = _Context(root, data, ledger)
     problems = _snapshot_problems(context)
     if profile is not None:
         problems += _self_approval_problems(context, profile)
-    problems += _date_problems(context, as_of or today())
+    problems += _date_problems(context, as_of or ledger_stage.today())
     problems += _seal_problems(context)
     problems += _git_problems(context)
     return problems

@@ -1,0 +1,77 @@
+"""What every command shares: exit codes, the console, finding the sources, printing problems, and
+the one way to get from sources to a checked model, its bodies and their versions."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from isms.bodies import Bodies, build_bodies
+from isms.check import check
+from isms.ledger import Versions, document_versions
+from isms.model import Isms, build_model
+from isms.problems import Problem
+from isms.sources.loader import PROFILE_PATH, find_root, load_sources
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # soft_wrap: no line breaks at 80 columns in CI logs
+
+
+class UsageError(Exception):
+    """A command line that cannot be run (exit 2); the message says what to type instead."""
+
+
+def root_of(args: argparse.Namespace) -> Path:
+    start = Path(args.root).resolve() if args.root else Path.cwd()
+    root = find_root(start)
+    if root is None:
+        raise UsageError(f"no ISMS sources found at or above {start} (looked for {PROFILE_PATH}); use --root DIR")
+    return root
+
+
+def print_problems(problems: list[Problem], root: Path) -> None:
+    for problem in problems:
+        print(problem.format(root))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    root: Path
+    isms: Isms
+    bodies: Bodies
+    versions: Versions
+
+
+def prepare(root: Path) -> tuple[Prepared | None, list[Problem]]:
+    """`isms check`, then the bodies and their versions (None while the check finds problems)."""
+    isms, problems = check(root)
+    if problems or isms is None:
+        return None, problems
+    bodies = build_bodies(isms)
+    return Prepared(root, isms, bodies, document_versions(isms, bodies)), []
+
+
+def checked(args: argparse.Namespace, purpose: str) -> Prepared | None:
+    """prepare(), or None with the problems printed and what was not done."""
+    root = root_of(args)
+    prepared, problems = prepare(root)
+    if prepared is None:
+        print_problems(problems, root)
+        err.print(f"[bold red]{len(problems)} problem(s)[/]: {purpose}. Fix them (`isms check`) and try again.")
+    return prepared
+
+
+def loaded(args: argparse.Namespace) -> Prepared | None:
+    """The model without the check, for the read-only ledger commands (status, diff): they must work
+    on sources that do not pass the check yet. None (problems printed) when the profile is unusable."""
+    root = root_of(args)
+    sources, problems = load_sources(root)
+    isms, found = build_model(sources)
+    if isms is None:
+        print_problems(problems + found, root)
+        return None
+    bodies = build_bodies(isms)
+    return Prepared(root, isms, bodies, document_versions(isms, bodies))

@@ -1,0 +1,33 @@
+"""What every writer receives: one build context, and what it gives back: problems and statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from isms.bodies import Bodies
+from isms.ledger import Versions
+from isms.model import Isms
+from isms.problems import Problem
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """The model, the bodies of its documents and their versions, computed once per build; plus
+    where the writer puts its output (a staging folder) and its cache (kept between builds)."""
+
+    isms: Isms
+    bodies: Bodies
+    versions: Versions
+    out: Path
+    cache: Path
+
+    @property
+    def lang(self) -> str:
+        return self.isms.lang
+
+
+@dataclass
+class WriterResult:
+    problems: list[Problem] = field(default_factory=list)
+    stats: dict[str, object] = field(default_factory=dict)  # figures for `make bench` and the tests

@@ -1,1 +1,0 @@
-"""Risk assessment, risk treatment and SoA traceability (asset inventory and risk register)."""
