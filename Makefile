@@ -25,10 +25,12 @@ schema: $(STAMP)
 
 test: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/ruff check tools tests
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check tools tests
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py

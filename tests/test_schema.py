@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from conftest import REPO
-from isms import schemas
+from isms.sources import jsonschema as schemas
 
 
 def test_committed_schemas_are_current(run) -> None:
