@@ -82,14 +82,14 @@ def test_unknown_key_in_profile(run, sample: Path) -> None:
 
 
 def test_excluded_control_needs_justification(run, sample: Path) -> None:
-    path = sample / "controls/8.28.yaml"
+    path = sample / "controls/8.30.yaml"
     text = path.read_text(encoding="utf-8")
     # drop the folded 'exclusion: >-' block (the key and its indented lines)
     path.write_text(re.sub(r"^exclusion: >-\n(?:  .*\n)+", "", text, flags=re.MULTILINE), encoding="utf-8")
     assert "exclusion" not in path.read_text(encoding="utf-8")
     result = run("--root", str(sample), "check")
     line = line_of(path, "applicable: false")
-    assert f"controls/8.28.yaml:{line}:1: error: an excluded control needs an 'exclusion' justification" in result.out
+    assert f"controls/8.30.yaml:{line}:1: error: an excluded control needs an 'exclusion' justification" in result.out
 
 
 def test_applicable_control_needs_reasons_status_owner(run, sample: Path) -> None:

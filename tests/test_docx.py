@@ -360,10 +360,11 @@ def test_second_build_reuses_every_document_without_pandoc(built: Built) -> None
 def test_an_edit_rebuilds_only_what_depends_on_it(built: Built, tmp_path: Path) -> None:
     root = tmp_path / "isms"
     shutil.copytree(built.root, root)
-    edit(root / "controls/5.2.yaml", "status: implemented", "status: planned\ntarget_date: 2027-03-31")
+    edit(root / "controls/5.4.yaml", "status: implemented", "status: planned
+target_date: 2027-03-31")
     stats = build(root)
     assert stats["pandoc_runs"] == 1
-    assert set(stats["converted_ids"]) == {"ctl-5.2", "soa"}
+    assert set(stats["converted_ids"]) == {"ctl-5.4", "soa"}
 
 
 def test_identical_inputs_give_identical_bytes(built: Built, tmp_path: Path) -> None:

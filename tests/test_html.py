@@ -44,7 +44,7 @@ def test_soa_lists_93_controls_with_links_to_procedures(site: Path) -> None:
     ids = [row.xpath("string(td[1])").strip() for row in rows]
     assert ids.index("5.2") < ids.index("5.10")
     excluded = [row for row in rows if row.xpath("string(td[3])").strip() == "除外"]
-    assert {row.xpath("string(td[1])").strip() for row in excluded} == {"8.25", "8.28", "8.30"}
+    assert {row.xpath("string(td[1])").strip() for row in excluded} == {"8.25", "8.30"}
     assert all(row.xpath("string(td[6])").strip() not in ("", "—") for row in excluded), "excluded rows show their justification"
     row = rows[ids.index("5.15")]
     assert row.xpath("td[2]//a/@href") == ["controls/5.15.html#ctl-5-15"] or row.xpath("td[2]//a/@href")[0].startswith("controls/5.15.html")
@@ -83,7 +83,7 @@ def test_each_control_page_carries_its_attributes_and_decision(site: Path) -> No
             for value in values:
                 assert f"#{value_name(value, 'ja')}" in text, (control.id, value)
         assert "適用の判断" in text
-    excluded = parse(site / "controls/8.28.html").text_content()
+    excluded = parse(site / "controls/8.30.html").text_content()
     assert "除外の理由" in excluded and "実施手順" not in excluded.split("除外の理由")[1][:50]
     applicable = parse(site / "controls/5.15.html").text_content()
     for word in ("個別管理基準", "必須", "推奨", "修正理由", "6か月ごと", "関連文書", "実施手順", "アクセス権申請書"):
@@ -156,8 +156,8 @@ def test_soa_filter_shows_exactly_the_excluded_controls(page, server: str) -> No
     page.goto(f"{server}/soa.html")
     page.select_option('select[data-filter="applicable"]', "false")
     visible = page.locator("table.isms-soa tbody tr:not([hidden])")
-    assert sorted(visible.locator("td:first-child").all_inner_texts()) == ["8.25", "8.28", "8.30"]
-    assert page.locator("#isms-soa-count").inner_text() == "3 / 93"
+    assert sorted(visible.locator("td:first-child").all_inner_texts()) == ["8.25", "8.30"]
+    assert page.locator("#isms-soa-count").inner_text() == "2 / 93"
     screenshot(page, "soa-excluded")
     page.select_option('select[data-filter="applicable"]', "")
     page.select_option('select[data-filter="control_type"]', "Corrective")
