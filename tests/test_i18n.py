@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import isms
-from isms.i18n import LANGUAGES, en, ja, sep, t, words
+from isms.i18n import LANGUAGES, en, fingerprint, ja, sep, t, words
 from isms.model import DocumentKind
 from isms.render.docx.pandoc import ADMONITIONS
 from isms.sources.catalogue import ATTRIBUTES, THEMES
@@ -171,3 +171,16 @@ def test_t_fills_placeholders_and_sep_is_a_word() -> None:
     assert t("release", "en", version="1.1") == "Release 1.1"
     assert t("date_format", "en", year=2026, month=4, day=1) == "2026-04-01"
     assert sep("ja") == "、" and sep("en") == ", "
+
+
+def test_the_words_fingerprint_follows_every_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Word and xlsx writers key their caches with it: a changed word rebuilds their files."""
+    before = fingerprint()
+    monkeypatch.setitem(en.WORDS, "toc", "Table of contents")
+    fingerprint.cache_clear()
+    try:
+        assert fingerprint() != before
+    finally:
+        monkeypatch.undo()
+        fingerprint.cache_clear()
+    assert fingerprint() == before

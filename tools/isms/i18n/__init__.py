@@ -7,6 +7,10 @@ built from it, e.g. ``t(f"treatment_{risk.treatment.value}", lang)``.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from functools import cache
+
 from isms.i18n import en, ja
 
 LANGUAGES: tuple[str, ...] = ("ja", "en")
@@ -22,6 +26,13 @@ def t(key: str, lang: str, **values: object) -> str:
     """The word or sentence in the document language; {name} placeholders are filled from values."""
     text = words(lang)[key]
     return text.format(**values) if values else text
+
+
+@cache
+def fingerprint() -> str:
+    """sha256 of every word of every language. Writers that cache their output put it in the cache key:
+    the words are not part of their own code."""
+    return hashlib.sha256(json.dumps(_WORDS, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
 def sep(lang: str) -> str:

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from isms import __version__
+from isms.i18n import fingerprint as words_fingerprint
 from isms.i18n import sep, t
 from isms.model import ControlDecision, Isms
 from isms.problems import Problem
@@ -190,6 +191,7 @@ def _fingerprint(isms: Isms) -> str:
     payload = {
         "tool": __version__,
         "code": hashlib.sha256(Path(__file__).read_bytes() + Path(text_only.__code__.co_filename).read_bytes()).hexdigest(),
+        "words": words_fingerprint(),  # headers, sheet names and legend are words (isms.i18n)
         "lang": isms.lang,
         "doc": [isms.documents["soa"].number, isms.documents["soa"].title, isms.profile.organization.name],
         "rows": [control_row(isms, d) for d in isms.decisions],
