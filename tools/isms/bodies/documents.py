@@ -6,12 +6,11 @@ procedure's own '=' and '-' sections nest below the generated "実施手順" sec
 
 from __future__ import annotations
 
-from isms.bodies.risk import control_risks_section, risk_refs, risks_column_title
+from isms.bodies.risk import control_risks_section, risk_refs
 from isms.bodies.text import esc, field_table, list_table, reasons_text, ref, role_text, section, status_text
 from isms.i18n import sep, t
 from isms.model import ControlDecision, Isms
 from isms.model.versions import DocumentVersion
-from isms.sources.catalogue import ATTRIBUTE_NAMES, THEMES, value_name
 
 
 def document_ref(isms: Isms, key: str) -> str:
@@ -38,7 +37,7 @@ def control_body(isms: Isms, decision: ControlDecision) -> str:
     parts.append(section(t("decision", lang)))
     rows = [
         (t("control", lang), esc(f"{control.id} {control.title_ja} ({control.title_en})" if lang == "ja" else f"{control.id} {control.title_en}")),
-        (t("theme", lang), esc(THEMES[control.theme][lang])),
+        (t("theme", lang), esc(t(f"theme_{control.theme}", lang))),
         (t("applicability", lang), t("yes" if src.applicable else "no", lang)),
     ]
     if src.applicable:
@@ -60,7 +59,7 @@ def control_body(isms: Isms, decision: ControlDecision) -> str:
     parts.append(field_table(rows))
     parts.append(section(t("attributes", lang)))
     attr_rows = [
-        (esc(ATTRIBUTE_NAMES[name][lang]), esc(sep(lang).join(f"#{value_name(v, lang)}" for v in values)))
+        (esc(t(f"attr_{name}", lang)), esc(sep(lang).join("#" + t(f"attr_value_{v}", lang) for v in values)))
         for name, values in control.attributes.items()
     ]
     parts.append(field_table(attr_rows))
@@ -73,9 +72,9 @@ def control_body(isms: Isms, decision: ControlDecision) -> str:
                 months = item.review_months or isms.profile.review.technical_verification
                 technical = t("every_months", lang, months=months)
             rows_items.append(
-                (str(number), esc(item.text), t(item.level.value, lang), t(item.origin.value, lang), esc(item.reason) if item.reason else "—", technical)
+                (str(number), esc(item.text), t(f"level_{item.level.value}", lang), t(f"origin_{item.origin.value}", lang), esc(item.reason) if item.reason else "—", technical)
             )
-        header = ("No.", t("item_text", lang), t("level", lang), t("origin", lang), t("reason", lang), t("technical", lang))
+        header = (t("col_no", lang), t("item_text", lang), t("level", lang), t("origin", lang), t("reason", lang), t("technical", lang))
         parts.append(list_table(header, rows_items, widths=(5, 40, 8, 8, 27, 12), css="isms-items"))
     if src.documents:
         parts.append(section(t("related", lang)))
@@ -103,7 +102,7 @@ def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
         name = control.title_ja if lang == "ja" else control.title_en
         reason = reasons_text(decision, lang)
         if src.applicable and src.reason_note:
-            reason += ": " + esc(src.reason_note) if lang != "ja" else "：" + esc(src.reason_note)
+            reason += t("reason_note", lang, note=esc(src.reason_note))
         doc = isms.documents.get(decision.document_id)
         procedure = (f":ref:`{esc(doc.number)} <{doc.label}>`" if link else esc(doc.number)) if doc else "—"
         rows.append(
@@ -122,7 +121,10 @@ def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
 
 
 def soa_header(lang: str) -> tuple[str, ...]:
-    return ("No.", t("control", lang), t("applicability", lang), t("reasons", lang), t("status", lang), t("exclusion", lang), t("procedure_doc", lang), risks_column_title(lang))
+    return (
+        t("col_no", lang), t("control", lang), t("applicability", lang), t("reasons", lang), t("status", lang), t("exclusion", lang),
+        t("procedure_doc", lang), t("soa_risks", lang),
+    )
 
 
 def soa_body(isms: Isms, link: bool = True) -> str:

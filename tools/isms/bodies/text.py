@@ -61,7 +61,7 @@ def status_text(decision: ControlDecision, lang: str) -> str:
     src = decision.source
     if not src.applicable or src.status is None:
         return "—"
-    text = t(src.status.value, lang)
+    text = t(f"status_{src.status.value}", lang)
     if src.target_date and src.status.value != "implemented":
         text += f" ({t('target_date', lang)} {src.target_date.isoformat()})"
     return text
@@ -71,4 +71,4 @@ def reasons_text(decision: ControlDecision, lang: str) -> str:
     src = decision.source
     if not src.applicable:
         return "—"
-    return esc(sep(lang).join(t(r.value, lang) for r in src.reasons))
+    return esc(sep(lang).join(t(f"reason_{r.value}", lang) for r in src.reasons))

@@ -12,7 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from isms.sources.risk_schema import FORM_NAMES, TREATMENT_NAMES, AssetSource, Form, RiskSource, Treatment
+from isms.i18n import t
+from isms.sources.risk_schema import AssetSource, Form, RiskSource, Treatment
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Asset:
         return self.confidentiality + self.integrity + self.availability
 
     def form_name(self, lang: str = "ja") -> str:
-        return FORM_NAMES[self.form][0 if lang == "ja" else 1]
+        return t(f"form_{self.form.value}", lang)
 
     @classmethod
     def from_source(cls, src: AssetSource) -> Asset:
@@ -96,8 +97,8 @@ class Risk:
 
     def treatment_name(self, lang: str = "ja") -> str:
         if self.treatment is None:
-            return "未決定" if lang == "ja" else "undecided"
-        return TREATMENT_NAMES[self.treatment][0 if lang == "ja" else 1]
+            return t("treatment_undecided", lang)
+        return t(f"treatment_{self.treatment.value}", lang)
 
     def as_json(self) -> dict:
         return {

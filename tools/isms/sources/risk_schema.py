@@ -43,19 +43,7 @@ class Treatment(StrEnum):
     transfer = "transfer"
 
 
-FORM_NAMES = {
-    Form.paper: ("紙", "Paper"),
-    Form.data: ("データ", "Data"),
-    Form.equipment: ("機器", "Equipment"),
-    Form.service: ("サービス", "Service"),
-    Form.person: ("人", "Person"),
-}
-TREATMENT_NAMES = {
-    Treatment.accept: ("受容", "Accept"),
-    Treatment.reduce: ("軽減", "Reduce"),
-    Treatment.avoid: ("回避", "Avoid"),
-    Treatment.transfer: ("移転", "Transfer"),
-}
+# The printed names of forms and treatments are words: isms.i18n, keys form_<form> and treatment_<treatment>.
 
 
 class AssetSource(Strict):

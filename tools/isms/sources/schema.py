@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from isms.i18n import t
+
 CONTROL_ID_PATTERN = r"^[5-8]\.[1-9][0-9]?$"
 IDENT_PATTERN = r"^[a-z][a-z0-9_-]*$"
 
@@ -193,8 +195,8 @@ class Numbering(Strict):
 
 
 class ManualInfo(Strict):
-    title: Text = "ISMS管理マニュアル"
-    title_en: Text = "ISMS management manual"
+    title: Text = t("title_manual", "ja")
+    title_en: Text = t("title_manual", "en")
     owner: Ident = Field(description="role responsible for the manual")
     approver: Ident = Field(description="role that approves the manual")
     classification: Ident

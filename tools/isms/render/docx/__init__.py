@@ -21,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 from isms import __version__
+from isms.i18n import fingerprint as words_fingerprint
 from isms.model import Document
 from isms.problems import Problem
 from isms.render.context import BuildContext, WriterResult
@@ -109,8 +110,9 @@ def check_templates(reference: Path, frame: Path) -> list[Problem]:
 
 
 def _code_version(templates: tuple[Path, Path]) -> str:
-    """Changes whenever the writer, its libraries or the templates change."""
+    """Changes whenever the writer, its words, its libraries or the templates change."""
     digest = hashlib.sha256(__version__.encode())
+    digest.update(words_fingerprint().encode())
     for name in _LIBRARIES:
         with contextlib.suppress(metadata.PackageNotFoundError):
             digest.update(f"{name}={metadata.version(name)}".encode())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TypedDict
 
+from isms.i18n import t
 from isms.model import Isms
 
 _TARGET = re.compile(r"^\.\.\s+_([^:`]+):\s*$")
@@ -63,7 +64,7 @@ def label_map(isms: Isms) -> dict[str, Label]:
     labels: dict[str, Label] = {}
     for doc in isms.documents.values():
         labels[doc.label.lower()] = Label(text=doc.title, number=doc.number, doc=doc.id)
-    excluded = "(適用除外)" if lang == "ja" else " (excluded)"
+    excluded = t("label_excluded", lang)
     for control in isms.catalogue:
         labels.setdefault(f"ctl-{control.id}", Label(text=f"{control.id} {control.title(lang)}", number="", doc="", excluded=excluded))
     texts: list[tuple[str, str]] = [("manual", chapter.text) for chapter in isms.manual]

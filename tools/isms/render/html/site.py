@@ -12,7 +12,7 @@ from isms.i18n import sep, t
 from isms.model import Document, Isms
 from isms.render.context import BuildContext
 from isms.render.html.history import history_table, release_pages
-from isms.sources.catalogue import ATTRIBUTE_NAMES, ATTRIBUTES, THEMES, value_name
+from isms.sources.catalogue import ATTRIBUTES, THEMES
 
 
 @dataclass
@@ -139,9 +139,9 @@ def _controls(context: BuildContext, site: Site) -> None:
         doc_id = decision.document_id if decision.document_id in isms.documents else None
         site.add(name, f".. _ctl-{control.id}:\n\n{title(esc(heading))}\n{context.bodies.controls[control.id]}", doc_id)
     parts = [title(t("controls_and_procedures", lang))]
-    for names in THEMES.values():
-        ids = [e for e in entries if e.split(".")[0] == names["number"]]
-        parts.append(_toctree(ids, caption=f"{names['number']}. {names[lang]}"))
+    for theme, number in THEMES.items():
+        ids = [e for e in entries if e.split(".")[0] == number]
+        parts.append(_toctree(ids, caption=f"{number}. {t(f'theme_{theme}', lang)}"))
     site.add("controls/index", "\n".join(parts))
 
 
@@ -165,13 +165,13 @@ def soa_data(isms: Isms) -> list[dict]:
 def _filter_ui(isms: Isms) -> str:
     lang = isms.lang
     selects = [
-        ("theme", t("theme", lang), [(k, f"{v['number']}. {v[lang]}") for k, v in THEMES.items()]),
+        ("theme", t("theme", lang), [(theme, f"{number}. {t(f'theme_{theme}', lang)}") for theme, number in THEMES.items()]),
         ("applicable", t("applicability", lang), [("true", t("yes", lang)), ("false", t("no", lang))]),
-        ("status", t("status", lang), [(s, t(s, lang)) for s in ("implemented", "partial", "planned")] + [("excluded", t("no", lang))]),
+        ("status", t("status", lang), [(s, t(f"status_{s}", lang)) for s in ("implemented", "partial", "planned")] + [("excluded", t("no", lang))]),
     ]
-    selects += [(name, ATTRIBUTE_NAMES[name][lang], [(v, "#" + value_name(v, lang)) for v in ATTRIBUTES[name]]) for name in ATTRIBUTES]
+    selects += [(name, t(f"attr_{name}", lang), [(v, "#" + t(f"attr_value_{v}", lang)) for v in ATTRIBUTES[name]]) for name in ATTRIBUTES]
     all_label = _h(t("filter_all", lang))
-    html = ['<form class="isms-filter" id="isms-soa-filter" aria-label="SoA filter">']
+    html = [f'<form class="isms-filter" id="isms-soa-filter" aria-label="{_h(t("filter_label", lang))}">']
     for key, label, options in selects:
         opts = "".join(f'<option value="{v}">{_h(text)}</option>' for v, text in options)
         html.append(f'<label>{_h(label)} <select data-filter="{key}"><option value="">{all_label}</option>{opts}</select></label>')
@@ -202,20 +202,20 @@ def _attribute_views(isms: Isms, site: Site) -> None:
         members = [d for d in applicable if value in d.control.attributes["control_type"]]
         share = f"{100 * len(members) / len(applicable):.0f}%" if applicable else "—"
         links = " ".join(ref(f"ctl-{d.id}", d.id) for d in members)
-        rows.append((esc("#" + value_name(value, lang)), str(len(members)), share, links))
+        rows.append((esc("#" + t(f"attr_value_{value}", lang)), str(len(members)), share, links))
     header = (t("control_type", lang), t("count", lang), t("share", lang), t("control", lang))
     parts.append(list_table(header, rows, widths=(15, 8, 8, 69), css="isms-balance"))
     parts.append(t("balance_note", lang, applicable=len(applicable)) + "\n")
     parts.append(section(t("matrix", lang)))
     concepts = ATTRIBUTES["concepts"]
-    header = (ATTRIBUTE_NAMES["capabilities"][lang], *(esc("#" + value_name(c, lang)) for c in concepts))
+    header = (t("attr_capabilities", lang), *(esc("#" + t(f"attr_value_{c}", lang)) for c in concepts))
     matrix_rows = []
     for capability in ATTRIBUTES["capabilities"]:
         cells = []
         for concept in concepts:
             members = [d for d in isms.decisions if capability in d.control.attributes["capabilities"] and concept in d.control.attributes["concepts"]]
             cells.append(" ".join(ref(f"ctl-{d.id}", d.id if d.source.applicable else f"({d.id})") for d in members) or "—")
-        matrix_rows.append((esc("#" + value_name(capability, lang)), *cells))
+        matrix_rows.append((esc("#" + t(f"attr_value_{capability}", lang)), *cells))
     parts.append(list_table(header, matrix_rows, widths=(20, 16, 16, 16, 16, 16), css="isms-matrix"))
     site.add("attributes", "\n".join(parts))
 

@@ -22,33 +22,34 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from isms import __version__
-from isms.i18n import t
+from isms.i18n import fingerprint as words_fingerprint
+from isms.i18n import sep, t
 from isms.model import ControlDecision, Isms
 from isms.problems import Problem
 from isms.render.context import BuildContext, WriterResult
 from isms.render.ooxml import core_properties, read_package, write_package
 from isms.render.xlsx.risk import write_risk_workbooks
 from isms.render.xlsx.sheets import text_only
-from isms.sources.catalogue import ATTRIBUTE_NAMES, ATTRIBUTES, THEMES, value_name
+from isms.sources.catalogue import ATTRIBUTES
 
 FONT_NAME = "Yu Gothic"  # 游ゴシック, Excel's Japanese default
 _THIN = Side(style="thin", color="808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 
-# (key, Japanese header, English header, width in characters)
-_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
-    ("id", "No.", "No.", 6),
-    ("title_ja", "管理策", "Control (ja)", 30),
-    ("title_en", "Control", "Control", 30),
-    ("theme", "テーマ", "Theme", 12),
-    ("applicable", "適用", "Applicable", 7),
-    ("reasons", "採用理由", "Reason for inclusion", 48),
-    ("status", "実施状況", "Implementation status", 11),
-    ("target_date", "完了予定日", "Target date", 12),
-    ("exclusion", "除外の理由", "Justification for exclusion", 32),
-    ("owner", "責任者", "Owner", 24),
-    ("procedure", "手順書番号", "Procedure document", 14),
+# (the header's word in isms.i18n, width in characters)
+_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("col_no", 6),
+    ("xlsx_title_ja", 30),
+    ("xlsx_title_en", 30),
+    ("theme", 12),
+    ("applicable", 7),
+    ("reasons", 48),
+    ("status", 11),
+    ("target_date", 12),
+    ("exclusion", 32),
+    ("owner", 24),
+    ("xlsx_procedure_no", 14),
 )
 _ATTRIBUTE_WIDTHS = {"control_type": 12, "properties": 18, "concepts": 14, "capabilities": 24, "domains": 20}
 
@@ -62,7 +63,7 @@ def file_name(isms: Isms) -> str:
 
 
 def _join(values: list[str], lang: str) -> str:
-    return ("、" if lang == "ja" else ", ").join(values)
+    return sep(lang).join(values)
 
 
 def _owner(isms: Isms, role_id: str | None) -> str:
@@ -78,7 +79,7 @@ def _owner(isms: Isms, role_id: str | None) -> str:
 def control_row(isms: Isms, decision: ControlDecision) -> list[object]:
     lang = isms.lang
     control, src = decision.control, decision.source
-    reasons = _join([t(r.value, lang) for r in src.reasons], lang) if src.applicable else ""
+    reasons = _join([t(f"reason_{r.value}", lang) for r in src.reasons], lang) if src.applicable else ""
     if src.applicable and src.reason_note:
         reasons = f"{reasons}\n{' '.join(src.reason_note.split())}" if reasons else " ".join(src.reason_note.split())
     doc = isms.documents.get(decision.document_id)
@@ -86,29 +87,29 @@ def control_row(isms: Isms, decision: ControlDecision) -> list[object]:
         control.id,
         control.title_ja,
         control.title_en,
-        THEMES[control.theme][lang],
+        t(f"theme_{control.theme}", lang),
         t("yes" if src.applicable else "no", lang),
         reasons,
-        t(src.status.value, lang) if src.applicable and src.status else "",
+        t(f"status_{src.status.value}", lang) if src.applicable and src.status else "",
         src.target_date if src.applicable and src.target_date else None,
         " ".join(src.exclusion.split()) if not src.applicable and src.exclusion else "",
         _owner(isms, src.owner),
         doc.number if doc is not None and src.applicable else "",
     ]
-    row += [_join([value_name(v, lang) for v in control.attributes.get(name, ())], lang) for name in ATTRIBUTES]
+    row += [_join([t(f"attr_value_{v}", lang) for v in control.attributes.get(name, ())], lang) for name in ATTRIBUTES]
     return row
 
 
 def header(lang: str) -> list[str]:
-    names = [ja if lang == "ja" else en for _, ja, en, _ in _COLUMNS]
-    return names + [ATTRIBUTE_NAMES[name][lang] for name in ATTRIBUTES]
+    return [t(key, lang) for key, _ in _COLUMNS] + [t(f"attr_{name}", lang) for name in ATTRIBUTES]
 
 
 def legend_rows(lang: str) -> list[list[str]]:
     rows = []
     for name, values in ATTRIBUTES.items():
         for value in values:
-            rows.append([ATTRIBUTE_NAMES[name][lang], ATTRIBUTE_NAMES[name]["en"], value_name(value, "ja"), f"#{value}"])
+            # Both languages by design: the legend maps the Japanese names to the standard's hashtags.
+            rows.append([t(f"attr_{name}", lang), t(f"attr_{name}", "en"), t(f"attr_value_{value}", "ja"), f"#{value}"])
     return rows
 
 
@@ -162,15 +163,15 @@ def workbook_bytes(isms: Isms) -> bytes:
     sheet.append(header(lang))
     for decision in isms.decisions:  # natural order: 5.2 before 5.10
         sheet.append(control_row(isms, decision))
-    widths = [width for *_, width in _COLUMNS] + [_ATTRIBUTE_WIDTHS[name] for name in ATTRIBUTES]
+    widths = [width for _, width in _COLUMNS] + [_ATTRIBUTE_WIDTHS[name] for name in ATTRIBUTES]
     _format_sheet(sheet, widths, len(isms.decisions) + 1)
-    date_column = get_column_letter(1 + [key for key, *_ in _COLUMNS].index("target_date"))
+    date_column = get_column_letter(1 + [key for key, _ in _COLUMNS].index("target_date"))
     for cell in sheet[date_column][1:]:
         cell.number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "C2"  # header row, and No. + 管理策 while scrolling right
 
     legend = book.create_sheet(t("sheet_legend", lang))
-    legend.append(["属性", "Attribute", "値 (JIS Q 27002)", "Value (ISO/IEC 27002)"] if lang == "ja" else ["Attribute (ja)", "Attribute", "Value (ja)", "Value"])
+    legend.append([t(key, lang) for key in ("legend_attribute", "legend_attribute_en", "legend_value", "legend_value_en")])
     for row in legend_rows(lang):
         legend.append(row)
     _format_sheet(legend, [24, 30, 36, 40], len(legend_rows(lang)) + 1)
@@ -190,6 +191,7 @@ def _fingerprint(isms: Isms) -> str:
     payload = {
         "tool": __version__,
         "code": hashlib.sha256(Path(__file__).read_bytes() + Path(text_only.__code__.co_filename).read_bytes()).hexdigest(),
+        "words": words_fingerprint(),  # headers, sheet names and legend are words (isms.i18n)
         "lang": isms.lang,
         "doc": [isms.documents["soa"].number, isms.documents["soa"].title, isms.profile.organization.name],
         "rows": [control_row(isms, d) for d in isms.decisions],

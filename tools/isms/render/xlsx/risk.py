@@ -44,6 +44,10 @@ def _sheet(wb: Workbook, title: str, header: Sequence[str], rows: Iterable[Seque
     return ws
 
 
+def _words(lang: str, *keys: str) -> tuple[str, ...]:
+    return tuple(t(key, lang) for key in keys)
+
+
 def _role(isms: Isms, role_id: str | None) -> str:
     role = isms.role(role_id)
     return (role.name if isms.lang == "ja" else role.name_en) if role else ""
@@ -85,7 +89,7 @@ def audit_rows(isms: Isms) -> list[tuple[object, ...]]:
 
 
 def write_risk_workbooks(isms: Isms, out_dir: Path) -> list[Path]:
-    ja = isms.lang == "ja"
+    lang = isms.lang
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
 
@@ -97,25 +101,23 @@ def write_risk_workbooks(isms: Isms, out_dir: Path) -> list[Path]:
         written.append(path)
 
     wb = Workbook()
-    header = ("資産グループ", "ID", "情報資産", "形態", "管理責任者", "保管場所", "機密性", "完全性", "可用性", "資産価値") if ja else (
-        "Group", "ID", "Asset", "Form", "Owner", "Location", "C", "I", "A", "Value")
-    _sheet(wb, "資産目録" if ja else "Assets", header, asset_rows(isms), (18, 8, 34, 8, 20, 30, 7, 7, 7, 8))
+    header = _words(lang, "xlsx_asset_group", "col_id", "asset", "asset_form", "asset_owner", "xlsx_asset_location", "xlsx_confidentiality",
+                    "xlsx_integrity", "xlsx_availability", "inventory_value")
+    _sheet(wb, t("sheet_assets", lang), header, asset_rows(isms), (18, 8, 34, 8, 20, 30, 7, 7, 7, 8))
     save(wb, "assets", "assets.xlsx")
 
     wb = Workbook()
-    header = (
-        ("ID", "資産ID", "情報資産", "脅威", "脆弱性", "資産価値", "影響度", "発生頻度", "リスク値", "対応", "管理策", "対応計画",
-         "残留影響度", "残留発生頻度", "残留リスク", "承認者", "承認日", "判定", "要承認")
-        if ja
-        else ("ID", "Asset ID", "Asset", "Threat", "Vulnerability", "Asset value", "Impact", "Likelihood", "Risk", "Treatment", "Controls", "Plan",
-              "Residual impact", "Residual likelihood", "Residual risk", "Approved by", "Date", "State", "Needs approval")
+    header = _words(
+        lang, "col_id", "xlsx_asset_id", "asset", "xlsx_threat", "xlsx_vulnerability", "asset_value", "impact", "likelihood", "risk_value",
+        "treatment", "risk_controls", "xlsx_plan", "xlsx_residual_impact", "xlsx_residual_likelihood", "xlsx_residual_risk", "approved_by",
+        "approval_date", "risk_state", "xlsx_needs_approval",
     )
-    _sheet(wb, "リスク登録簿" if ja else "Risks", header, risk_register_rows(isms),
+    _sheet(wb, t("sheet_risks", lang), header, risk_register_rows(isms),
            (8, 8, 24, 34, 30, 8, 7, 7, 8, 7, 16, 30, 8, 8, 8, 16, 11, 8, 8), alert_column=len(header) - 1)
     save(wb, "risk-report", "risks.xlsx")
 
     wb = Workbook()
-    header = ("箇条・管理策", "監査項目", "確認する記録", "結果", "所見") if ja else ("Clause or control", "Audit item", "Records", "Result", "Findings")
-    _sheet(wb, "内部監査チェックリスト" if ja else "Audit checklist", header, audit_rows(isms), (12, 50, 36, 12, 40))
+    header = _words(lang, "xlsx_audit_target", "audit_item", "xlsx_audit_records", "audit_result", "audit_findings")
+    _sheet(wb, t("sheet_audit", lang), header, audit_rows(isms), (12, 50, 36, 12, 40))
     save(wb, "audit-checklist", "audit-checklist.xlsx")
     return written
