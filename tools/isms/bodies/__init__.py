@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from isms.bodies.checklist import checklist_body
 from isms.bodies.documents import control_body, soa_body
 from isms.bodies.risk import assets_body, audit_checklist_body, risk_plan_body, risk_report_body
+from isms.bodies.scope import scope_body
 from isms.bodies.text import esc, title
 from isms.i18n import t
 from isms.model import Document, Isms
@@ -75,6 +76,7 @@ def build_bodies(isms: Isms) -> Bodies:
         out["soa"] = Body("soa", soa_body(isms, link=True), printed, printed)
     # Documents whose content is their whole page (header included), as the site shows it.
     paged = {
+        "scope": (scope_body(isms), scope_body(isms)),
         "checklist": (checklist_body(isms), None),
         "assets": (assets_body(isms), assets_body(isms, link=False)),
         "risk-report": (risk_report_body(isms, html=True), risk_report_body(isms, html=False, link=False)),

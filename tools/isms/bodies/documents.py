@@ -7,7 +7,7 @@ procedure's own '=' and '-' sections nest below the generated "実施手順" sec
 from __future__ import annotations
 
 from isms.bodies.risk import control_risks_section, risk_refs, risks_column_title
-from isms.bodies.text import esc, field_table, list_table, reasons_text, ref, role_text, section, status_text
+from isms.bodies.text import esc, field_table, list_table, named, reasons_text, ref, role_text, section, status_text
 from isms.i18n import sep, t
 from isms.model import ControlDecision, Isms
 from isms.model.versions import DocumentVersion
@@ -129,6 +129,9 @@ def soa_body(isms: Isms, link: bool = True) -> str:
     lang = isms.lang
     applicable = sum(1 for d in isms.decisions if d.source.applicable)
     intro = t("soa_intro", lang, total=len(isms.decisions), applicable=applicable, excluded=len(isms.decisions) - applicable)
+    scope = isms.documents.get("scope")
+    if scope is not None:  # the criteria the decisions rest on
+        intro += "\n\n" + t("see_scope", lang, ref=ref("scope") if link else named(scope, lang))
     table = list_table(soa_header(lang), soa_rows(isms, link), widths=(5, 16, 6, 24, 11, 15, 11, 12), css="isms-soa")
     return intro + "\n\n" + table
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from isms import __version__
 from isms.cli import release
-from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, checked, err, print_problems, root_of
+from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, checked, counted, err, print_problems, root_of
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -21,14 +21,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     print_problems(problems, root)
     if problems:
         files = len({p.path for p in problems})
-        err.print(f"[bold red]{len(problems)} problem(s)[/] in {files} file(s). Fix them and run `make check` again.")
+        err.print(f"[bold red]{counted(len(problems), 'problem')}[/] in {counted(files, 'file')}. Fix them and run `isms check` again.")
         return EXIT_PROBLEMS
     assert isms is not None
     applicable = sum(1 for d in isms.decisions if d.source.applicable)
     err.print(
-        f"[green]OK[/]: {len(isms.decisions)} controls decided ({applicable} applicable, "
-        f"{len(isms.decisions) - applicable} excluded), {len(isms.manual)} manual chapters, "
-        f"{len(isms.policies)} policies."
+        f"[green]OK[/]: {counted(len(isms.decisions), 'control')} decided ({applicable} applicable, "
+        f"{len(isms.decisions) - applicable} excluded), {counted(len(isms.manual), 'manual chapter')}, "
+        f"{counted(len(isms.policies), 'policy', 'policies')}."
     )
     return EXIT_OK
 
@@ -47,7 +47,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         report = publish(prepared.isms, prepared.bodies, prepared.versions, names, on_start=lambda name: status.update(f"building {name}…"))
     if report.problems:
         print_problems(report.problems, root)
-        err.print(f"[bold red]{len(report.problems)} problem(s)[/]: the previous outputs were left as they were.")
+        err.print(f"[bold red]{counted(len(report.problems), 'problem')}[/]: the previous outputs were left as they were.")
         return EXIT_PROBLEMS
     for name, path in report.outputs.items():
         count = sum(1 for p in path.rglob("*") if p.is_file())
@@ -98,7 +98,7 @@ def cmd_risks(args: argparse.Namespace) -> int:
     isms, problems = check(root)
     if isms is None or problems:
         print_problems(problems, root)
-        err.print(f"[bold red]{len(problems)} problem(s)[/]: fix them first (`isms check`).")
+        err.print(f"[bold red]{counted(len(problems), 'problem')}[/]: fix them first (`isms check`).")
         return EXIT_PROBLEMS
     risks = isms.risks.risks
     if args.json:

@@ -169,13 +169,26 @@ def procedure_number(profile: Profile, control_id: str) -> str:
     return profile.numbering.procedure.format(theme=theme, num=num, id=control_id)
 
 
+# Generated documents: (id, kind, numbering field, settings field in profile.documents)
+GENERATED: tuple[tuple[str, DocumentKind, str, str], ...] = (
+    ("scope", "manual", "scope", "scope"),
+    ("soa", "soa", "soa", "soa"),
+    ("register", "register", "doc_register", "doc_register"),
+    ("checklist", "checklist", "checklist", "checklist"),
+    ("assets", "register", "assets", "assets"),
+    ("risk-report", "register", "risk_report", "risk_report"),
+    ("risk-plan", "register", "risk_plan", "risk_plan"),
+    ("audit-checklist", "checklist", "audit_checklist", "audit_checklist"),
+)
+
+
 def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dict[str, ControlSource]) -> dict[str, Document]:
-    """A document's title is in the profile's language."""
+    """A document's title is in the profile's language; its owner, approver and classification come
+    from the profile (a generated document without settings of its own takes the manual's)."""
     lang = profile.language
     ja = lang == "ja"
     numbering = profile.numbering
     manual = profile.manual
-    top = profile.top_management
     docs: dict[str, Document] = {
         "manual": Document(
             "manual", "manual", numbering.manual, manual.title if ja else manual.title_en,
@@ -183,12 +196,13 @@ def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dic
             _role(profile, manual.approver), "manual",
         ),
     }
-    for seq, entry in enumerate(policies, start=1):
+    for seq, entry in enumerate(policies, start=numbering.policy_start):
         docs[entry.id] = Document(
             entry.id, "policy", numbering.policy.format(seq=seq), entry.title if ja else entry.title_en,
             _classification(profile, entry.classification), _role(profile, entry.owner),
             _role(profile, entry.approver), f"pol-{entry.id}",
         )
+    procedures = profile.documents.procedures
     for control in load_catalogue():
         source = controls.get(control.id)
         if source is None or not source.applicable:
@@ -196,23 +210,15 @@ def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dic
         docs[f"ctl-{control.id}"] = Document(
             f"ctl-{control.id}", "procedure", procedure_number(profile, control.id),
             t("procedure_title", lang, id=control.id, title=control.title(lang)),
-            _classification(profile, source.classification), _role(profile, source.owner),
-            _role(profile, "ciso"), f"ctl-{control.id}", control.id,
+            _classification(profile, source.classification or procedures.classification), _role(profile, source.owner),
+            _role(profile, procedures.approver or manual.approver), f"ctl-{control.id}", control.id,
         )
-    fixed = [
-        ("soa", "soa", numbering.soa),
-        ("register", "register", numbering.doc_register),
-        ("checklist", "checklist", numbering.checklist),
-        ("assets", "register", numbering.assets),
-        ("risk-report", "register", numbering.risk_report),
-        ("risk-plan", "register", numbering.risk_plan),
-        ("audit-checklist", "checklist", numbering.audit_checklist),
-    ]
-    for doc_id, kind, number in fixed:
+    for doc_id, kind, number_field, settings_field in GENERATED:
+        settings = getattr(profile.documents, settings_field)
         docs[doc_id] = Document(
-            doc_id, kind, number, t(f"title_{doc_id}", lang),  # type: ignore[arg-type]
-            _classification(profile, profile.manual.classification), _role(profile, "ciso"),
-            _role(profile, top), doc_id,
+            doc_id, kind, getattr(numbering, number_field), t(f"title_{doc_id}", lang),
+            _classification(profile, settings.classification or manual.classification),
+            _role(profile, settings.owner or manual.owner), _role(profile, settings.approver or manual.approver), doc_id,
         )
     return docs
 

@@ -66,6 +66,8 @@ def plan(context: BuildContext) -> list[Job]:
     docs = isms.documents
     manual = DocumentText("manual", bodies["manual"].parts, tuple(c.source.path for c in isms.manual), chapter_breaks=True)
     jobs = [Job(docs["manual"], manual, toc=True)]
+    if "scope" in bodies:
+        jobs.append(Job(docs["scope"], DocumentText("scope", (bodies["scope"].printed or "",), (isms.root / "manual_src/profile.yaml",))))
     for policy in isms.policies:
         doc = docs.get(policy.entry.id)
         if doc is None:

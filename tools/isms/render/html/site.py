@@ -89,6 +89,7 @@ def _home(context: BuildContext, site: Site) -> None:
     parts.append(section(t("home_start", lang)))
     start = [
         ("manual", "start_manual"),
+        ("scope", "start_scope"),
         ("pol-information_security_policy", "start_policy"),
         ("soa", "start_soa"),
         ("checklist", "start_checklist"),
@@ -98,7 +99,7 @@ def _home(context: BuildContext, site: Site) -> None:
         ("risk-report", "start_risk"),
     ]
     parts.append("\n".join(f"- {ref(label)}: {t(key, lang)}" for label, key in start) + "\n")
-    parts.append(_toctree(["manual/index", "policies/index", "soa", "controls/index", "attributes", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist", "releases/index"], hidden=True, maxdepth=2))
+    parts.append(_toctree(["manual/index", "scope", "policies/index", "soa", "controls/index", "attributes", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist", "releases/index"], hidden=True, maxdepth=2))
     site.add("index", "\n".join(parts))
 
 
@@ -106,7 +107,8 @@ def _manual(context: BuildContext, site: Site) -> None:
     isms = context.isms
     doc = isms.documents["manual"]
     names = [f"manual/{chapter.source.path.stem}" for chapter in isms.manual]
-    index = [_header(context, doc), _toctree([n.split("/", 1)[1] for n in names], maxdepth=2)]
+    related = f".. rubric:: {t('related_documents', isms.lang)}\n\n- {ref('scope')}\n"
+    index = [_header(context, doc), related, _toctree([n.split("/", 1)[1] for n in names], maxdepth=2)]
     site.add("manual/index", "\n".join(index), "manual")
     for name, chapter in zip(names, context.bodies.documents["manual"].parts, strict=True):
         site.add(name, chapter, "manual")
@@ -227,6 +229,6 @@ def _register(context: BuildContext, site: Site) -> None:
 
 def _paged(context: BuildContext, site: Site) -> None:
     """要求事項チェックリスト, 資産目録, リスクアセスメント結果報告書, リスク対応計画, 内部監査チェックリスト."""
-    for doc_id in ("checklist", "assets", "risk-report", "risk-plan", "audit-checklist"):
+    for doc_id in ("scope", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist"):
         doc = context.isms.documents[doc_id]
         site.add(doc_id, "\n".join([_header(context, doc), context.bodies.documents[doc_id].site]), doc_id)
