@@ -19,6 +19,8 @@ def document_ref(isms: Isms, key: str) -> str:
     if key in isms.documents:
         doc = isms.documents[key]
         return f"{ref(doc.label)} ({esc(doc.number)})"
+    if key in isms.withheld:  # left out for this build's audience: no title
+        return f"{esc(t('withheld_reference', isms.lang))} ({esc(isms.withheld[key].number)})"
     control = next((c for c in isms.catalogue if c.id == key), None)
     if control is not None:
         return ref(f"ctl-{control.id}")
@@ -64,6 +66,9 @@ def control_body(isms: Isms, decision: ControlDecision) -> str:
         for name, values in control.attributes.items()
     ]
     parts.append(field_table(attr_rows))
+    if decision.document_id in isms.withheld:  # the procedure document is not for this build's audience
+        parts.append(t("withheld_procedure", lang) + "\n")
+        return "\n".join(parts)
     if src.items:
         parts.append(section(t("items", lang)))
         rows_items = []
@@ -106,6 +111,8 @@ def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
             reason += ": " + esc(src.reason_note) if lang != "ja" else "：" + esc(src.reason_note)
         doc = isms.documents.get(decision.document_id)
         procedure = (f":ref:`{esc(doc.number)} <{doc.label}>`" if link else esc(doc.number)) if doc else "—"
+        if decision.document_id in isms.withheld:
+            procedure = esc(isms.withheld[decision.document_id].number)
         rows.append(
             (
                 control.id,

@@ -23,13 +23,25 @@ def _ja(isms: Isms) -> bool:
     return isms.lang == "ja"
 
 
+def _assets_ref(isms: Isms, link: bool) -> str:
+    doc = isms.documents.get("assets")
+    if doc is None:  # left out for this build's audience
+        return esc(isms.withheld["assets"].number) if "assets" in isms.withheld else "—"
+    return ref("assets") if link else esc(doc.number)
+
+
+def _published(isms: Isms) -> bool:
+    """The risks are shown where the risk assessment report is part of the build (its audience)."""
+    return "risk-report" in isms.documents
+
+
 def risk_ref(risk: Risk, link: bool = True) -> str:
     return f":ref:`{esc(risk.id)} <{risk.anchor}>`" if link else esc(risk.id)
 
 
 def risk_refs(isms: Isms, control_id: str, link: bool = True) -> str:
     """The risks a control treats, for the SoA column: linked ids, or '—'."""
-    risks = isms.risks.for_control(control_id)
+    risks = isms.risks.for_control(control_id) if _published(isms) else []
     return ", ".join(risk_ref(r, link) for r in risks) if risks else "—"
 
 
@@ -45,7 +57,7 @@ def _controls_text(risk: Risk, link: bool = True) -> str:
 
 def control_risks_section(isms: Isms, decision: ControlDecision) -> str:
     """Section of a control page: the risks whose treatment uses the control ('' when none)."""
-    risks = isms.risks.for_control(decision.id)
+    risks = isms.risks.for_control(decision.id) if _published(isms) else []
     if not risks:
         return ""
     ja = _ja(isms)
@@ -222,7 +234,7 @@ def risk_report_body(isms: Isms, html: bool = True, link: bool = True) -> str:
     parts = []
     if ja:
         parts.append(
-            f"資産目録({ref('assets') if link else esc(isms.documents['assets'].number)})の情報資産 {len(register.assets)} 件について、脅威と脆弱性を識別し、"
+            f"資産目録({_assets_ref(isms, link)})の情報資産 {len(register.assets)} 件について、脅威と脆弱性を識別し、"
             "リスク値 = 資産価値(C+I+A)× 業務への影響度 × 発生頻度 で評価した結果を示す。"
             f"リスク値が受容基準 {threshold} 以下のリスクは受容し、{threshold} を超えるリスクは対応を選択する。\n"
         )

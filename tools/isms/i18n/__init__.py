@@ -246,6 +246,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "audience_level": ("閲覧できる最上位の分類", "Highest level readable"),
     "see_scope": ("適用範囲、情報の分類及びリスク基準は {ref} に示す。", "The scope, classification and risk criteria are set out in {ref}."),
     "related_documents": ("関連文書", "Related documents"),
+    # builds for an audience
+    "withheld_reference": ("(非公開の文書)", "(a document not published for this audience)"),
+    "withheld_title": ("この公開先に含まれない文書", "Documents not included for this audience"),
+    "withheld_intro": (
+        "この文書セットは「{audience}」向けに作成した。次の文書は機密分類が閲覧できる範囲を超えるため含まれない。",
+        "This document set was built for {audience}. The documents below are classified above what this audience may read and are not included.",
+    ),
+    "withheld_procedure": ("この管理策の実施手順書はこの公開先に含まれない。", "This control's procedure is not included for this audience."),
 }
 
 

@@ -20,11 +20,12 @@ from isms.i18n import sep, t
 from isms.model.risk import RiskRegister, build_register
 from isms.model.templating import RenderedText, Trusted, render
 from isms.problems import Problem
+from isms.rsttext import esc
 from isms.sources.catalogue import CatalogueControl, load_catalogue
 from isms.sources.ledger_schema import Ledger
 from isms.sources.loader import LoadedControl, Sources, TextSource
 from isms.sources.media import publish_images
-from isms.sources.schema import ClassificationLevel, ControlSource, PolicyEntry, Profile, Role, natural_key
+from isms.sources.schema import Audience, ClassificationLevel, ControlSource, PolicyEntry, Profile, Role, natural_key
 
 DocumentKind = Literal["manual", "policy", "procedure", "soa", "register", "checklist"]
 
@@ -80,6 +81,8 @@ class Isms:
     risks: RiskRegister = field(default_factory=RiskRegister)  # asset inventory and risk register
     releases: Ledger = field(default_factory=Ledger, repr=False)  # manual_src/releases.yaml
     media: dict[str, Path] = field(default_factory=dict)  # published image name -> file (isms.sources.media)
+    audience: Audience | None = None  # the readers of this build (None: everything is built)
+    withheld: dict[str, Document] = field(default_factory=dict)  # documents left out for the audience
 
     @property
     def lang(self) -> str:
@@ -119,6 +122,51 @@ class Isms:
         """Manual, policies, procedures (5.2 before 5.10), then the registers: the register's order."""
         order = {"manual": 0, "policy": 1, "procedure": 2, "soa": 3, "register": 4, "checklist": 5}
         return tuple(sorted(self.documents.values(), key=lambda d: (order[d.kind], natural_key(d.control_id) if d.control_id else (0,))))
+
+
+def for_audience(isms: Isms, audience: Audience) -> Isms:
+    """The ISMS as an audience may read it: documents classified above the audience's level are left
+    out, and the texts that stay refer to them without their titles (nothing of a left-out document's
+    text reaches the build: not its body, its section titles nor its pages)."""
+    levels = {level.id: level.confidentiality for level in isms.profile.classification}
+    limit = levels[audience.classification]
+    withheld = {doc_id: doc for doc_id, doc in isms.documents.items() if doc.classification.confidentiality > limit}
+    visible = {doc_id: doc for doc_id, doc in isms.documents.items() if doc_id not in withheld}
+    # Control pages stay (the SoA decision is not the procedure): references to ctl-<id> keep linking.
+    hidden = {doc.label for doc in withheld.values() if doc.kind != "procedure"}
+    manual = isms.manual if "manual" in visible else []
+    policies = [p for p in isms.policies if p.entry.id in visible]
+    for text in (*(isms.manual if "manual" in withheld else []),
+                 *(p.body for p in isms.policies if p.entry.id in withheld and p.body is not None),
+                 *(d.procedure for d in isms.decisions if d.document_id in withheld and d.procedure is not None)):
+        hidden |= defined_labels(text.text)  # the sections of a left-out document
+
+    def redacted(text: RenderedText | None) -> RenderedText | None:
+        if text is None:
+            return None
+        return replace(text, text=redact_references(text.text, hidden, isms.lang))
+
+    decisions = [replace(d, procedure=redacted(d.procedure) if d.document_id in visible else None) for d in isms.decisions]
+    return replace(
+        isms, documents=visible, withheld=withheld, audience=audience, decisions=decisions,
+        manual=[r for r in (redacted(c) for c in manual) if r is not None],
+        policies=[PolicyDocument(p.entry, redacted(p.body)) for p in policies],
+    )
+
+
+_REFERENCE = re.compile(r":(?:ref|numref|doc):`(?P<body>[^`]*)`")
+
+
+def redact_references(text: str, hidden: set[str], lang: str) -> str:
+    """A reference to a left-out document becomes a plain mark saying so."""
+
+    def replace_one(match: re.Match[str]) -> str:
+        body = match.group("body")
+        target = re.search(r"<([^<>]+)>\s*$", body)
+        label = (target.group(1) if target else body).strip().lower()
+        return esc(t("withheld_reference", lang)) if label in hidden else match.group(0)
+
+    return _REFERENCE.sub(replace_one, text)
 
 
 LABEL_PATTERN = re.compile(r"^\.\.\s+_([^:`]+):\s*$", re.MULTILINE)

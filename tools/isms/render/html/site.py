@@ -98,13 +98,24 @@ def _home(context: BuildContext, site: Site) -> None:
         ("attributes", "start_attributes"),
         ("risk-report", "start_risk"),
     ]
-    parts.append("\n".join(f"- {ref(label)}: {t(key, lang)}" for label, key in start) + "\n")
-    parts.append(_toctree(["manual/index", "scope", "policies/index", "soa", "controls/index", "attributes", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist", "releases/index"], hidden=True, maxdepth=2))
+    parts.append("\n".join(f"- {ref(label)}: {t(key, lang)}" for label, key in start if label in isms.labels | {"releases", "attributes"}) + "\n")
+    if isms.audience is not None and isms.withheld:
+        audience = isms.audience.name if lang == "ja" else isms.audience.name_en
+        parts.append(section(t("withheld_title", lang)))
+        parts.append(t("withheld_intro", lang, audience=esc(audience)) + "\n")
+        parts.append("\n".join(f"- {esc(doc.number)} {esc(doc.title)}" for doc in isms.withheld.values()) + "\n")
+    pages = ["manual/index", "scope", "policies/index", "soa", "controls/index", "attributes", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist", "releases/index"]
+    present = {"manual/index": "manual", "soa": "soa", "register": "register", "checklist": "checklist", "scope": "scope", "assets": "assets",
+               "risk-report": "risk-report", "risk-plan": "risk-plan", "audit-checklist": "audit-checklist"}
+    pages = [page for page in pages if page not in present or present[page] in isms.documents]
+    parts.append(_toctree(pages, hidden=True, maxdepth=2))
     site.add("index", "\n".join(parts))
 
 
 def _manual(context: BuildContext, site: Site) -> None:
     isms = context.isms
+    if "manual" not in isms.documents:  # left out for this build's audience
+        return
     doc = isms.documents["manual"]
     names = [f"manual/{chapter.source.path.stem}" for chapter in isms.manual]
     related = f".. rubric:: {t('related_documents', isms.lang)}\n\n- {ref('scope')}\n"
@@ -188,6 +199,8 @@ def _h(text: str) -> str:
 
 
 def _soa(context: BuildContext, site: Site) -> None:
+    if "soa" not in context.isms.documents:
+        return
     doc = context.isms.documents["soa"]
     parts = [_header(context, doc), _filter_ui(context.isms), context.bodies.documents["soa"].site]
     site.add("soa", "\n".join(parts), "soa")
@@ -223,6 +236,8 @@ def _attribute_views(isms: Isms, site: Site) -> None:
 
 
 def _register(context: BuildContext, site: Site) -> None:
+    if "register" not in context.isms.documents:
+        return
     doc = context.isms.documents["register"]
     site.add("register", "\n".join([_header(context, doc), register_body(context.isms, context.versions.documents)]), "register")
 
@@ -230,5 +245,7 @@ def _register(context: BuildContext, site: Site) -> None:
 def _paged(context: BuildContext, site: Site) -> None:
     """要求事項チェックリスト, 資産目録, リスクアセスメント結果報告書, リスク対応計画, 内部監査チェックリスト."""
     for doc_id in ("scope", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist"):
-        doc = context.isms.documents[doc_id]
+        doc = context.isms.documents.get(doc_id)
+        if doc is None:
+            continue
         site.add(doc_id, "\n".join([_header(context, doc), context.bodies.documents[doc_id].site]), doc_id)
