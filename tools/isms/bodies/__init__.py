@@ -14,11 +14,13 @@ versions (render stage), and the ledger fingerprints it separately (isms.ledger.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from isms.bodies.checklist import checklist_body
 from isms.bodies.documents import control_body, soa_body
 from isms.bodies.risk import assets_body, audit_checklist_body, risk_plan_body, risk_report_body
+from isms.bodies.scope import scope_body
 from isms.bodies.text import esc, title
 from isms.i18n import t
 from isms.model import Document, Isms
@@ -61,7 +63,8 @@ def build_bodies(isms: Isms) -> Bodies:
     out: dict[str, Body] = {}
     chapters = tuple(chapter.text for chapter in isms.manual)
     manual_content = "\n".join(f".. chapter: {chapter.source.path.name}\n\n{chapter.text}" for chapter in isms.manual)
-    out["manual"] = Body("manual", "", "", manual_content, chapters)
+    if "manual" in docs:
+        out["manual"] = Body("manual", "", "", manual_content, chapters)
     for policy in isms.policies:
         text = policy.body.text if policy.body is not None else ""
         out[policy.entry.id] = Body(policy.entry.id, text, text, text)
@@ -74,15 +77,17 @@ def build_bodies(isms: Isms) -> Bodies:
         printed = soa_body(isms, link=False)
         out["soa"] = Body("soa", soa_body(isms, link=True), printed, printed)
     # Documents whose content is their whole page (header included), as the site shows it.
-    paged = {
-        "checklist": (checklist_body(isms), None),
-        "assets": (assets_body(isms), assets_body(isms, link=False)),
-        "risk-report": (risk_report_body(isms, html=True), risk_report_body(isms, html=False, link=False)),
-        "risk-plan": (risk_plan_body(isms), risk_plan_body(isms, link=False)),
-        "audit-checklist": (audit_checklist_body(isms), audit_checklist_body(isms, link=False)),
+    paged: dict[str, Callable[[], tuple[str, str | None]]] = {
+        "scope": lambda: (scope_body(isms), scope_body(isms)),
+        "checklist": lambda: (checklist_body(isms), None),
+        "assets": lambda: (assets_body(isms), assets_body(isms, link=False)),
+        "risk-report": lambda: (risk_report_body(isms, html=True), risk_report_body(isms, html=False, link=False)),
+        "risk-plan": lambda: (risk_plan_body(isms), risk_plan_body(isms, link=False)),
+        "audit-checklist": lambda: (audit_checklist_body(isms), audit_checklist_body(isms, link=False)),
     }
-    for doc_id, (site, printed) in paged.items():
-        if doc_id in docs:
+    for doc_id, make in paged.items():
+        if doc_id in docs:  # not when left out for this build's audience
+            site, printed = make()
             content = "\n".join([page_header(isms, docs[doc_id], None), site])
             out[doc_id] = Body(doc_id, site, printed, content)
     return Bodies(out, controls)

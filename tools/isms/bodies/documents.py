@@ -7,7 +7,7 @@ procedure's own '=' and '-' sections nest below the generated "実施手順" sec
 from __future__ import annotations
 
 from isms.bodies.risk import control_risks_section, risk_refs
-from isms.bodies.text import esc, field_table, list_table, reasons_text, ref, role_text, section, status_text
+from isms.bodies.text import esc, field_table, list_table, named, reasons_text, ref, role_text, section, status_text
 from isms.i18n import sep, t
 from isms.model import ControlDecision, Isms
 from isms.model.versions import DocumentVersion
@@ -18,6 +18,8 @@ def document_ref(isms: Isms, key: str) -> str:
     if key in isms.documents:
         doc = isms.documents[key]
         return f"{ref(doc.label)} ({esc(doc.number)})"
+    if key in isms.withheld:  # left out for this build's audience: no title
+        return f"{esc(t('withheld_reference', isms.lang))} ({esc(isms.withheld[key].number)})"
     control = next((c for c in isms.catalogue if c.id == key), None)
     if control is not None:
         return ref(f"ctl-{control.id}")
@@ -63,6 +65,9 @@ def control_body(isms: Isms, decision: ControlDecision) -> str:
         for name, values in control.attributes.items()
     ]
     parts.append(field_table(attr_rows))
+    if decision.document_id in isms.withheld:  # the procedure document is not for this build's audience
+        parts.append(t("withheld_procedure", lang) + "\n")
+        return "\n".join(parts)
     if src.items:
         parts.append(section(t("items", lang)))
         rows_items = []
@@ -105,6 +110,8 @@ def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
             reason += t("reason_note", lang, note=esc(src.reason_note))
         doc = isms.documents.get(decision.document_id)
         procedure = (f":ref:`{esc(doc.number)} <{doc.label}>`" if link else esc(doc.number)) if doc else "—"
+        if decision.document_id in isms.withheld:
+            procedure = esc(isms.withheld[decision.document_id].number)
         rows.append(
             (
                 control.id,
@@ -131,6 +138,9 @@ def soa_body(isms: Isms, link: bool = True) -> str:
     lang = isms.lang
     applicable = sum(1 for d in isms.decisions if d.source.applicable)
     intro = t("soa_intro", lang, total=len(isms.decisions), applicable=applicable, excluded=len(isms.decisions) - applicable)
+    scope = isms.documents.get("scope")
+    if scope is not None:  # the criteria the decisions rest on
+        intro += "\n\n" + t("see_scope", lang, ref=ref("scope") if link else named(scope, lang))
     table = list_table(soa_header(lang), soa_rows(isms, link), widths=(5, 16, 6, 24, 11, 15, 11, 12), css="isms-soa")
     return intro + "\n\n" + table
 

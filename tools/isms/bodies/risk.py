@@ -18,13 +18,25 @@ from isms.sources.risk_schema import Treatment
 
 RESULTS = ("audit_conform", "audit_nonconform", "audit_observation")  # the boxes of the result cell
 
+def _assets_ref(isms: Isms, link: bool) -> str:
+    doc = isms.documents.get("assets")
+    if doc is None:  # left out for this build's audience
+        return esc(isms.withheld["assets"].number) if "assets" in isms.withheld else "—"
+    return ref("assets") if link else esc(doc.number)
+
+
+def _published(isms: Isms) -> bool:
+    """The risks are shown where the risk assessment report is part of the build (its audience)."""
+    return "risk-report" in isms.documents
+
+
 def risk_ref(risk: Risk, link: bool = True) -> str:
     return f":ref:`{esc(risk.id)} <{risk.anchor}>`" if link else esc(risk.id)
 
 
 def risk_refs(isms: Isms, control_id: str, link: bool = True) -> str:
     """The risks a control treats, for the SoA column: linked ids, or '—'."""
-    risks = isms.risks.for_control(control_id)
+    risks = isms.risks.for_control(control_id) if _published(isms) else []
     return ", ".join(risk_ref(r, link) for r in risks) if risks else "—"
 
 
@@ -36,7 +48,7 @@ def _controls_text(risk: Risk, link: bool = True) -> str:
 
 def control_risks_section(isms: Isms, decision: ControlDecision) -> str:
     """Section of a control page: the risks whose treatment uses the control ('' when none)."""
-    risks = isms.risks.for_control(decision.id)
+    risks = isms.risks.for_control(decision.id) if _published(isms) else []
     if not risks:
         return ""
     lines = []
@@ -197,7 +209,7 @@ def risk_report_body(isms: Isms, html: bool = True, link: bool = True) -> str:
     above = [r for r in risks if r.above_threshold]
     residual_above = [r for r in risks if r.residual_above_threshold]
     counts = {treatment: sum(1 for r in risks if r.treatment is treatment) for treatment in Treatment}
-    inventory = t("report_inventory", lang, document=ref("assets") if link else esc(isms.documents["assets"].number))
+    inventory = t("report_inventory", lang, document=_assets_ref(isms, link))
     parts = [t("report_intro", lang, inventory=inventory, count=len(register.assets), threshold=threshold) + "\n"]
     parts.append(section(t("report_summary", lang)))
     approved_above = sum(1 for r in residual_above if r.approval)

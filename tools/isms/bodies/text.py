@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from isms.i18n import sep, t
-from isms.model import ControlDecision, Isms
+from isms.model import ControlDecision, Document, Isms
 from isms.rsttext import esc
 
-__all__ = ["esc", "field_table", "list_table", "reasons_text", "ref", "role_text", "section", "status_text", "title"]
+__all__ = ["esc", "field_table", "list_table", "named", "reasons_text", "ref", "role_text", "section", "status_text", "title"]
 
 
 def title(text: str, char: str = "#", over: bool = True) -> str:
@@ -45,6 +45,11 @@ def field_table(rows: Iterable[tuple[str, str]]) -> str:
 
 def ref(label: str, text: str | None = None) -> str:
     return f":ref:`{esc(text)} <{label}>`" if text else f":ref:`{label}`"
+
+
+def named(doc: Document, lang: str) -> str:
+    """A document by title and number, where nothing links (Word): 適用宣言書(ISMS-R-01)."""
+    return esc(f"{doc.title}({doc.number})" if lang == "ja" else f"{doc.title} ({doc.number})")
 
 
 def role_text(isms: Isms, role_id: str | None) -> str:

@@ -11,7 +11,7 @@ from isms.check.rst import check_rst
 from isms.model import LABEL_PATTERN, Isms, defined_labels
 from isms.problems import Problem
 from isms.sources.catalogue import load_catalogue
-from isms.sources.loader import CONTROLS_DIR, MANUAL_DIR, Sources
+from isms.sources.loader import CONTROLS_DIR, MANUAL_DIR, POLICY_INDEX_PATH, PROFILE_PATH, Sources
 from isms.sources.schema import Status
 from isms.sources.yamlio import position
 
@@ -70,7 +70,7 @@ def _strings(node: object, loc: tuple[str | int, ...]):
 
 def check_model(isms: Isms, sources: Sources) -> list[Problem]:
     problems: list[Problem] = []
-    for rule in (_decision_rules, _manual_covers_clauses):
+    for rule in (_decision_rules, _manual_covers_clauses, _numbers_unique):
         problems += rule(isms, sources)
     problems += check_texts(isms)
     return problems
@@ -205,6 +205,25 @@ def _profile_references(sources: Sources) -> list[Problem]:
     need(profile.manual.approver, roles, "role", "manual", "approver")
     need(profile.manual.classification, levels, "classification level", "manual", "classification")
     need(profile.default_classification, levels, "classification level", "default_classification")
+    documents = profile.documents
+    need(documents.procedures.approver, roles, "role", "documents", "procedures", "approver")
+    need(documents.procedures.classification, levels, "classification level", "documents", "procedures", "classification")
+    for name in type(documents).model_fields:
+        settings = getattr(documents, name)
+        if name == "procedures":
+            continue
+        need(settings.owner, roles, "role", "documents", name, "owner")
+        need(settings.approver, roles, "role", "documents", name, "approver")
+        need(settings.classification, levels, "classification level", "documents", name, "classification")
+    signers = profile.approval.release
+    if signers is not None:
+        for key in ("author", "reviewer", "approver"):
+            need(getattr(signers, key), roles | people, "role or person", "approval", "release", key)
+    for dup in _duplicates(a.id for a in profile.audiences):
+        index = next(n for n, a in enumerate(profile.audiences) if a.id == dup)
+        problems.append(Problem(path, line("audiences", index), 1, f"duplicate id '{dup}' in audiences"))
+    for index, audience in enumerate(profile.audiences):
+        need(audience.classification, levels, "classification level", "audiences", index, "classification")
     for name in ("confidentiality", "integrity", "availability", "impact", "likelihood"):
         values = [level.value for level in getattr(profile.risk, name)]
         if len(set(values)) != len(values):
@@ -216,8 +235,6 @@ def _policy_references(sources: Sources) -> list[Problem]:
     profile = sources.profile
     if profile is None or sources.policy_index_data is None:
         return []
-    from isms.sources.loader import POLICY_INDEX_PATH
-
     path = sources.root / POLICY_INDEX_PATH
     roles = {r.id for r in profile.roles}
     levels = {c.id for c in profile.classification}
@@ -234,6 +251,24 @@ def _policy_references(sources: Sources) -> list[Problem]:
         for cid in entry.controls:
             if cid not in catalogue:
                 problems.append(Problem(path, policy.index_line, 1, f"policy '{entry.id}': unknown control id '{cid}'"))
+    return problems
+
+
+def _numbers_unique(isms: Isms, sources: Sources) -> list[Problem]:
+    """Two documents with one number cannot be told apart in the register, a citation or a file name."""
+    seen: dict[str, str] = {}
+    problems = []
+    profile_path = sources.root / PROFILE_PATH
+    for doc in isms.documents.values():
+        first = seen.setdefault(doc.number, doc.title)
+        if first == doc.title:
+            continue
+        if doc.kind == "policy":
+            policy = next(p for p in sources.policies if p.entry.id == doc.id)
+            where = (sources.root / POLICY_INDEX_PATH, policy.index_line)
+        else:
+            where = (profile_path, sources.profile_line("numbering"))
+        problems.append(Problem(where[0], where[1], 1, f"document number {doc.number} is given twice: to {first} and to {doc.title}; change the numbering scheme (numbering in profile.yaml)"))
     return problems
 
 

@@ -32,6 +32,11 @@ def root_of(args: argparse.Namespace) -> Path:
     return root
 
 
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """'1 policy', '11 policies'."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
+
+
 def print_problems(problems: list[Problem], root: Path) -> None:
     for problem in problems:
         print(problem.format(root))
@@ -60,7 +65,7 @@ def checked(args: argparse.Namespace, purpose: str) -> Prepared | None:
     prepared, problems = prepare(root)
     if prepared is None:
         print_problems(problems, root)
-        err.print(f"[bold red]{len(problems)} problem(s)[/]: {purpose}. Fix them (`isms check`) and try again.")
+        err.print(f"[bold red]{counted(len(problems), 'problem')}[/]: {purpose}. Fix them (`isms check`) and try again.")
     return prepared
 
 

@@ -68,9 +68,17 @@ def record_release(
 ) -> Recorded:
     """isms must come from a clean `isms check` (the caller checks)."""
     profile, ledger = isms.profile, isms.releases
-    author = author or "secretariat"
-    reviewer = reviewer or "ciso"
-    approver = approver or profile.top_management
+    defaults = profile.approval.release  # the profile's default signers, if it names them
+    author = author or (defaults.author if defaults else None)
+    reviewer = reviewer or (defaults.reviewer if defaults else None)
+    approver = approver or (defaults.approver if defaults else profile.top_management)
+    for key, value in (("author", author), ("reviewer", reviewer)):
+        if value is None:
+            raise ReleaseRefused(
+                f"who wrote and who reviewed the release? give --author and --reviewer (a role or person id), "
+                f"or name the default signers in the profile (approval.release); {key} is missing"
+            )
+    assert author is not None and reviewer is not None
     if not re.match(VERSION_PATTERN, version):
         raise ReleaseRefused(f"version {version!r} is not a release number like 1.0 or 1.10")
     if ledger.releases and version_key(version) <= version_key(ledger.releases[-1].version):

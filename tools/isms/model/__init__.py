@@ -20,11 +20,12 @@ from isms.i18n import sep, t
 from isms.model.risk import RiskRegister, build_register
 from isms.model.templating import RenderedText, Trusted, render
 from isms.problems import Problem
+from isms.rsttext import esc
 from isms.sources.catalogue import CatalogueControl, load_catalogue
 from isms.sources.ledger_schema import Ledger
 from isms.sources.loader import LoadedControl, Sources, TextSource
 from isms.sources.media import publish_images
-from isms.sources.schema import ClassificationLevel, ControlSource, PolicyEntry, Profile, Role, natural_key
+from isms.sources.schema import Audience, ClassificationLevel, ControlSource, PolicyEntry, Profile, Role, natural_key
 
 DocumentKind = Literal["manual", "policy", "procedure", "soa", "register", "checklist"]
 
@@ -80,6 +81,8 @@ class Isms:
     risks: RiskRegister = field(default_factory=RiskRegister)  # asset inventory and risk register
     releases: Ledger = field(default_factory=Ledger, repr=False)  # manual_src/releases.yaml
     media: dict[str, Path] = field(default_factory=dict)  # published image name -> file (isms.sources.media)
+    audience: Audience | None = None  # the readers of this build (None: everything is built)
+    withheld: dict[str, Document] = field(default_factory=dict)  # documents left out for the audience
 
     @property
     def lang(self) -> str:
@@ -119,6 +122,51 @@ class Isms:
         """Manual, policies, procedures (5.2 before 5.10), then the registers: the register's order."""
         order = {"manual": 0, "policy": 1, "procedure": 2, "soa": 3, "register": 4, "checklist": 5}
         return tuple(sorted(self.documents.values(), key=lambda d: (order[d.kind], natural_key(d.control_id) if d.control_id else (0,))))
+
+
+def for_audience(isms: Isms, audience: Audience) -> Isms:
+    """The ISMS as an audience may read it: documents classified above the audience's level are left
+    out, and the texts that stay refer to them without their titles (nothing of a left-out document's
+    text reaches the build: not its body, its section titles nor its pages)."""
+    levels = {level.id: level.confidentiality for level in isms.profile.classification}
+    limit = levels[audience.classification]
+    withheld = {doc_id: doc for doc_id, doc in isms.documents.items() if doc.classification.confidentiality > limit}
+    visible = {doc_id: doc for doc_id, doc in isms.documents.items() if doc_id not in withheld}
+    # Control pages stay (the SoA decision is not the procedure): references to ctl-<id> keep linking.
+    hidden = {doc.label for doc in withheld.values() if doc.kind != "procedure"}
+    manual = isms.manual if "manual" in visible else []
+    policies = [p for p in isms.policies if p.entry.id in visible]
+    for text in (*(isms.manual if "manual" in withheld else []),
+                 *(p.body for p in isms.policies if p.entry.id in withheld and p.body is not None),
+                 *(d.procedure for d in isms.decisions if d.document_id in withheld and d.procedure is not None)):
+        hidden |= defined_labels(text.text)  # the sections of a left-out document
+
+    def redacted(text: RenderedText | None) -> RenderedText | None:
+        if text is None:
+            return None
+        return replace(text, text=redact_references(text.text, hidden, isms.lang))
+
+    decisions = [replace(d, procedure=redacted(d.procedure) if d.document_id in visible else None) for d in isms.decisions]
+    return replace(
+        isms, documents=visible, withheld=withheld, audience=audience, decisions=decisions,
+        manual=[r for r in (redacted(c) for c in manual) if r is not None],
+        policies=[PolicyDocument(p.entry, redacted(p.body)) for p in policies],
+    )
+
+
+_REFERENCE = re.compile(r":(?:ref|numref|doc):`(?P<body>[^`]*)`")
+
+
+def redact_references(text: str, hidden: set[str], lang: str) -> str:
+    """A reference to a left-out document becomes a plain mark saying so."""
+
+    def replace_one(match: re.Match[str]) -> str:
+        body = match.group("body")
+        target = re.search(r"<([^<>]+)>\s*$", body)
+        label = (target.group(1) if target else body).strip().lower()
+        return esc(t("withheld_reference", lang)) if label in hidden else match.group(0)
+
+    return _REFERENCE.sub(replace_one, text)
 
 
 LABEL_PATTERN = re.compile(r"^\.\.\s+_([^:`]+):\s*$", re.MULTILINE)
@@ -169,13 +217,26 @@ def procedure_number(profile: Profile, control_id: str) -> str:
     return profile.numbering.procedure.format(theme=theme, num=num, id=control_id)
 
 
+# Generated documents: (id, kind, numbering field, settings field in profile.documents)
+GENERATED: tuple[tuple[str, DocumentKind, str, str], ...] = (
+    ("scope", "manual", "scope", "scope"),
+    ("soa", "soa", "soa", "soa"),
+    ("register", "register", "doc_register", "doc_register"),
+    ("checklist", "checklist", "checklist", "checklist"),
+    ("assets", "register", "assets", "assets"),
+    ("risk-report", "register", "risk_report", "risk_report"),
+    ("risk-plan", "register", "risk_plan", "risk_plan"),
+    ("audit-checklist", "checklist", "audit_checklist", "audit_checklist"),
+)
+
+
 def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dict[str, ControlSource]) -> dict[str, Document]:
-    """A document's title is in the profile's language."""
+    """A document's title is in the profile's language; its owner, approver and classification come
+    from the profile (a generated document without settings of its own takes the manual's)."""
     lang = profile.language
     ja = lang == "ja"
     numbering = profile.numbering
     manual = profile.manual
-    top = profile.top_management
     docs: dict[str, Document] = {
         "manual": Document(
             "manual", "manual", numbering.manual, manual.title if ja else manual.title_en,
@@ -183,12 +244,13 @@ def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dic
             _role(profile, manual.approver), "manual",
         ),
     }
-    for seq, entry in enumerate(policies, start=1):
+    for seq, entry in enumerate(policies, start=numbering.policy_start):
         docs[entry.id] = Document(
             entry.id, "policy", numbering.policy.format(seq=seq), entry.title if ja else entry.title_en,
             _classification(profile, entry.classification), _role(profile, entry.owner),
             _role(profile, entry.approver), f"pol-{entry.id}",
         )
+    procedures = profile.documents.procedures
     for control in load_catalogue():
         source = controls.get(control.id)
         if source is None or not source.applicable:
@@ -196,23 +258,15 @@ def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dic
         docs[f"ctl-{control.id}"] = Document(
             f"ctl-{control.id}", "procedure", procedure_number(profile, control.id),
             t("procedure_title", lang, id=control.id, title=control.title(lang)),
-            _classification(profile, source.classification), _role(profile, source.owner),
-            _role(profile, "ciso"), f"ctl-{control.id}", control.id,
+            _classification(profile, source.classification or procedures.classification), _role(profile, source.owner),
+            _role(profile, procedures.approver or manual.approver), f"ctl-{control.id}", control.id,
         )
-    fixed = [
-        ("soa", "soa", numbering.soa),
-        ("register", "register", numbering.doc_register),
-        ("checklist", "checklist", numbering.checklist),
-        ("assets", "register", numbering.assets),
-        ("risk-report", "register", numbering.risk_report),
-        ("risk-plan", "register", numbering.risk_plan),
-        ("audit-checklist", "checklist", numbering.audit_checklist),
-    ]
-    for doc_id, kind, number in fixed:
+    for doc_id, kind, number_field, settings_field in GENERATED:
+        settings = getattr(profile.documents, settings_field)
         docs[doc_id] = Document(
-            doc_id, kind, number, t(f"title_{doc_id}", lang),  # type: ignore[arg-type]
-            _classification(profile, profile.manual.classification), _role(profile, "ciso"),
-            _role(profile, top), doc_id,
+            doc_id, kind, getattr(numbering, number_field), t(f"title_{doc_id}", lang),
+            _classification(profile, settings.classification or manual.classification),
+            _role(profile, settings.owner or manual.owner), _role(profile, settings.approver or manual.approver), doc_id,
         )
     return docs
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from isms.sources.schema import Ident, Strict, Text
+from isms.sources.schema import Ident, Strict, Text, as_written
 
 VERSION_PATTERN = r"^[0-9]+(\.[0-9]+)*$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
@@ -26,7 +26,8 @@ Seal = Annotated[str, Field(pattern=SHA256_PATTERN, description="sha256 of this 
 def _no_number(value: object) -> object:
     # YAML reads an unquoted 1.10 as the float 1.1: refuse numbers instead of guessing.
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise ValueError(f"release version {value!r} must be a quoted string: write it as \"{value}\" in quotes")
+        written = as_written(value)
+        raise ValueError(f"release version {written} must be a quoted string: write it as \"{written}\" in quotes")
     return value
 
 

@@ -30,13 +30,19 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def as_written(value: object) -> str:
+    """A YAML number as the editor typed it: 8.10, not the float 8.1 (ruamel keeps the width)."""
+    width, dot = getattr(value, "_width", None), getattr(value, "_prec", None)
+    if isinstance(value, float) and isinstance(width, int) and isinstance(dot, int) and width > dot + 1:
+        return f"{value:.{width - dot - 1}f}"
+    return str(value)
+
+
 def _control_id(value: object) -> object:
     # YAML reads an unquoted 5.10 as the float 5.1: refuse numbers instead of guessing.
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise ValueError(
-            f"control id {value!r} must be a quoted string: write it as \"{value}\" in quotes "
-            "(unquoted, 5.10 is read as the number 5.1)"
-        )
+        written = as_written(value)
+        raise ValueError(f"control id {written} must be a quoted string: write it as \"{written}\" in quotes (unquoted, YAML reads it as a number)")
     return value
 
 
@@ -152,7 +158,9 @@ def number_format(value: str, allowed: dict[str, int], required: tuple[tuple[str
         if name not in allowed:
             known = ", ".join("{" + key + "}" for key in allowed) or "none"
             raise ValueError(f"unknown placeholder {{{name}}} (allowed here: {known})")
-        if spec and (allowed[name] == 0 or not _NUMBER_SPEC.match(spec)):
+        if spec and allowed[name] == 0:
+            raise ValueError(f"'{{{name}:{spec}}}': {{{name}}} is text and takes no format: write {{{name}}}")
+        if spec and not _NUMBER_SPEC.match(spec):
             raise ValueError(f"format '{{{name}:{spec}}}' is not allowed: use {{{name}}} or a zero-padded width such as {{{name}:02d}} (at most 6)")
     names = {name for name, _ in fields}
     if required and not any(set(option) <= names for option in required):
@@ -168,6 +176,7 @@ class Numbering(Strict):
     """Document numbers. Placeholders: {seq} (policies), {theme} and {num} or {id} (procedures)."""
 
     manual: Text = "ISMS-M-01"
+    scope: Text = Field("ISMS-M-02", description="ISMS適用範囲及び基準 (the profile's facts)")
     soa: Text = "ISMS-R-01"
     doc_register: Text = "ISMS-R-02"
     checklist: Text = "ISMS-R-03"
@@ -176,9 +185,10 @@ class Numbering(Strict):
     risk_plan: Text = Field("ISMS-R-06", description="リスク対応計画")
     audit_checklist: Text = Field("ISMS-R-07", description="内部監査チェックリスト")
     policy: Text = "ISMS-P-{seq:02d}"
+    policy_start: int = Field(1, ge=0, le=9999, description="the {seq} of the first policy (e.g. 2 when the manual is 001)")
     procedure: Text = "ISMS-C-{theme}-{num:02d}"
 
-    @field_validator("manual", "soa", "doc_register", "checklist", "assets", "risk_report", "risk_plan", "audit_checklist")
+    @field_validator("manual", "scope", "soa", "doc_register", "checklist", "assets", "risk_report", "risk_plan", "audit_checklist")
     @classmethod
     def _fixed(cls, value: str) -> str:
         return number_format(value, {})
@@ -202,13 +212,62 @@ class ManualInfo(Strict):
     classification: Ident
 
 
+class DocumentSettings(Strict):
+    """Who owns and approves a generated document, and how it is classified. A missing value falls
+    back to the manual's (profile ``manual``)."""
+
+    owner: Ident | None = Field(None, description="role responsible for the document")
+    approver: Ident | None = Field(None, description="role that approves the document")
+    classification: Ident | None = Field(None, description="classification level of the document")
+
+
+class ProcedureSettings(Strict):
+    """Defaults of the procedures (実施手順書): a control's own owner and classification override them."""
+
+    approver: Ident | None = Field(None, description="role that approves the procedures")
+    classification: Ident | None = Field(None, description="classification level of a procedure without its own")
+
+
+class GeneratedDocuments(Strict):
+    """The documents the tool generates: owner, approver, classification of each."""
+
+    procedures: ProcedureSettings = ProcedureSettings()
+    soa: DocumentSettings = Field(DocumentSettings(), description="適用宣言書")
+    doc_register: DocumentSettings = Field(DocumentSettings(), description="文書管理台帳")
+    checklist: DocumentSettings = Field(DocumentSettings(), description="ISMS要求事項チェックリスト")
+    scope: DocumentSettings = Field(DocumentSettings(), description="ISMS適用範囲及び基準 (the profile's facts)")
+    assets: DocumentSettings = Field(DocumentSettings(), description="資産目録")
+    risk_report: DocumentSettings = Field(DocumentSettings(), description="リスクアセスメント結果報告書")
+    risk_plan: DocumentSettings = Field(DocumentSettings(), description="リスク対応計画")
+    audit_checklist: DocumentSettings = Field(DocumentSettings(), description="内部監査チェックリスト")
+
+
+class Audience(Strict):
+    """Readers a build can be made for (`isms build --audience ID`): documents classified above their
+    level are left out."""
+
+    id: Ident
+    name: Text
+    name_en: Text
+    classification: Ident = Field(description="the highest classification level this audience may read")
+
+
 class Distribution(Strict):
     definition: Text = Field(description="配付先の定義: who may read the documents")
     recipients: list[Text] = Field(default_factory=list, description="配付先リスト")
 
 
+class ReleaseSigners(Strict):
+    """Who signs a release by default (`isms release` options override them)."""
+
+    author: Ident = Field(description="作成: role or person id")
+    reviewer: Ident = Field(description="査問: role or person id")
+    approver: Ident = Field(description="承認: role or person id")
+
+
 class Approval(Strict):
     allow_self_approval: bool = Field(False, description="let the author approve a release (control 5.3 says no)")
+    release: ReleaseSigners | None = Field(None, description="default signers of `isms release`")
 
 
 class Profile(Strict):
@@ -225,8 +284,10 @@ class Profile(Strict):
     review: ReviewIntervals = ReviewIntervals()
     numbering: Numbering = Numbering()
     manual: ManualInfo
+    documents: GeneratedDocuments = GeneratedDocuments()
     distribution: Distribution
     approval: Approval = Approval()
+    audiences: list[Audience] = Field(default_factory=list, description="readers a build can be made for (isms build --audience)")
 
 
 # --------------------------------------------------------------------------- controls

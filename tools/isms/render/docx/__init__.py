@@ -65,8 +65,12 @@ def file_name(number: str, title: str) -> str:
 def plan(context: BuildContext) -> list[Job]:
     isms, bodies = context.isms, context.bodies.documents
     docs = isms.documents
-    manual = DocumentText("manual", bodies["manual"].parts, tuple(c.source.path for c in isms.manual), chapter_breaks=True)
-    jobs = [Job(docs["manual"], manual, toc=True)]
+    jobs = []
+    if "manual" in docs:  # not when left out for this build's audience
+        manual = DocumentText("manual", bodies["manual"].parts, tuple(c.source.path for c in isms.manual), chapter_breaks=True)
+        jobs.append(Job(docs["manual"], manual, toc=True))
+    if "scope" in bodies:
+        jobs.append(Job(docs["scope"], DocumentText("scope", (bodies["scope"].printed or "",), (isms.root / "manual_src/profile.yaml",))))
     for policy in isms.policies:
         doc = docs.get(policy.entry.id)
         if doc is None:

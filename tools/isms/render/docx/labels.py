@@ -66,7 +66,9 @@ def label_map(isms: Isms) -> dict[str, Label]:
         labels[doc.label.lower()] = Label(text=doc.title, number=doc.number, doc=doc.id)
     excluded = t("label_excluded", lang)
     for control in isms.catalogue:
-        labels.setdefault(f"ctl-{control.id}", Label(text=f"{control.id} {control.title(lang)}", number="", doc="", excluded=excluded))
+        # Excluded in the SoA, or its procedure left out for this build's audience (then no mark).
+        mark = "" if f"ctl-{control.id}" in isms.withheld else excluded
+        labels.setdefault(f"ctl-{control.id}", Label(text=f"{control.id} {control.title(lang)}", number="", doc="", excluded=mark))
     texts: list[tuple[str, str]] = [("manual", chapter.text) for chapter in isms.manual]
     texts += [(p.entry.id, p.body.text) for p in isms.policies if p.body is not None]
     texts += [(d.document_id, d.procedure.text) for d in isms.decisions if d.procedure is not None]

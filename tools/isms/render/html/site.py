@@ -89,6 +89,7 @@ def _home(context: BuildContext, site: Site) -> None:
     parts.append(section(t("home_start", lang)))
     start = [
         ("manual", "start_manual"),
+        ("scope", "start_scope"),
         ("pol-information_security_policy", "start_policy"),
         ("soa", "start_soa"),
         ("checklist", "start_checklist"),
@@ -97,16 +98,28 @@ def _home(context: BuildContext, site: Site) -> None:
         ("attributes", "start_attributes"),
         ("risk-report", "start_risk"),
     ]
-    parts.append("\n".join(f"- {ref(label)}: {t(key, lang)}" for label, key in start) + "\n")
-    parts.append(_toctree(["manual/index", "policies/index", "soa", "controls/index", "attributes", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist", "releases/index"], hidden=True, maxdepth=2))
+    parts.append("\n".join(f"- {ref(label)}: {t(key, lang)}" for label, key in start if label in isms.labels | {"releases", "attributes"}) + "\n")
+    if isms.audience is not None and isms.withheld:
+        audience = isms.audience.name if lang == "ja" else isms.audience.name_en
+        parts.append(section(t("withheld_title", lang)))
+        parts.append(t("withheld_intro", lang, audience=esc(audience)) + "\n")
+        parts.append("\n".join(f"- {esc(doc.number)} {esc(doc.title)}" for doc in isms.withheld.values()) + "\n")
+    pages = ["manual/index", "scope", "policies/index", "soa", "controls/index", "attributes", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist", "releases/index"]
+    present = {"manual/index": "manual", "soa": "soa", "register": "register", "checklist": "checklist", "scope": "scope", "assets": "assets",
+               "risk-report": "risk-report", "risk-plan": "risk-plan", "audit-checklist": "audit-checklist"}
+    pages = [page for page in pages if page not in present or present[page] in isms.documents]
+    parts.append(_toctree(pages, hidden=True, maxdepth=2))
     site.add("index", "\n".join(parts))
 
 
 def _manual(context: BuildContext, site: Site) -> None:
     isms = context.isms
+    if "manual" not in isms.documents:  # left out for this build's audience
+        return
     doc = isms.documents["manual"]
     names = [f"manual/{chapter.source.path.stem}" for chapter in isms.manual]
-    index = [_header(context, doc), _toctree([n.split("/", 1)[1] for n in names], maxdepth=2)]
+    related = f".. rubric:: {t('related_documents', isms.lang)}\n\n- {ref('scope')}\n"
+    index = [_header(context, doc), related, _toctree([n.split("/", 1)[1] for n in names], maxdepth=2)]
     site.add("manual/index", "\n".join(index), "manual")
     for name, chapter in zip(names, context.bodies.documents["manual"].parts, strict=True):
         site.add(name, chapter, "manual")
@@ -186,6 +199,8 @@ def _h(text: str) -> str:
 
 
 def _soa(context: BuildContext, site: Site) -> None:
+    if "soa" not in context.isms.documents:
+        return
     doc = context.isms.documents["soa"]
     parts = [_header(context, doc), _filter_ui(context.isms), context.bodies.documents["soa"].site]
     site.add("soa", "\n".join(parts), "soa")
@@ -221,12 +236,16 @@ def _attribute_views(isms: Isms, site: Site) -> None:
 
 
 def _register(context: BuildContext, site: Site) -> None:
+    if "register" not in context.isms.documents:
+        return
     doc = context.isms.documents["register"]
     site.add("register", "\n".join([_header(context, doc), register_body(context.isms, context.versions.documents)]), "register")
 
 
 def _paged(context: BuildContext, site: Site) -> None:
     """要求事項チェックリスト, 資産目録, リスクアセスメント結果報告書, リスク対応計画, 内部監査チェックリスト."""
-    for doc_id in ("checklist", "assets", "risk-report", "risk-plan", "audit-checklist"):
-        doc = context.isms.documents[doc_id]
+    for doc_id in ("scope", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist"):
+        doc = context.isms.documents.get(doc_id)
+        if doc is None:
+            continue
         site.add(doc_id, "\n".join([_header(context, doc), context.bodies.documents[doc_id].site]), doc_id)

@@ -94,6 +94,8 @@ def write_risk_workbooks(isms: Isms, out_dir: Path) -> list[Path]:
     written = []
 
     def save(wb: Workbook, doc_id: str, name: str) -> None:
+        if doc_id in isms.withheld:  # not for this build's audience
+            return
         doc = isms.documents.get(doc_id)
         path = out_dir / (f"{doc.number}_{doc.title}.xlsx" if doc else name)
         text_only(wb)

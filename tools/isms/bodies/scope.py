@@ -1,0 +1,116 @@
+"""ISMS適用範囲及び基準 (ISMS scope and criteria): every fact of the organisation profile an auditor asks
+for, generated from the profile, whether or not the manual's text repeats it.
+
+Organisation, scope (clause 4.3) with locations, departments and roles, the classification scheme
+with its handling rules, the risk criteria with their labelled scales and the acceptance threshold,
+the review intervals, how documents are approved, and the audiences a build can be made for.
+"""
+
+from __future__ import annotations
+
+from isms.bodies.text import esc, field_table, list_table, role_text, section
+from isms.i18n import sep, t
+from isms.model import Isms
+from isms.sources.schema import Profile
+
+
+def _role_name(profile: Profile, role_id: str) -> str:
+    role = next((r for r in profile.roles if r.id == role_id), None)
+    if role is None:
+        return role_id
+    return role.name if profile.language == "ja" else role.name_en
+
+
+def _signer(isms: Isms, ident: str) -> str:
+    """A role (with its holders) or a person (with their title)."""
+    person = next((p for p in isms.profile.people if p.id == ident), None)
+    if person is not None:
+        return esc(f"{person.title} {person.name}")
+    return role_text(isms, ident)
+
+
+def scope_body(isms: Isms) -> str:
+    profile, lang = isms.profile, isms.lang
+    org, scope = profile.organization, profile.scope
+    people = {p.id: p for p in profile.people}
+    parts = [t("scope_intro", lang) + "\n"]
+
+    parts.append(section(t("scope_organisation", lang)))
+    rows = [(t("org_name", lang), esc(org.name))]
+    rows += [(t(f"org_{key}", lang), esc(getattr(org, key))) for key in ("name_en", "short_name") if getattr(org, key)]
+    rows += [(t("org_address", lang), esc(org.address))]
+    if org.website:
+        rows.append((t("org_website", lang), esc(org.website)))
+    rows += [(t("org_employees", lang), str(org.employees)), (t("org_business", lang), esc(org.business))]
+    parts.append(field_table(rows))
+
+    parts.append(section(t("scope_section", lang)))
+    rows = [(t(f"scope_{key}", lang), esc(getattr(scope, key))) for key in ("business", "organization", "assets", "technology")]
+    rows += [(t(f"scope_{key}", lang), esc(getattr(scope, key))) for key in ("exclusions", "interfaces") if getattr(scope, key)]
+    parts.append(field_table(rows))
+    header = (t("location_name", lang), t("location_address", lang), t("location_description", lang))
+    locations = [(esc(loc.name), esc(loc.address), esc(loc.description)) for loc in scope.locations]
+    parts.append(f".. rubric:: {t('scope_locations', lang)}\n")
+    parts.append(list_table(header, locations, widths=(20, 35, 45), css="isms-locations"))
+
+    parts.append(section(t("scope_structure", lang)))
+    header = (t("department", lang), t("department_head", lang), t("department_duties", lang))
+    rows = []
+    for dept in profile.departments:
+        name = dept.name if lang == "ja" or not dept.name_en else dept.name_en
+        head = people.get(dept.head) if dept.head else None
+        rows.append((esc(name), esc(f"{head.title} {head.name}") if head else "—", esc(dept.duties) if dept.duties else "—"))
+    parts.append(list_table(header, rows, widths=(20, 25, 55), css="isms-departments"))
+    parts.append(t("top_management_is", lang, role=role_text(isms, profile.top_management)) + "\n")
+    header = (t("role", lang), t("role_holders", lang), t("role_responsibilities", lang))
+    rows = []
+    for role in profile.roles:
+        holders = sep(lang).join(f"{people[h].name} ({people[h].title})" for h in role.holders if h in people)
+        duties = "\n".join(f"- {esc(item)}" for item in role.responsibilities)
+        rows.append((esc(role.name if lang == "ja" else role.name_en), esc(holders), duties))
+    parts.append(list_table(header, rows, widths=(22, 23, 55), css="isms-roles"))
+
+    parts.append(section(t("scope_classification", lang)))
+    header = (t("classification_level", lang), t("classification_value", lang), t("classification_description", lang), t("classification_handling", lang))
+    rows = [
+        (esc(level.name if lang == "ja" else level.name_en), str(level.confidentiality), esc(level.description), esc(level.handling))
+        for level in profile.classification
+    ]
+    parts.append(list_table(header, rows, widths=(14, 10, 36, 40), css="isms-classification"))
+    default = next((c for c in profile.classification if c.id == profile.default_classification), profile.classification[0])
+    parts.append(t("classification_default", lang, level=esc(default.name if lang == "ja" else default.name_en)) + "\n")
+
+    criteria = profile.risk
+    parts.append(section(t("scope_risk", lang)))
+    approver = esc(_role_name(profile, criteria.residual_approver))
+    parts.append(t("risk_method", lang, threshold=criteria.acceptance_threshold, approver=approver) + "\n")
+    header = (t("scale_value", lang), t("scale_label", lang), t("scale_description", lang))
+    for name in ("confidentiality", "integrity", "availability", "impact", "likelihood"):
+        levels = sorted(getattr(criteria, name), key=lambda level: -level.value)
+        parts.append(f".. rubric:: {t(f'scale_{name}', lang)}\n")
+        parts.append(list_table(header, [(str(level.value), esc(level.label), esc(level.description)) for level in levels], widths=(10, 20, 70), css="isms-scale"))
+
+    review = profile.review
+    parts.append(section(t("scope_review", lang)))
+    header = (t("review_item", lang), t("review_interval", lang))
+    rows = [(t(f"review_{key}", lang), t("every_months", lang, months=getattr(review, key))) for key in type(review).model_fields]
+    parts.append(list_table(header, rows, widths=(50, 50), css="isms-review"))
+
+    parts.append(section(t("scope_documents", lang)))
+    lines = [t("self_approval_allowed" if profile.approval.allow_self_approval else "self_approval_refused", lang)]
+    signers = profile.approval.release
+    if signers is not None:
+        lines.append(t("signers_default", lang, author=_signer(isms, signers.author), reviewer=_signer(isms, signers.reviewer), approver=_signer(isms, signers.approver)))
+    parts.append("\n".join(f"- {line}" for line in lines) + "\n")
+
+    if profile.audiences:
+        levels = {level.id: level for level in profile.classification}
+        parts.append(section(t("scope_audiences", lang)))
+        header = (t("audience", lang), t("audience_level", lang))
+        rows = []
+        for audience in profile.audiences:
+            level = levels.get(audience.classification)
+            label = (level.name if lang == "ja" else level.name_en) if level else audience.classification
+            rows.append((esc(audience.name if lang == "ja" else audience.name_en), esc(label)))
+        parts.append(list_table(header, rows, widths=(50, 50), css="isms-audiences"))
+    return "\n".join(parts)
