@@ -16,7 +16,7 @@ from isms.model import DocumentKind
 from isms.render.docx.pandoc import ADMONITIONS
 from isms.sources.catalogue import ATTRIBUTES, THEMES
 from isms.sources.risk_schema import Form, Treatment
-from isms.sources.schema import Level, Origin, Reason, Status
+from isms.sources.schema import Level, Origin, Reason, ReviewIntervals, Status
 
 PACKAGE = Path(isms.__file__).parent
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
@@ -34,7 +34,11 @@ BUILT_KEYS: dict[str, tuple[str, ...]] = {
     "form_": tuple(Form),
     "treatment_": tuple(Treatment),
     "kind_": typing.get_args(DocumentKind),
-    "title_": ("soa", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist"),  # model.build_documents
+    "title_": ("scope", "soa", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist"),  # model.build_documents
+    "org_": ("name_en", "short_name"),  # bodies.scope: optional organisation fields
+    "scope_": ("business", "organization", "assets", "technology", "exclusions", "interfaces"),  # bodies.scope: Scope fields
+    "scale_": ("confidentiality", "integrity", "availability", "impact", "likelihood"),  # bodies.scope: risk scales
+    "review_": tuple(ReviewIntervals.model_fields),  # bodies.scope: review intervals
     "change_": ("new", "modified", "removed"),  # ledger.Change.kind
     "diff_kind_": ("new", "modified", "removed"),
     "admonition_": ADMONITIONS,
@@ -53,7 +57,6 @@ ALLOWED: dict[tuple[str, str | None], str] = {
     ("check/risks.py", None): "messages of `isms check`: not document words (their translation is separate work)",
     ("check/rules.py", None): "messages of `isms check` and the placeholder pattern (未定, 準備中) it looks for",
     ("check/rst.py", None): "a message of `isms check`",
-    ("cli/release.py", None): "help and messages of the command line: not document words",
     ("sources/loader.py", "(資産目録)"): "a load error names the file",
     ("sources/loader.py", "(リスクアセスメント)"): "a load error names the file",
     ("sources/yamlio.py", "full-width colon"): "a YAML error hint quotes the full-width colon",
