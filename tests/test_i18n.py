@@ -62,7 +62,6 @@ ALLOWED: dict[tuple[str, str | None], str] = {
     ("sources/yamlio.py", "full-width colon"): "a YAML error hint quotes the full-width colon",
     ("sources/yamlio.py", "\u3000-\u30ff"): "a character class of wide characters, not a word",
     ("render/html/extension.py", "\u3000-\u30ff"): "a character class of wide characters, not a word",
-    ("ledger/release.py", "# Release ledger (リリース台帳)"): "the comment header of manual_src/releases.yaml, a source file",
     ("render/docx/frame.py", "・{{ r }}"): "the bullet of the language-neutral frame template (English files show it too: a known leak)",
     ("render/docx/reference.py", "游明朝"): "a font name",
     ("render/docx/reference.py", "游ゴシック"): "a font name",

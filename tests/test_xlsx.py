@@ -16,7 +16,7 @@ from isms.i18n import t
 from isms.model import Isms
 from isms.sources.catalogue import ATTRIBUTES
 
-COLUMNS = ["No.", "管理策", "Control", "テーマ", "適用", "採用理由", "実施状況", "完了予定日", "除外の理由", "責任者", "手順書番号"]
+COLUMNS = ["No.", "管理策", "Control", "テーマ", "適用", "採用理由", "実施状況", "完了予定日", "除外の理由", "責任者", "手順書番号", "対応するリスク"]
 ATTRIBUTE_COLUMNS = ["管理策タイプ", "情報セキュリティ特性", "サイバーセキュリティ概念", "運用機能", "セキュリティドメイン"]
 
 
@@ -75,6 +75,8 @@ def test_row_values_are_plain_text_from_the_model(built: Built, sheet) -> None:
     assert row["管理策"] == "アクセス制御" and row["Control"] == "Access control"
     assert row["テーマ"] == "組織的管理策" and row["適用"] == "適用"
     assert row["手順書番号"] == "ISMS-C-5-15"
+    risks = [r.id for r in built.isms.risks.for_control("5.15")]
+    assert risks and row["対応するリスク"] == ", ".join(risks), "the risks column lists the risks the control treats"
     assert row["責任者"].startswith("情報システム管理者")
     assert "リスク対応" in row["採用理由"] and "\\" not in row["採用理由"]
     control = next(d.control for d in built.isms.decisions if d.id == "5.15")
@@ -90,9 +92,9 @@ def test_row_values_are_plain_text_from_the_model(built: Built, sheet) -> None:
 
 def test_sheet_is_usable_frozen_filtered_wrapped_japanese(sheet) -> None:
     assert sheet.freeze_panes == "C2"
-    assert sheet.auto_filter.ref == "A1:P94"
+    assert sheet.auto_filter.ref == "A1:Q94"
     assert sheet.column_dimensions["B"].width >= 20 and sheet.column_dimensions["F"].width >= 40
-    for cell in (sheet["A1"], sheet["F10"], sheet["P94"]):
+    for cell in (sheet["A1"], sheet["F10"], sheet["Q94"]):
         assert cell.font.name == "Yu Gothic"
         assert cell.alignment.wrap_text
     assert sheet["A1"].font.bold

@@ -148,7 +148,7 @@ def soa_body(isms: Isms, link: bool = True) -> str:
 # --------------------------------------------------------------------------- document register
 
 
-def register_rows(isms: Isms, versions: dict[str, DocumentVersion]) -> list[tuple[str, ...]]:
+def register_rows(isms: Isms, versions: dict[str, DocumentVersion], link: bool = True) -> list[tuple[str, ...]]:
     lang = isms.lang
     rows = []
     for doc in isms.ordered_documents:
@@ -156,7 +156,7 @@ def register_rows(isms: Isms, versions: dict[str, DocumentVersion]) -> list[tupl
         rows.append(
             (
                 esc(doc.number),
-                ref(doc.label, doc.title),
+                ref(doc.label, doc.title) if link else esc(doc.title),
                 t(f"kind_{doc.kind}", lang),
                 esc(doc.classification.name if lang == "ja" else doc.classification.name_en),
                 role_text(isms, doc.owner.id if doc.owner else None),
@@ -167,9 +167,9 @@ def register_rows(isms: Isms, versions: dict[str, DocumentVersion]) -> list[tupl
     return rows
 
 
-def register_body(isms: Isms, versions: dict[str, DocumentVersion]) -> str:
+def register_body(isms: Isms, versions: dict[str, DocumentVersion], link: bool = True) -> str:
     """The register lists every document's version: it is built with the versions (render stage)."""
     lang = isms.lang
     header = (t("document_number", lang), t("title", lang), t("kind", lang), t("classification", lang), t("owner", lang), t("version", lang), t("date", lang))
     intro = t("register_intro", lang)
-    return intro + "\n\n" + list_table(header, register_rows(isms, versions), widths=(14, 34, 10, 10, 18, 7, 12), css="isms-register")
+    return intro + "\n\n" + list_table(header, register_rows(isms, versions, link), widths=(14, 34, 10, 10, 18, 7, 12), css="isms-register")

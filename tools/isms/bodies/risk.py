@@ -9,7 +9,7 @@ named by title and number instead.
 
 from __future__ import annotations
 
-from isms.bodies.text import esc, list_table, ref, role_text, section, status_text
+from isms.bodies.text import esc, list_table, named, ref, role_text, section, status_text
 from isms.i18n import sep, t
 from isms.model import ControlDecision, Isms
 from isms.model.risk import Risk
@@ -65,7 +65,8 @@ def control_risks_section(isms: Isms, decision: ControlDecision) -> str:
 def assets_body(isms: Isms, link: bool = True) -> str:
     lang = isms.lang
     register = isms.risks
-    criteria = t("assets_criteria", lang, manual=ref("manual") if link else t("title_manual", lang))
+    manual = isms.documents.get("manual")
+    criteria = t("assets_criteria", lang, manual=ref("manual") if link and manual else named(manual, lang) if manual else "—")
     intro = t("assets_intro", lang, count=len(register.assets), criteria=criteria) + "\n"
     keys = ("col_id", "asset", "asset_form", "asset_owner", "asset_location", "asset_c", "asset_i", "asset_a", "inventory_value", "inventory_risks")
     header = tuple(t(key, lang) for key in keys)
@@ -79,7 +80,7 @@ def assets_body(isms: Isms, link: bool = True) -> str:
             risks = register.for_asset(a.id)
             rows.append(
                 (
-                    esc(a.id), esc(a.name), esc(a.form_name(isms.lang)), role_text(isms, a.owner), esc(a.location),
+                    esc(a.id), esc(a.name) + (f"\n\n{esc(a.note)}" if a.note else ""), esc(a.form_name(isms.lang)), role_text(isms, a.owner), esc(a.location),
                     str(a.confidentiality), str(a.integrity), str(a.availability), f"**{a.value}**",
                     ", ".join(risk_ref(r, link) for r in risks) or "—",
                 )

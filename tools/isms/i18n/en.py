@@ -442,4 +442,7 @@ WORDS: dict[str, str] = {
     "withheld_title": "Documents not included for this audience",
     "withheld_intro": "This document set was built for {audience}. The documents below are classified above what this audience may read and are not included.",
     "withheld_procedure": "This control's procedure is not included for this audience.",
+    # the comment header of a new release ledger (ledger/release.py)
+    "ledger_header": "# Release ledger: one entry per approved release, oldest first.\n# Written by `isms release VERSION --summary TEXT`; do not edit entries by hand.\n# Every document's version, issue and revision dates and revision history are computed from this file:\n# a document's version goes up only in the releases in which its content fingerprint changed.\n# The content of each changed document is kept in releases/<version>/<doc id>.rst (for `isms diff`).\n",
+    "asset_note": "Note",
 }

@@ -441,4 +441,7 @@ WORDS: dict[str, str] = {
     "withheld_title": "この公開先に含まれない文書",
     "withheld_intro": "この文書セットは「{audience}」向けに作成した。次の文書は機密分類が閲覧できる範囲を超えるため含まれない。",
     "withheld_procedure": "この管理策の実施手順書はこの公開先に含まれない。",
+    # the comment header of a new release ledger (ledger/release.py)
+    "ledger_header": "# リリース台帳: 承認されたリリースを1件ずつ、古い順に記録する。\n# `isms release VERSION --summary TEXT` が書き込む。手で編集しない。\n# 各文書の版数、制定日・改定日、改定履歴はこのファイルから算出される:\n# 文書の版数は、その内容の指紋(fingerprint)が変わったリリースでだけ上がる。\n# 変更された各文書の内容は releases/<版>/<文書ID>.rst に保存される(isms diff の新旧対照表のため)。\n",
+    "asset_note": "備考",
 }

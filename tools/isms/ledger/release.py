@@ -16,6 +16,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 import isms.ledger as ledger_stage
+from isms.i18n import t
 from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, Change, Versions, changes, fingerprint, last_fingerprints, resolve, snapshot_text
 from isms.ledger.content import read_header
 from isms.ledger.git import GitRefused, TagFailed, commit_and_tag, prepare, unstage
@@ -23,15 +24,10 @@ from isms.ledger.seal import seal_of
 from isms.model import Isms
 from isms.sources.ledger_schema import VERSION_PATTERN, Release, version_key
 
-HEADER = """\
-# yaml-language-server: $schema=../tools/schema/releases.schema.json
-# Release ledger (リリース台帳): one entry per approved release, oldest first.
-# Written by `isms release VERSION --summary TEXT`; do not type entries by hand.
-# Every document's 版数, 制定日/改定日 and revision history are computed from this file:
-# a document's version goes up only in the releases in which its content fingerprint changed.
-# The content of each changed document is kept beside it in releases/<version>/<doc id>.rst
-# (for `isms diff`, the 新旧対照表).
-"""
+
+def _header(lang: str) -> str:
+    """The comment header a new ledger starts with, in the organisation's language."""
+    return "# yaml-language-server: $schema=../tools/schema/releases.schema.json\n" + t("ledger_header", lang)
 
 
 class ReleaseRefused(Exception):
@@ -139,7 +135,7 @@ def record_release(
     entry["documents"] = CommentedMap(sorted(fingerprints.items(), key=lambda kv: order.get(kv[0], len(order))))
     previous_seal = ledger.releases[-1].seal if ledger.releases else None
     entry["seal"] = seal_of(Release.model_validate(entry), previous_seal)  # chains this entry to the last one
-    _append(path, entry)
+    _append(path, entry, profile.language)
     tag_name = None
     if git is not None:
         try:
@@ -191,9 +187,9 @@ def _change_lines(isms: Isms, found: list[Change]) -> list[str]:
     return lines
 
 
-def _append(path: Path, entry: CommentedMap) -> None:
+def _append(path: Path, entry: CommentedMap, lang: str) -> None:
     yaml = _yaml()
-    text = path.read_text(encoding="utf-8") if path.is_file() else HEADER + "releases:\n"
+    text = path.read_text(encoding="utf-8") if path.is_file() else _header(lang) + "releases:\n"
     data = yaml.load(text)
     if data is None:
         data = CommentedMap()
@@ -204,7 +200,7 @@ def _append(path: Path, entry: CommentedMap) -> None:
     yaml.dump(data, out)
     result = out.getvalue()
     if not path.is_file() and not result.startswith("#"):
-        result = HEADER + result
+        result = _header(lang) + result
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text(result, encoding="utf-8")
     tmp.replace(path)

@@ -21,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 from isms import __version__
+from isms.bodies.documents import register_body
 from isms.i18n import fingerprint as words_fingerprint
 from isms.model import Document
 from isms.problems import Problem
@@ -90,6 +91,9 @@ def plan(context: BuildContext) -> list[Job]:
         body = bodies.get(doc_id)
         if body is not None and body.printed is not None:
             jobs.append(Job(docs[doc_id], DocumentText(doc_id, (body.printed,), (source,)), landscape=True))
+    if "register" in docs:  # lists every document's version: written with the versions, not a body
+        register = register_body(isms, context.versions.documents, link=False)
+        jobs.append(Job(docs["register"], DocumentText("register", (register,), (isms.root / "manual_src/releases.yaml",)), landscape=True))
     return jobs
 
 

@@ -6,42 +6,15 @@ returns their paths; the xlsx writer (isms.render.xlsx) calls it with its output
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from isms.i18n import t
 from isms.model import Isms
-from isms.render.xlsx.sheets import text_only
+from isms.render.xlsx.sheets import simple_sheet as _sheet
+from isms.render.xlsx.sheets import text_only, xlsx_name
 from isms.sources.catalogue import load_clauses
-
-HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
-ALERT_FILL = PatternFill("solid", fgColor="F4B6B0")
-
-
-def _sheet(wb: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[object]], widths: Sequence[int], alert_column: int | None = None):
-    ws = wb.active  # one sheet per workbook
-    ws.title = title
-    ws.append(list(header))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        ws.append(list(row))
-        for cell in ws[ws.max_row]:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if alert_column is not None and row[alert_column] is True:
-            for cell in ws[ws.max_row]:
-                cell.fill = ALERT_FILL
-    for index, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    return ws
 
 
 def _words(lang: str, *keys: str) -> tuple[str, ...]:
@@ -55,7 +28,7 @@ def _role(isms: Isms, role_id: str | None) -> str:
 
 def asset_rows(isms: Isms) -> list[tuple[object, ...]]:
     return [
-        (a.group, a.id, a.name, a.form_name(isms.lang), _role(isms, a.owner), a.location, a.confidentiality, a.integrity, a.availability, a.value)
+        (a.group, a.id, a.name, a.form_name(isms.lang), _role(isms, a.owner), a.location, a.confidentiality, a.integrity, a.availability, a.value, a.note or "")
         for a in isms.risks.assets
     ]
 
@@ -97,15 +70,15 @@ def write_risk_workbooks(isms: Isms, out_dir: Path) -> list[Path]:
         if doc_id in isms.withheld:  # not for this build's audience
             return
         doc = isms.documents.get(doc_id)
-        path = out_dir / (f"{doc.number}_{doc.title}.xlsx" if doc else name)
+        path = out_dir / (xlsx_name(doc) if doc else name)
         text_only(wb)
         wb.save(path)
         written.append(path)
 
     wb = Workbook()
     header = _words(lang, "xlsx_asset_group", "col_id", "asset", "asset_form", "asset_owner", "xlsx_asset_location", "xlsx_confidentiality",
-                    "xlsx_integrity", "xlsx_availability", "inventory_value")
-    _sheet(wb, t("sheet_assets", lang), header, asset_rows(isms), (18, 8, 34, 8, 20, 30, 7, 7, 7, 8))
+                    "xlsx_integrity", "xlsx_availability", "inventory_value", "asset_note")
+    _sheet(wb, t("sheet_assets", lang), header, asset_rows(isms), (18, 8, 34, 8, 20, 30, 7, 7, 7, 8, 30))
     save(wb, "assets", "assets.xlsx")
 
     wb = Workbook()
