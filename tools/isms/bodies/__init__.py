@@ -21,7 +21,7 @@ from isms.bodies.checklist import checklist_body
 from isms.bodies.documents import control_body, soa_body
 from isms.bodies.risk import assets_body, audit_checklist_body, risk_plan_body, risk_report_body
 from isms.bodies.scope import scope_body
-from isms.bodies.text import esc, title
+from isms.bodies.text import esc, named, ref, title
 from isms.i18n import t
 from isms.model import Document, Isms
 from isms.model.versions import DocumentVersion
@@ -58,13 +58,25 @@ def doc_line(isms: Isms, doc: Document, version: DocumentVersion | None) -> str:
     return " / ".join(bits)
 
 
+def manual_related(isms: Isms, link: bool) -> str:
+    """The generated documents the manual rests on (the scope and criteria, the SoA, the register)."""
+    docs = [isms.documents[doc_id] for doc_id in ("scope", "soa", "register") if doc_id in isms.documents]
+    if not docs:
+        return ""
+    items = "\n".join(f"- {ref(doc.label) if link else named(doc, isms.lang)}" for doc in docs)
+    return f".. rubric:: {t('related_documents', isms.lang)}\n\n{items}\n"
+
+
 def build_bodies(isms: Isms) -> Bodies:
     docs = isms.documents
     out: dict[str, Body] = {}
-    chapters = tuple(chapter.text for chapter in isms.manual)
-    manual_content = "\n".join(f".. chapter: {chapter.source.path.name}\n\n{chapter.text}" for chapter in isms.manual)
     if "manual" in docs:
-        out["manual"] = Body("manual", "", "", manual_content, chapters)
+        # The manual's chapters (one page each on the site), after a generated list of the documents
+        # it rests on: on the manual's index page and first in the Word file.
+        chapters = tuple(chapter.text for chapter in isms.manual)
+        related = manual_related(isms, link=True)
+        content = "\n".join(f".. chapter: {chapter.source.path.name}\n\n{chapter.text}" for chapter in isms.manual)
+        out["manual"] = Body("manual", related, manual_related(isms, link=False), related + "\n" + content, chapters)
     for policy in isms.policies:
         text = policy.body.text if policy.body is not None else ""
         out[policy.entry.id] = Body(policy.entry.id, text, text, text)

@@ -68,7 +68,10 @@ def plan(context: BuildContext) -> list[Job]:
     docs = isms.documents
     jobs = []
     if "manual" in docs:  # not when left out for this build's audience
-        manual = DocumentText("manual", bodies["manual"].parts, tuple(c.source.path for c in isms.manual), chapter_breaks=True)
+        body = bodies["manual"]
+        parts = ((body.printed,) if body.printed else ()) + body.parts
+        sources = ((isms.root / "manual_src/profile.yaml",) if body.printed else ()) + tuple(c.source.path for c in isms.manual)
+        manual = DocumentText("manual", parts, sources, chapter_breaks=True)
         jobs.append(Job(docs["manual"], manual, toc=True))
     if "scope" in bodies:
         jobs.append(Job(docs["scope"], DocumentText("scope", (bodies["scope"].printed or "",), (isms.root / "manual_src/profile.yaml",))))

@@ -118,8 +118,7 @@ def _manual(context: BuildContext, site: Site) -> None:
         return
     doc = isms.documents["manual"]
     names = [f"manual/{chapter.source.path.stem}" for chapter in isms.manual]
-    related = f".. rubric:: {t('related_documents', isms.lang)}\n\n- {ref('scope')}\n"
-    index = [_header(context, doc), related, _toctree([n.split("/", 1)[1] for n in names], maxdepth=2)]
+    index = [_header(context, doc), context.bodies.documents["manual"].site, _toctree([n.split("/", 1)[1] for n in names], maxdepth=2)]
     site.add("manual/index", "\n".join(index), "manual")
     for name, chapter in zip(names, context.bodies.documents["manual"].parts, strict=True):
         site.add(name, chapter, "manual")
