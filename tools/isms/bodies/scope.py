@@ -62,6 +62,14 @@ def scope_body(isms: Isms) -> str:
         rows.append((esc(name), esc(f"{head.title} {head.name}") if head else "—", esc(dept.duties) if dept.duties else "—"))
     parts.append(list_table(header, rows, widths=(20, 25, 55), css="isms-departments"))
     parts.append(t("top_management_is", lang, role=role_text(isms, profile.top_management)) + "\n")
+    header = (t("person", lang), t("person_title", lang), t("department", lang), t("role", lang))
+    departments = {d.id: (d.name if lang == "ja" or not d.name_en else d.name_en) for d in profile.departments}
+    rows = []
+    for person in profile.people:
+        held = [r.name if lang == "ja" else r.name_en for r in profile.roles if person.id in r.holders]
+        rows.append((esc(person.name), esc(person.title), esc(departments.get(person.department, person.department)), esc(sep(lang).join(held)) or "—"))
+    parts.append(f".. rubric:: {t('people', lang)}\n")
+    parts.append(list_table(header, rows, widths=(18, 27, 20, 35), css="isms-people"))
     header = (t("role", lang), t("role_holders", lang), t("role_responsibilities", lang))
     rows = []
     for role in profile.roles:

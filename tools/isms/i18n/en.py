@@ -445,4 +445,7 @@ WORDS: dict[str, str] = {
     # the comment header of a new release ledger (ledger/release.py)
     "ledger_header": "# Release ledger: one entry per approved release, oldest first.\n# Written by `isms release VERSION --summary TEXT`; do not edit entries by hand.\n# Every document's version, issue and revision dates and revision history are computed from this file:\n# a document's version goes up only in the releases in which its content fingerprint changed.\n# The content of each changed document is kept in releases/<version>/<doc id>.rst (for `isms diff`).\n",
     "asset_note": "Note",
+    "people": "People",
+    "person": "Name",
+    "person_title": "Title",
 }

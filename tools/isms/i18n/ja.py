@@ -444,4 +444,7 @@ WORDS: dict[str, str] = {
     # the comment header of a new release ledger (ledger/release.py)
     "ledger_header": "# リリース台帳: 承認されたリリースを1件ずつ、古い順に記録する。\n# `isms release VERSION --summary TEXT` が書き込む。手で編集しない。\n# 各文書の版数、制定日・改定日、改定履歴はこのファイルから算出される:\n# 文書の版数は、その内容の指紋(fingerprint)が変わったリリースでだけ上がる。\n# 変更された各文書の内容は releases/<版>/<文書ID>.rst に保存される(isms diff の新旧対照表のため)。\n",
     "asset_note": "備考",
+    "people": "要員",
+    "person": "氏名",
+    "person_title": "職位",
 }
