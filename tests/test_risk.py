@@ -92,20 +92,20 @@ def test_residual_approval_must_come_from_the_profile_approver(run, sample: Path
     assert "residual risk approved by 'ciso', but the profile's risk.residual_approver is 'top_management'" in out
 
 
-def test_asset_owner_must_be_a_profile_role(run, sample: Path) -> None:
+def test_asset_owner_must_be_in_the_profile(run, sample: Path) -> None:
     path = sample / ASSETS
-    edit(path, "owner: dept_manager", "owner: drawing_team")
+    edit(path, "owner: engineering", "owner: drawing_team")
     out = "\n".join(problems(run, sample))
     line = line_of(path, "owner: drawing_team")
-    assert f"{ASSETS}:{line}:5: error: asset A-001: owner 'drawing_team' is not a role in the profile" in out
+    assert f"{ASSETS}:{line}:5: error: asset A-001: owner 'drawing_team' is neither a person, a role nor a department in the profile" in out
 
 
 def test_asset_without_owner(run, sample: Path) -> None:
     path = sample / ASSETS
-    edit(path, "    owner: dept_manager\n", "")
+    edit(path, "    owner: engineering\n", "")
     out = "\n".join(problems(run, sample))
     line = line_of(path, "id: A-001")
-    assert f"{ASSETS}:{line}:5: error: asset A-001 has no 'owner': name the role that manages it" in out
+    assert f"{ASSETS}:{line}:5: error: asset A-001 has no 'owner': name one accountable person" in out
 
 
 def test_cia_value_outside_the_profile_scale(run, sample: Path) -> None:

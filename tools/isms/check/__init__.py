@@ -11,8 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from isms.check.ledger import ledger_rules
+from isms.check.register import register_rules
 from isms.check.risks import check_risks
 from isms.check.rules import check_model, check_sources
+from isms.check.soa import soa_rules
 from isms.model import Isms, build_model
 from isms.problems import Problem
 from isms.sources.loader import load_sources
@@ -38,4 +40,6 @@ def check(root: Path) -> tuple[Isms | None, list[Problem]]:
         return isms, _sorted(problems)
     problems += check_model(isms, sources)
     problems += check_risks(isms, sources)
+    problems += register_rules(isms, sources)
+    problems += soa_rules(isms, sources)
     return isms, _sorted(problems)

@@ -343,9 +343,8 @@ def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
     if sources.ledger is not None:
         isms.releases = sources.ledger.model
     if sources.assets is not None and sources.risks is not None:
-        isms.risks = build_register(
-            profile.risk.acceptance_threshold, sources.assets.model.assets, sources.risks.model.risks, sources.assets.path, sources.risks.path
-        )
+        register = sources.risks.model
+        isms.risks = build_register(profile, sources.assets.model.assets, register.risks, register.assessment, sources.assets.path, sources.risks.path)
     else:
         isms.risks = RiskRegister(profile.risk.acceptance_threshold)
     return isms, problems

@@ -19,9 +19,11 @@ from isms.i18n import t
 
 CONTROL_ID_PATTERN = r"^[5-8]\.[1-9][0-9]?$"
 IDENT_PATTERN = r"^[a-z][a-z0-9_-]*$"
+ASSET_ID_PATTERN = r"^A-[0-9]{3,}$"
 
 Ident = Annotated[str, Field(pattern=IDENT_PATTERN, description="lower-case identifier: a-z, 0-9, _ and -")]
 Text = Annotated[str, Field(min_length=1)]
+AssetId = Annotated[str, Field(pattern=ASSET_ID_PATTERN, description="asset id from the asset inventory, e.g. A-001")]
 
 
 class Strict(BaseModel):
@@ -326,6 +328,8 @@ class TailoredItem(Strict):
     reason: str | None = Field(None, description="修正理由 / 追加理由")
     technical: bool = Field(False, description="技術的検証項目: verified on its own review interval")
     review_months: int | None = Field(None, gt=0, description="review interval of a technical item")
+    status: Status | None = Field(None, description="partial or planned while the item is not in place yet (with target_date); omitted: in place")
+    target_date: dt.date | None = Field(None, description="when a partial or planned item will be in place")
 
 
 class ControlSource(Strict):
@@ -342,6 +346,7 @@ class ControlSource(Strict):
     classification: Ident | None = Field(None, description="classification of the procedure document")
     documents: list[DocumentRef] = Field(default_factory=list, description="related policy ids or control ids")
     records: list[Text] = Field(default_factory=list, description="records kept by the procedure")
+    assets: list[AssetId] = Field(default_factory=list, description="assets and systems of the inventory the procedure operates on, e.g. [A-045]")
     items: list[TailoredItem] = Field(default_factory=list)
     procedure: str | None = Field(None, description="実施手順 in reStructuredText")
 
