@@ -211,6 +211,7 @@ WORDS: dict[str, str] = {
     "soa_risks": "Risks treated",
     "control_risks": "Risks this control treats",
     "control_risk_values": "risk {value} → residual {residual}",
+    "control_assets": "Assets operated on",
 
     # Asset inventory (bodies/risk.py, render/xlsx/risk.py)
     "assets_intro": "The {count} information assets in the ISMS scope. Asset value = confidentiality + integrity + availability{criteria}.",

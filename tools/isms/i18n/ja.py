@@ -210,6 +210,7 @@ WORDS: dict[str, str] = {
     "soa_risks": "対応するリスク",
     "control_risks": "このリスク対応で低減するリスク",
     "control_risk_values": "リスク値 {value} → 残留リスク {residual}",
+    "control_assets": "対象の情報資産",
 
     # Asset inventory (bodies/risk.py, render/xlsx/risk.py)
     "assets_intro": "ISMS適用範囲の情報資産 {count} 件の一覧。資産価値は機密性(C)+完全性(I)+可用性(A)で算出する{criteria}。",
