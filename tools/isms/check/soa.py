@@ -60,6 +60,7 @@ def _reasons_match_the_register(isms: Isms, sources: Sources) -> list[Problem]:
 def _items_open(decision: ControlDecision) -> list[Problem]:
     src = decision.source
     problems = []
+    still_open = []
     for index, item in enumerate(src.items):
         open_ = item.status not in (None, Status.implemented)
         if open_ and item.target_date is None:
@@ -74,15 +75,17 @@ def _items_open(decision: ControlDecision) -> list[Problem]:
             continue
         assert item.status is not None
         if src.status is Status.implemented:
-            problems.append(Problem(decision.path, *_at(decision, "status"), (
-                f"control {decision.id} is 'implemented', but its item {index + 1} is still {item.status.value} "
-                f"(line {_at(decision, 'items', index, 'status')[0]}): set status: partial with the target date, or mark the item in place"
-            )))
+            still_open.append(f"item {index + 1} ({item.status.value}, line {_at(decision, 'items', index, 'status')[0]})")
         elif src.target_date is not None and item.target_date is not None and item.target_date > src.target_date:
             problems.append(Problem(decision.path, *_at(decision, "items", index, "target_date"), (
                 f"item {index + 1} is due {item.target_date.isoformat()}, after the control's target date {src.target_date.isoformat()}: "
                 "the control is complete when its last item is"
             )))
+    if still_open:
+        problems.append(Problem(decision.path, *_at(decision, "status"), (
+            f"control {decision.id} is 'implemented', but not all its items are in place: {', '.join(still_open)}: "
+            "set status: partial (or planned) with the target date, or mark the item in place"
+        )))
     return problems
 
 
