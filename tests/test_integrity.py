@@ -265,3 +265,29 @@ def test_a_register_without_assessment(run, sample: Path) -> None:
     assert result.code == 1
     line = line_of(path, "risks:")
     assert f"{RISKS}:{line}:1: error: the register has no 'assessment' and 88 risk(s) give none of their own" in result.out
+
+
+def test_an_approval_cannot_postdate_the_release_that_contains_it(run, sample: Path) -> None:
+    from conftest import reseal
+
+    risks, ledger = sample / RISKS, sample / "manual_src/releases.yaml"
+    edit_after(risks, "id: R-003", "date: 2026-02-20", "date: 2026-11-15")
+    # isms release refuses a date before an approval it would contain ...
+    result = run("--root", str(sample), "release", "1.1", "--summary", "残留リスクの再承認", "--date", "2026-11-10")
+    assert result.code == 1
+    assert "risk R-003: approval dated 2026-11-15 (manual_src/risks.yaml) is after the release date 2026-11-10" in " ".join(result.err.split())
+    # ... and the check finds an entry that claims it anyway (the seal recomputed by someone who knows how).
+    assert run("--root", str(sample), "release", "1.1", "--summary", "残留リスクの再承認", "--date", "2026-11-20").code == 0
+    edit(ledger, "date: 2026-11-20", "date: 2026-11-10")
+    reseal(ledger)
+    result = run("--root", str(sample), "check")
+    assert result.code == 1
+    line = line_after(risks, "id: R-003", "date: 2026-11-15")
+    assert result.lines() == [
+        f"{RISKS}:{line}:7: error: risk R-003: management approval dated 2026-11-15 is after release 1.1 (2026-11-10), which contains it "
+        "(the risk assessment report is unchanged since): an approval cannot postdate the release that approved it; correct the date, or record a new release"
+    ]
+    # Once the register changes, the release no longer contains it: a new date is a draft until the next release.
+    edit_after(risks, "id: R-003", "date: 2026-11-15", "date: 2026-11-16")
+    assert run("--root", str(sample), "check").code == 0
+

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -172,6 +173,14 @@ class RiskRegister:
 
     def for_asset(self, asset_id: str) -> list[Risk]:
         return [r for r in self.risks if r.asset_id == asset_id]
+
+    def approvals(self) -> Iterator[tuple[int, Risk, str, dt.date]]:
+        """Every dated approval of the register: (index of the risk, risk, key, date); key is
+        approval (management), owner_approval or interim."""
+        for index, risk in enumerate(self.risks):
+            for key, given in (("approval", risk.approval), ("owner_approval", risk.owner_approval), ("interim", risk.interim)):
+                if given is not None:
+                    yield index, risk, key, given.date
 
 
 def build_register(
