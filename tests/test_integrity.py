@@ -91,6 +91,9 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Checked:
         encoding="utf-8",
     )
     edit(root / "controls/8.18.yaml", "assets: [A-023, A-045]", "assets: [A-023, A-999]")
+    # Facts stated once: a retention period written out where the profile declares it (warnings)
+    edit(root / "controls/6.3.yaml", "同じサイトで管理し、{{ retention.training_history }}保管する。", "同じサイトで管理し、退職後3年間保管する。")
+    edit(root / "controls/8.15.yaml", "ログは原則として{{ retention.log }}保存し", "通信ログは原則として1年間保存し")  # an item of the control set
     return root
 
 
@@ -291,3 +294,70 @@ def test_an_approval_cannot_postdate_the_release_that_contains_it(run, sample: P
     edit_after(risks, "id: R-003", "date: 2026-11-15", "date: 2026-11-16")
     assert run("--root", str(sample), "check").code == 0
 
+
+# --------------------------------------------------------------------------- facts stated once
+
+
+def test_a_declared_retention_written_out_is_a_warning(checked: Checked) -> None:
+    path = checked.root / "controls/6.3.yaml"
+    line = line_of(path, "退職後3年間保管する")
+    col = path.read_text(encoding="utf-8").splitlines()[line - 1].index("3年間") + 1
+    checked.has(
+        "controls/6.3.yaml", line,
+        "warning: the retention of 個人別の受講履歴 is declared in the profile (retention.training_history: 退職後3年): "
+        "print it with {{ retention.training_history }} instead of writing '3年間'", col,
+    )
+    item = line_of(checked.root / "controls/8.15.yaml", "通信ログは原則として1年間保存し")
+    checked.has("controls/8.15.yaml", item, "warning: the retention of 通信ログ is declared in the profile (retention.log: 1年)")
+    assert len([line for line in checked.lines if ": warning: " in line]) == 2, "\n".join(checked.lines)
+
+
+def test_the_facts_reach_every_text_from_the_profile(tmp_path: Path) -> None:
+    """Change a fact once in the profile: every text that states it follows."""
+    from isms.check import check
+
+    root = copy_sample(tmp_path / "isms")
+    profile = root / "manual_src/profile.yaml"
+    edit(profile, "    deputy: suzuki ", "    deputy: takahashi ")
+    edit(profile, "file_server: {name: ファイルサーバ(顧客図面), failure_rto: 1営業日, bcp_rto: 5営業日}", "file_server: {name: ファイルサーバ(顧客図面), failure_rto: 2営業日, bcp_rto: 7営業日}")
+    edit(profile, "    period: 実施後5年", "    period: 実施後7年")
+    edit(profile, "incident_record:\n", "incident_record:\n")
+    edit(profile, "log: {records: [通信ログ, VPN接続ログ, 遮断ログ], keeper: it_manager, period: 1年}", "log: {records: [通信ログ, VPN接続ログ, 遮断ログ], keeper: it_manager, period: 2年}")
+    edit(profile, "nc_program: {name: NCプログラム, classification: secret}", "nc_program: {name: NCプログラム, classification: internal}")
+    edit(profile, "audit_plan: {what: 内部監査計画書, by: top_management}", "audit_plan: {what: 内部監査計画書, by: ciso}")
+    isms, problems = check(root)
+    assert isms is not None and not problems, problems
+    texts = {text.source.path.name: text.text for text in isms.texts()}
+    assert "不在時は営業部長が代行する" in texts["continuity.rst"] and "代行者(営業部長)" in texts["5.29.yaml"]
+    assert "- 営業部長" in texts["5.2.yaml"]
+    for name in ("continuity.rst", "5.30.yaml"):
+        assert "7営業日" in texts[name], name
+    assert "2営業日" in texts["8.14.yaml"] and "2営業日" in texts["continuity.rst"]
+    assert "実施後7年" in texts["07_support.rst"] and "ISMS記録サイトに実施後7年保管する" in texts["6.3.yaml"]
+    assert "ログサーバに転送し2年保存する" in texts["8.20.yaml"]
+    item = next(i.text for i in isms.decision("8.15").source.items if i.text.startswith("ログは原則として"))
+    assert item == "ログは原則として2年保存し、インシデントに関係するログはインシデントの終結後3年保全する。"
+    assert "加工条件表とNCプログラムは「極秘」に" not in texts["5.32.yaml"] and "NCプログラムは「社外秘」に" in texts["5.32.yaml"]
+    assert "情報セキュリティ管理責任者の意見を聞いたうえで情報セキュリティ管理責任者の承認を得る" in texts["09_performance.rst"]
+
+
+def test_facts_in_the_profile_name_what_exists(run, sample: Path) -> None:
+    profile = sample / "manual_src/profile.yaml"
+    edit(profile, "    deputy: suzuki ", "    deputy: tanaka ")  # the CISO stands in for herself
+    edit(profile, "    deputy: it_staff\n", "    deputy: nobody\n")
+    edit(profile, "training_history: {records: [個人別の受講履歴], keeper: secretariat,", "training_history: {records: [個人別の受講履歴], keeper: clerk,")
+    edit(profile, "jig_design: {name: 治具の設計図, classification: internal}", "jig_design: {name: 治具の設計図, classification: restricted}")
+    edit(profile, "objectives: {what: 情報セキュリティ目的, by: top_management}", "objectives: {what: 情報セキュリティ目的, by: president}")
+    result = run("--root", str(sample), "check")
+    assert result.code == 1
+    path = "manual_src/profile.yaml"
+    expected = [
+        (line_of(profile, "deputy: tanaka"), "error: role 'ciso': its deputy 'tanaka' is the person it stands in for: name someone else"),
+        (line_of(profile, "deputy: nobody"), "error: role or person 'nobody' is not defined in the profile"),
+        (line_of(profile, "keeper: clerk"), "error: role 'clerk' is not defined in the profile"),
+        (line_of(profile, "classification: restricted"), "error: classification level 'restricted' is not defined in the profile"),
+        (line_of(profile, "by: president"), "error: role 'president' is not defined in the profile"),
+    ]
+    for line, text in expected:
+        assert any(out.startswith(f"{path}:{line}:") and text in out for out in result.lines()), (line, text, result.lines())
+    assert len(result.lines()) == len(expected), result.lines()

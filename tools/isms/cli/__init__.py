@@ -25,12 +25,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         files = len({p.path for p in problems})
         err.print(f"[bold red]{counted(len(problems), 'problem')}[/] in {counted(files, 'file')}. Fix them and run `isms check` again.")
         return EXIT_PROBLEMS
+    if problems:  # warnings: reported (exit 1), but they stop no build or release
+        err.print(f"[bold yellow]{counted(len(problems), 'warning')}[/]: builds and releases go on; fix them to keep the sources consistent.")
+        return EXIT_PROBLEMS
     applicable = sum(1 for d in isms.decisions if d.source.applicable)
-    warned = f" ({counted(len(problems), 'warning')})" if problems else ""
     err.print(
         f"[green]OK[/]: {counted(len(isms.decisions), 'control')} decided ({applicable} applicable, "
         f"{len(isms.decisions) - applicable} excluded), {counted(len(isms.manual), 'manual chapter')}, "
-        f"{counted(len(isms.policies), 'policy', 'policies')}{warned}."
+        f"{counted(len(isms.policies), 'policy', 'policies')}."
     )
     return EXIT_OK
 
