@@ -88,8 +88,16 @@ def build_bodies(isms: Isms) -> Bodies:
     if "soa" in docs:
         printed = soa_body(isms, link=False)
         out["soa"] = Body("soa", soa_body(isms, link=True), printed, printed)
-    # Documents whose content is their whole page (header included), as the site shows it.
-    paged: dict[str, Callable[[], tuple[str, str | None]]] = {
+    for doc_id in _paged(isms):
+        body = paged_body(isms, doc_id)
+        if body is not None:
+            out[doc_id] = body
+    return Bodies(out, controls)
+
+
+def _paged(isms: Isms) -> dict[str, Callable[[], tuple[str, str | None]]]:
+    """Documents whose content is their whole page (header included), as the site shows it."""
+    return {
         "scope": lambda: (scope_body(isms), scope_body(isms)),
         "checklist": lambda: (checklist_body(isms), None),
         "assets": lambda: (assets_body(isms), assets_body(isms, link=False)),
@@ -97,9 +105,14 @@ def build_bodies(isms: Isms) -> Bodies:
         "risk-plan": lambda: (risk_plan_body(isms), risk_plan_body(isms, link=False)),
         "audit-checklist": lambda: (audit_checklist_body(isms), audit_checklist_body(isms, link=False)),
     }
-    for doc_id, make in paged.items():
-        if doc_id in docs:  # not when left out for this build's audience
-            site, printed = make()
-            content = "\n".join([page_header(isms, docs[doc_id], None), site])
-            out[doc_id] = Body(doc_id, site, printed, content)
-    return Bodies(out, controls)
+
+
+def paged_body(isms: Isms, doc_id: str) -> Body | None:
+    """One generated document's body (the scope, the registers and the risk documents), computed
+    alone: the check fingerprints the risk report without building every body."""
+    make = _paged(isms).get(doc_id)
+    doc = isms.documents.get(doc_id)
+    if make is None or doc is None:  # not when left out for this build's audience
+        return None
+    site, printed = make()
+    return Body(doc_id, site, printed, "\n".join([page_header(isms, doc, None), site]))

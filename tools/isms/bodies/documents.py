@@ -53,6 +53,9 @@ def control_body(isms: Isms, decision: ControlDecision) -> str:
     else:
         rows.append((t("exclusion", lang), esc(src.exclusion or "")))
     rows.append((t("owner", lang), role_text(isms, src.owner)))
+    if src.assets:
+        names = {a.id: a.name for a in isms.risks.assets}
+        rows.append((t("control_assets", lang), "\n".join(f"- {esc(a)} {esc(names.get(a, ''))}".rstrip() for a in src.assets)))
     if doc is not None:
         rows += [
             (t("document_number", lang), esc(doc.number)),

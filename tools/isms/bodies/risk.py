@@ -9,7 +9,7 @@ named by title and number instead.
 
 from __future__ import annotations
 
-from isms.bodies.text import esc, list_table, named, ref, role_text, section, status_text
+from isms.bodies.text import esc, list_table, named, party, ref, role_text, section, status_text
 from isms.i18n import sep, t
 from isms.model import ControlDecision, Isms
 from isms.model.risk import Risk
@@ -80,7 +80,7 @@ def assets_body(isms: Isms, link: bool = True) -> str:
             risks = register.for_asset(a.id)
             rows.append(
                 (
-                    esc(a.id), esc(a.name) + (f"\n\n{esc(a.note)}" if a.note else ""), esc(a.form_name(isms.lang)), role_text(isms, a.owner), esc(a.location),
+                    esc(a.id), esc(a.name) + (f"\n\n{esc(a.note)}" if a.note else ""), esc(a.form_name(isms.lang)), party(isms, a.owner), esc(a.location),
                     str(a.confidentiality), str(a.integrity), str(a.availability), f"**{a.value}**",
                     ", ".join(risk_ref(r, link) for r in risks) or "—",
                 )
@@ -189,7 +189,7 @@ def risk_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
         value = f"**{r.value}**" if r.above_threshold else str(r.value)
         rows.append(
             (
-                first, asset, threat, str(r.asset_value), str(r.impact), str(r.likelihood), value,
+                first, asset, threat, party(isms, r.owner), str(r.asset_value), str(r.impact), str(r.likelihood), value,
                 esc(r.treatment_name(isms.lang)), _controls_text(r, link),
                 f"{r.asset_value}×{r.residual_impact}×{r.residual_likelihood} = {r.residual}", _risk_state(isms, r),
             )
@@ -198,7 +198,10 @@ def risk_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
 
 
 def risk_header(lang: str) -> tuple[str, ...]:
-    keys = ("col_id", "asset", "threat_vulnerability", "asset_value", "impact", "likelihood", "risk_value", "treatment", "risk_controls", "residual", "risk_state")
+    keys = (
+        "col_id", "asset", "threat_vulnerability", "risk_owner", "asset_value", "impact", "likelihood", "risk_value", "treatment", "risk_controls",
+        "residual", "risk_state",
+    )
     return tuple(t(key, lang) for key in keys)
 
 
@@ -219,6 +222,7 @@ def risk_report_body(isms: Isms, html: bool = True, link: bool = True) -> str:
         (t("report_above", lang, threshold=threshold), f"{len(above)}"),
         (t("report_treatments", lang), sep(lang).join(f"{t(f'treatment_{treatment.value}', lang)} {counts[treatment]}" for treatment in Treatment)),
         (t("report_residual_above", lang), f"{len(residual_above)}" + t("report_residual_approved", lang, count=approved_above)),
+        (t("report_assessment", lang), _assessments(isms, link)),
     ]
     parts.append(list_table(None, summary, widths=(35, 65), css="isms-fields"))
     parts.append(section(t("report_heatmap", lang)))
@@ -231,7 +235,7 @@ def risk_report_body(isms: Isms, html: bool = True, link: bool = True) -> str:
             parts.append(f"**{label}**\n")
             parts.append(heatmap_table(isms, residual, link))
     parts.append(section(t("report_register", lang)))
-    parts.append(list_table(risk_header(lang), risk_rows(isms, link), widths=(6, 12, 22, 5, 5, 5, 6, 6, 10, 11, 12), css="isms-risks"))
+    parts.append(list_table(risk_header(lang), risk_rows(isms, link), widths=(6, 11, 20, 10, 4, 4, 4, 5, 6, 9, 10, 11), css="isms-risks"))
     parts.append(section(t("report_approvals", lang)))
     approved = [r for r in risks if r.approval is not None]
     if approved:
@@ -244,7 +248,77 @@ def risk_report_body(isms: Isms, html: bool = True, link: bool = True) -> str:
         parts.append(list_table(header, rows, widths=(8, 10, 22, 12, 48), css="isms-approvals"))
     else:
         parts.append(t("report_no_approval", lang) + "\n")
+    parts.append(section(t("report_owner_approvals", lang)))
+    parts.append(_owner_approvals(isms, link))
+    interim = [r for r in risks if r.interim is not None]
+    if interim:
+        parts.append(section(t("report_interim", lang)))
+        approver = isms.role(isms.profile.risk.residual_approver)
+        name = (approver.name if lang == "ja" else approver.name_en) if approver else isms.profile.risk.residual_approver
+        parts.append(t("report_interim_note", lang, threshold=threshold, approver=esc(name)) + "\n")
+        header = tuple(t(key, lang) for key in ("col_id", "interim_controls", "residual", "interim_residual", "interim_until", "approved_by", "approval_date", "approval_reason"))
+        parts.append(list_table(header, interim_rows(isms, link), widths=(7, 16, 7, 8, 10, 14, 10, 28), css="isms-interim"))
     return "\n".join(parts)
+
+
+def _assessments(isms: Isms, link: bool) -> str:
+    """The assessment dates and assessors: the register's, and the risks assessed on their own."""
+    groups: dict[tuple[str, str], list[Risk]] = {}
+    for r in isms.risks.risks:
+        key = (r.assessed_on.isoformat() if r.assessed_on else "—", r.assessor or "")
+        groups.setdefault(key, []).append(r)
+    if not groups:
+        return "—"
+    main = max(groups, key=lambda key: len(groups[key]))
+    lines = []
+    for key, risks in groups.items():
+        date, assessor = key
+        who = party(isms, assessor) if assessor else "—"
+        if key == main:
+            lines.append(t("report_assessment_value", isms.lang, date=date, assessor=who))
+        else:
+            lines.append(t("report_assessment_risks", isms.lang, date=date, assessor=who, risks=", ".join(risk_ref(r, link) for r in risks)))
+    return "\n\n".join(lines)
+
+
+def _owner_approvals(isms: Isms, link: bool) -> str:
+    """One row per owner and date: who approved the treatment plan and residual risk of which risks."""
+    lang = isms.lang
+    groups: dict[tuple[str, str], list[Risk]] = {}
+    for r in isms.risks.risks:
+        if r.owner_approval is not None:
+            groups.setdefault((r.owner_approval.by, r.owner_approval.date.isoformat()), []).append(r)
+    if not groups:
+        return t("report_no_owner_approval", lang) + "\n"
+    header = tuple(t(key, lang) for key in ("risk_owner", "approval_date", "approval_risks"))
+    rows = [(party(isms, by), date, ", ".join(risk_ref(r, link) for r in risks)) for (by, date), risks in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
+    return t("report_owner_approvals_note", lang) + "\n\n" + list_table(header, rows, widths=(25, 12, 63), css="isms-owner-approvals")
+
+
+def _pending(isms: Isms, r: Risk, link: bool) -> str:
+    out = []
+    for cid in r.controls:
+        decision = isms.decision(cid)
+        if decision is None or not decision.source.applicable or decision.source.status is None or decision.source.status.value == "implemented":
+            continue
+        out.append(f"{ref(f'ctl-{cid}', cid) if link else esc(cid)} {status_text(decision, isms.lang)}")
+    return "\n\n".join(out) or "—"
+
+
+def interim_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
+    rows = []
+    for r in isms.risks.risks:
+        interim = r.interim
+        if interim is None:
+            continue
+        rows.append(
+            (
+                risk_ref(r, link), _pending(isms, r, link), str(r.residual),
+                f"{r.asset_value}×{interim.impact}×{interim.likelihood} = {r.interim_residual}",
+                interim.until.isoformat(), party(isms, interim.by), interim.date.isoformat(), esc(interim.note or "—"),
+            )
+        )
+    return rows
 
 
 # --------------------------------------------------------------------------- risk treatment plan
@@ -263,9 +337,20 @@ def risk_plan_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
         plan = "\n".join(controls) or "—"
         if r.plan:
             plan += "\n\n" + esc(r.plan)
-        owner = role_text(isms, r.asset.owner) if r.asset else "—"
+        if r.transferred_to:
+            plan += "\n\n" + t("transferred_to", isms.lang, party=esc(r.transferred_to))
+        if r.removes:
+            plan += "\n\n" + t("removes", isms.lang, what=esc(r.removes))
+        if r.interim is not None:
+            interim = r.interim
+            plan += "\n\n" + t(
+                "plan_interim", isms.lang, residual=r.interim_residual, until=interim.until.isoformat(), by=party(isms, interim.by), date=interim.date.isoformat()
+            )
+        state = _risk_state(isms, r)
+        if r.owner_approval is not None:
+            state += "\n\n" + t("plan_owner_approved", isms.lang, date=r.owner_approval.date.isoformat())
         rows.append(
-            (risk_ref(r, link), esc(r.asset.name) if r.asset else esc(r.asset_id), str(r.value), esc(r.treatment_name(isms.lang)), plan, owner, str(r.residual), _risk_state(isms, r))
+            (risk_ref(r, link), esc(r.asset.name) if r.asset else esc(r.asset_id), str(r.value), esc(r.treatment_name(isms.lang)), plan, party(isms, r.owner), str(r.residual), state)
         )
     return rows
 
@@ -273,7 +358,7 @@ def risk_plan_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
 def risk_plan_body(isms: Isms, link: bool = True) -> str:
     lang = isms.lang
     intro = t("plan_intro", lang, threshold=isms.profile.risk.acceptance_threshold) + "\n"
-    header = tuple(t(key, lang) for key in ("col_id", "asset", "risk_value", "treatment", "plan_controls", "owner", "residual", "risk_state"))
+    header = tuple(t(key, lang) for key in ("col_id", "asset", "risk_value", "treatment", "plan_controls", "risk_owner", "residual", "risk_state"))
     return intro + "\n" + list_table(header, risk_plan_rows(isms, link), widths=(6, 14, 6, 6, 36, 14, 6, 12), css="isms-risk-plan")
 
 

@@ -73,9 +73,13 @@ def scope_body(isms: Isms) -> str:
     header = (t("role", lang), t("role_holders", lang), t("role_responsibilities", lang))
     rows = []
     for role in profile.roles:
-        holders = sep(lang).join(f"{people[h].name} ({people[h].title})" for h in role.holders if h in people)
+        holders = esc(sep(lang).join(f"{people[h].name} ({people[h].title})" for h in role.holders if h in people))
+        if role.deputy is not None:
+            deputies = role.deputy if isinstance(role.deputy, dict) else {"": role.deputy}
+            shown = sep(lang).join(f"{esc(duty)}: {_signer(isms, ident)}" if duty else _signer(isms, ident) for duty, ident in deputies.items())
+            holders += "\n\n" + t("role_deputy", lang, deputy=shown)
         duties = "\n".join(f"- {esc(item)}" for item in role.responsibilities)
-        rows.append((esc(role.name if lang == "ja" else role.name_en), esc(holders), duties))
+        rows.append((esc(role.name if lang == "ja" else role.name_en), holders, duties))
     parts.append(list_table(header, rows, widths=(22, 23, 55), css="isms-roles"))
 
     parts.append(section(t("scope_classification", lang)))
@@ -104,6 +108,8 @@ def scope_body(isms: Isms) -> str:
     rows = [(t(f"review_{key}", lang), t("every_months", lang, months=getattr(review, key))) for key in type(review).model_fields]
     parts.append(list_table(header, rows, widths=(50, 50), css="isms-review"))
 
+    parts += _facts(isms)
+
     parts.append(section(t("scope_documents", lang)))
     lines = [t("self_approval_allowed" if profile.approval.allow_self_approval else "self_approval_refused", lang)]
     signers = profile.approval.release
@@ -122,3 +128,37 @@ def scope_body(isms: Isms) -> str:
             rows.append((esc(audience.name if lang == "ja" else audience.name_en), esc(label)))
         parts.append(list_table(header, rows, widths=(50, 50), css="isms-audiences"))
     return "\n".join(parts)
+
+
+def _facts(isms: Isms) -> list[str]:
+    """Facts the texts print from the profile: retention of records, recovery objectives, the
+    classification of named information, and who approves records and decisions."""
+    profile, lang = isms.profile, isms.lang
+    parts: list[str] = []
+    if profile.retention:
+        parts.append(section(t("scope_retention", lang)))
+        header = (t("retention_records", lang), t("retention_keeper", lang), t("retention_period", lang))
+        rows = [(esc(sep(lang).join(rule.records)), role_text(isms, rule.keeper) if rule.keeper else "—", esc(rule.period)) for rule in profile.retention.values()]
+        parts.append(list_table(header, rows, widths=(50, 25, 25), css="isms-retention"))
+    continuity = profile.continuity
+    if continuity.systems or continuity.rpo is not None:
+        parts.append(section(t("scope_continuity", lang)))
+        if continuity.systems:
+            header = (t("continuity_system", lang), t("continuity_failure_rto", lang), t("continuity_bcp_rto", lang))
+            rows = [(esc(system.name), esc(system.failure_rto or "—"), esc(system.bcp_rto or "—")) for system in continuity.systems.values()]
+            parts.append(list_table(header, rows, widths=(40, 30, 30), css="isms-continuity"))
+        if continuity.rpo is not None:
+            points = (t("continuity_rpo_failure", lang, point=esc(continuity.rpo.failure)), t("continuity_rpo_bcp", lang, point=esc(continuity.rpo.bcp)))
+            parts.append("\n".join(f"- {point}" for point in points) + "\n")
+    if profile.information:
+        levels = {level.id: (level.name if lang == "ja" else level.name_en) for level in profile.classification}
+        parts.append(section(t("scope_information", lang)))
+        header = (t("information_name", lang), t("classification_level", lang))
+        rows = [(esc(item.name), esc(levels.get(item.classification, item.classification))) for item in profile.information.values()]
+        parts.append(list_table(header, rows, widths=(70, 30), css="isms-information"))
+    if profile.approvers:
+        parts.append(section(t("scope_approvers", lang)))
+        header = (t("approver_what", lang), t("approved_by", lang))
+        rows = [(esc(item.what), role_text(isms, item.by)) for item in profile.approvers.values()]
+        parts.append(list_table(header, rows, widths=(60, 40), css="isms-approvers"))
+    return parts

@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 
 from isms.i18n import sep, t
 from isms.model import ControlDecision, Document, Isms
+from isms.model.people import party_text
 from isms.rsttext import esc
 
-__all__ = ["esc", "field_table", "list_table", "named", "reasons_text", "ref", "role_text", "section", "status_text", "title"]
+__all__ = ["esc", "field_table", "list_table", "named", "party", "reasons_text", "ref", "role_text", "section", "status_text", "title"]
 
 
 def title(text: str, char: str = "#", over: bool = True) -> str:
@@ -60,6 +61,11 @@ def role_text(isms: Isms, role_id: str | None) -> str:
     holders = sep(isms.lang).join(people.get(h, h) for h in role.holders)
     name = role.name if isms.lang == "ja" else role.name_en
     return f"{esc(name)} ({esc(holders)})" if holders else esc(name)
+
+
+def party(isms: Isms, ident: str | None) -> str:
+    """An owner, assessor or approver (a role, a person or a department's head), escaped."""
+    return esc(party_text(isms.profile, ident)) if ident else "—"
 
 
 def status_text(decision: ControlDecision, lang: str) -> str:

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from isms.check.approvals import approvals_in_releases
+from isms.check.facts import retention_in_words
 from isms.check.ledger import ledger_rules
+from isms.check.register import register_rules
 from isms.check.risks import check_risks
 from isms.check.rules import check_model, check_sources
+from isms.check.soa import soa_rules
 from isms.model import Isms, build_model
 from isms.problems import Problem
 from isms.sources.loader import load_sources
@@ -38,4 +42,9 @@ def check(root: Path) -> tuple[Isms | None, list[Problem]]:
         return isms, _sorted(problems)
     problems += check_model(isms, sources)
     problems += check_risks(isms, sources)
+    problems += register_rules(isms, sources)
+    problems += soa_rules(isms, sources)
+    problems += retention_in_words(isms)
+    if not _errors(problems):  # the risk report is computed from a register that passed its rules
+        problems += approvals_in_releases(isms, sources)
     return isms, _sorted(problems)

@@ -219,6 +219,24 @@ def _profile_references(sources: Sources) -> list[Problem]:
     if signers is not None:
         for key in ("author", "reviewer", "approver"):
             need(getattr(signers, key), roles | people, "role or person", "approval", "release", key)
+    for index, role in enumerate(profile.roles):
+        deputies = role.deputy if isinstance(role.deputy, dict) else {None: role.deputy} if role.deputy else {}
+        for duty, ident in deputies.items():
+            loc = ("roles", index, "deputy", *((duty,) if duty else ()))
+            need(ident, roles | people, "role or person", *loc)
+            held = set(next((r.holders for r in profile.roles if r.id == ident), [ident]))
+            if held & set(role.holders):
+                at_line, at_col = position(sources.profile_data, loc)
+                problems.append(Problem(path, at_line, at_col, f"role '{role.id}': its deputy '{ident}' is the person it stands in for: name someone else"))
+    for key, rule in profile.retention.items():
+        need(rule.keeper, roles, "role", "retention", key, "keeper")
+    for key, item in profile.information.items():
+        need(item.classification, levels, "classification level", "information", key, "classification")
+    for key, approver in profile.approvers.items():
+        need(approver.by, roles, "role", "approvers", key, "by")
+    if "rpo" in profile.continuity.systems:
+        at_line, at_col = position(sources.profile_data, ("continuity", "systems", "rpo"))
+        problems.append(Problem(path, at_line, at_col, "'rpo' names the recovery points ({{ continuity.rpo.failure }}): give the system another id"))
     for dup in _duplicates(a.id for a in profile.audiences):
         index = next(n for n, a in enumerate(profile.audiences) if a.id == dup)
         problems.append(Problem(path, line("audiences", index), 1, f"duplicate id '{dup}' in audiences"))

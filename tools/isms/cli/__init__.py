@@ -11,7 +11,7 @@ from pathlib import Path
 from isms import __version__
 from isms.bodies import build_bodies
 from isms.cli import release
-from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, checked, counted, err, print_problems, root_of
+from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, checked, counted, err, errors, print_problems, root_of
 from isms.model import for_audience
 
 
@@ -21,11 +21,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     root = root_of(args)
     isms, problems = check(root)
     print_problems(problems, root)
-    if problems:
+    if errors(problems) or isms is None:
         files = len({p.path for p in problems})
         err.print(f"[bold red]{counted(len(problems), 'problem')}[/] in {counted(files, 'file')}. Fix them and run `isms check` again.")
         return EXIT_PROBLEMS
-    assert isms is not None
+    if problems:  # warnings: reported (exit 1), but they stop no build or release
+        err.print(f"[bold yellow]{counted(len(problems), 'warning')}[/]: builds and releases go on; fix them to keep the sources consistent.")
+        return EXIT_PROBLEMS
     applicable = sum(1 for d in isms.decisions if d.source.applicable)
     err.print(
         f"[green]OK[/]: {counted(len(isms.decisions), 'control')} decided ({applicable} applicable, "
@@ -111,7 +113,7 @@ def cmd_risks(args: argparse.Namespace) -> int:
 
     root = root_of(args)
     isms, problems = check(root)
-    if isms is None or problems:
+    if isms is None or errors(problems):
         print_problems(problems, root)
         err.print(f"[bold red]{counted(len(problems), 'problem')}[/]: fix them first (`isms check`).")
         return EXIT_PROBLEMS
@@ -123,6 +125,27 @@ def cmd_risks(args: argparse.Namespace) -> int:
         mark = "" if r.accepted else " (not accepted)"
         controls = ",".join(r.controls) or "-"
         print(f"{r.id} {r.asset_id} value {r.asset_value} x {r.impact} x {r.likelihood} = {r.value:3d} {r.treatment_name(isms.lang)} [{controls}] residual {r.residual}{mark}")
+    return EXIT_OK
+
+
+def cmd_soa(args: argparse.Namespace) -> int:
+    from isms.check import check
+    from isms.model.soa import soa_entries
+
+    root = root_of(args)
+    isms, problems = check(root)
+    if isms is None or errors(problems):
+        print_problems(problems, root)
+        err.print(f"[bold red]{counted(len(problems), 'problem')}[/]: fix them first (`isms check`).")
+        return EXIT_PROBLEMS
+    entries = soa_entries(isms)
+    if args.json:
+        print(json.dumps(entries, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for e in entries:
+        state = (e["status"] or "-") if e["applicable"] else "excluded"
+        due = f" (target {e['target_date']})" if e["target_date"] else ""
+        print(f"{e['id']:5} {state}{due} owner {e['owner'] or '-'} risks {','.join(e['risks']) or '-'}")
     return EXIT_OK
 
 
@@ -162,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("risks", help="print the risk register with computed values")
     p.add_argument("--json", action="store_true", help="as a JSON list, one object per risk")
     p.set_defaults(func=cmd_risks)
+    p = sub.add_parser("soa", help="print the Statement of Applicability: one line per control, with the risks it treats")
+    p.add_argument("--json", action="store_true", help="as a JSON list, one object per control")
+    p.set_defaults(func=cmd_soa)
     p = sub.add_parser("schema", help="check (or --write) the JSON Schemas under tools/schema/")
     p.add_argument("--write", action="store_true")
     p.set_defaults(func=cmd_schema)

@@ -50,22 +50,28 @@ class Prepared:
     versions: Versions
 
 
+def errors(problems: list[Problem]) -> list[Problem]:
+    """The problems that stop a command; warnings are printed and let it go on."""
+    return [p for p in problems if p.severity == "error"]
+
+
 def prepare(root: Path) -> tuple[Prepared | None, list[Problem]]:
-    """`isms check`, then the bodies and their versions (None while the check finds problems)."""
+    """`isms check`, then the bodies and their versions (None while the check finds errors; the
+    problems returned with a model are warnings)."""
     isms, problems = check(root)
-    if problems or isms is None:
+    if errors(problems) or isms is None:
         return None, problems
     bodies = build_bodies(isms)
-    return Prepared(root, isms, bodies, document_versions(isms, bodies)), []
+    return Prepared(root, isms, bodies, document_versions(isms, bodies)), problems
 
 
 def checked(args: argparse.Namespace, purpose: str) -> Prepared | None:
-    """prepare(), or None with the problems printed and what was not done."""
+    """prepare(), or None with the problems printed and what was not done (warnings are printed too)."""
     root = root_of(args)
     prepared, problems = prepare(root)
+    print_problems(problems, root)
     if prepared is None:
-        print_problems(problems, root)
-        err.print(f"[bold red]{counted(len(problems), 'problem')}[/]: {purpose}. Fix them (`isms check`) and try again.")
+        err.print(f"[bold red]{counted(len(errors(problems)), 'error')}[/]: {purpose}. Fix them (`isms check`) and try again.")
     return prepared
 
 

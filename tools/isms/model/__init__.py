@@ -292,8 +292,36 @@ def template_context(profile: Profile, documents: dict[str, Document]) -> dict[s
             if doc.kind != "procedure"
         }
     )
+
+    def party(ident: str) -> _Attrs:
+        """A role ({{ x.name }}: the role's name) or a person ({{ x.name }}: the name, {{ x.title }}: the title)."""
+        if ident in roles:
+            return _Attrs(roles[ident], title=roles[ident].name)
+        person = people.get(ident)
+        if person is not None:
+            return _Attrs(id=ident, name=person.name, title=person.title, holder_names=person.name)
+        return _Attrs(id=ident, name=ident, title=ident, holder_names=ident)
+
+    for role in profile.roles:
+        deputy = role.deputy
+        if isinstance(deputy, dict):
+            roles[role.id]["deputy"] = _Attrs({duty: party(ident) for duty, ident in deputy.items()})
+        elif deputy is not None:
+            roles[role.id]["deputy"] = party(deputy)
+    levels = {c.id: (c.name if profile.language == "ja" else c.name_en) for c in profile.classification}
+    information = _Attrs(
+        {key: _Attrs(id=key, name=item.name, classification=levels.get(item.classification, item.classification)) for key, item in profile.information.items()}
+    )
+    continuity = _Attrs({key: plain(system) for key, system in profile.continuity.systems.items()})
+    if profile.continuity.rpo is not None:
+        continuity["rpo"] = plain(profile.continuity.rpo)
     data = plain(profile)
     return {
+        "retention": _Attrs({key: rule.period for key, rule in profile.retention.items()}),
+        "continuity": continuity,
+        "information": information,
+        "classified": _Attrs({level: tuple(i.name for i in information.values() if i.classification == name) for level, name in levels.items()}),
+        "approvers": _Attrs({key: party(item.by) for key, item in profile.approvers.items()}),
         "org": data.organization,
         "profile": data,
         "scope": data.scope,
@@ -331,8 +359,20 @@ def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
             return None
         return replace(result, text=publish_images(result.text, text.path, sources.root, media))
 
+    def with_items(loaded: LoadedControl) -> ControlSource:
+        """The control with its items' texts rendered (they may print profile facts: {{ retention.log }})."""
+        items = []
+        for index, item in enumerate(loaded.source.items):
+            if "{" not in item.text:
+                items.append(item)
+                continue
+            result, found = render(TextSource(loaded.path, item.text, loaded.line_of("items", index, "text")), context, plain=True)
+            problems.extend(found)
+            items.append(item.model_copy(update={"text": " ".join(result.text.split())}) if result is not None else item)
+        return loaded.source.model_copy(update={"items": items})
+
     decisions = [
-        ControlDecision(by_id[cid], loaded.source, loaded.path, loaded, rendered(loaded.procedure))
+        ControlDecision(by_id[cid], with_items(loaded), loaded.path, loaded, rendered(loaded.procedure))
         for cid, loaded in first_source.items()
         if cid in by_id
     ]
@@ -343,9 +383,8 @@ def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
     if sources.ledger is not None:
         isms.releases = sources.ledger.model
     if sources.assets is not None and sources.risks is not None:
-        isms.risks = build_register(
-            profile.risk.acceptance_threshold, sources.assets.model.assets, sources.risks.model.risks, sources.assets.path, sources.risks.path
-        )
+        register = sources.risks.model
+        isms.risks = build_register(profile, sources.assets.model.assets, register.risks, register.assessment, sources.assets.path, sources.risks.path)
     else:
         isms.risks = RiskRegister(profile.risk.acceptance_threshold)
     return isms, problems

@@ -19,9 +19,11 @@ from isms.i18n import t
 
 CONTROL_ID_PATTERN = r"^[5-8]\.[1-9][0-9]?$"
 IDENT_PATTERN = r"^[a-z][a-z0-9_-]*$"
+ASSET_ID_PATTERN = r"^A-[0-9]{3,}$"
 
 Ident = Annotated[str, Field(pattern=IDENT_PATTERN, description="lower-case identifier: a-z, 0-9, _ and -")]
 Text = Annotated[str, Field(min_length=1)]
+AssetId = Annotated[str, Field(pattern=ASSET_ID_PATTERN, description="asset id from the asset inventory, e.g. A-001")]
 
 
 class Strict(BaseModel):
@@ -105,6 +107,11 @@ class Role(Strict):
     name_en: Text
     holders: list[Ident] = Field(min_length=1, description="person ids")
     responsibilities: list[Text] = Field(min_length=1)
+    deputy: Ident | dict[Ident, Ident] | None = Field(
+        None,
+        description="代行者 while the holder is absent: a person or role id, or one per duty ({intake: it_staff, decisions: ciso}); "
+        "texts print it as {{ roles.<id>.deputy.name }} (or .title)",
+    )
 
 
 class ClassificationLevel(Strict):
@@ -270,6 +277,48 @@ class Approval(Strict):
     release: ReleaseSigners | None = Field(None, description="default signers of `isms release`")
 
 
+class RetentionRule(Strict):
+    """How long records are kept (保管期間), stated once: texts print {{ retention.<id> }}."""
+
+    records: list[Text] = Field(min_length=1, description="the records as texts name them, e.g. 力量確認表 (isms check looks for them)")
+    keeper: Ident | None = Field(None, description="role that keeps them")
+    period: Text = Field(description="the period as a sentence uses it, e.g. 任期終了後3年")
+
+
+class ContinuitySystem(Strict):
+    """A system's recovery time objectives: texts print {{ continuity.<id>.failure_rto }} and .bcp_rto."""
+
+    name: Text
+    failure_rto: Text | None = Field(None, description="機器の故障時の目標復旧時間 (許容停止時間, control 8.14), e.g. 1営業日")
+    bcp_rto: Text | None = Field(None, description="BCP発動時の目標復旧時間 (control 5.30), e.g. 5営業日")
+
+
+class RecoveryPoints(Strict):
+    failure: Text = Field(description="目標復旧時点 after an equipment failure, e.g. 前日夜間のバックアップの時点")
+    bcp: Text = Field(description="目標復旧時点 when the BCP is invoked (the server room lost)")
+
+
+class Continuity(Strict):
+    """Recovery objectives, stated once: {{ continuity.rpo.failure }}, {{ continuity.file_server.bcp_rto }}."""
+
+    rpo: RecoveryPoints | None = None
+    systems: dict[Ident, ContinuitySystem] = Field(default_factory=dict)
+
+
+class NamedInformation(Strict):
+    """A kind of information and its classification: {{ information.<id>.classification }} prints the level's name."""
+
+    name: Text
+    classification: Ident = Field(description="a classification level id")
+
+
+class Approver(Strict):
+    """Who approves a record or decision that is not a document of the set: {{ approvers.<id>.name }}."""
+
+    what: Text = Field(description="the record or decision, e.g. 内部監査計画書")
+    by: Ident = Field(description="role id")
+
+
 class Profile(Strict):
     language: Literal["ja", "en"] = "ja"
     organization: Organization
@@ -288,6 +337,10 @@ class Profile(Strict):
     distribution: Distribution
     approval: Approval = Approval()
     audiences: list[Audience] = Field(default_factory=list, description="readers a build can be made for (isms build --audience)")
+    approvers: dict[Ident, Approver] = Field(default_factory=dict, description="who approves records and decisions: {{ approvers.<id>.name }}")
+    retention: dict[Ident, RetentionRule] = Field(default_factory=dict, description="保管期間 of records: {{ retention.<id> }}")
+    continuity: Continuity = Field(Continuity(), description="目標復旧時間・目標復旧時点: {{ continuity.<system>.bcp_rto }}")
+    information: dict[Ident, NamedInformation] = Field(default_factory=dict, description="機密分類 of named information: {{ information.<id>.classification }}")
 
 
 # --------------------------------------------------------------------------- controls
@@ -326,6 +379,8 @@ class TailoredItem(Strict):
     reason: str | None = Field(None, description="修正理由 / 追加理由")
     technical: bool = Field(False, description="技術的検証項目: verified on its own review interval")
     review_months: int | None = Field(None, gt=0, description="review interval of a technical item")
+    status: Status | None = Field(None, description="partial or planned while the item is not in place yet (with target_date); omitted: in place")
+    target_date: dt.date | None = Field(None, description="when a partial or planned item will be in place")
 
 
 class ControlSource(Strict):
@@ -342,6 +397,7 @@ class ControlSource(Strict):
     classification: Ident | None = Field(None, description="classification of the procedure document")
     documents: list[DocumentRef] = Field(default_factory=list, description="related policy ids or control ids")
     records: list[Text] = Field(default_factory=list, description="records kept by the procedure")
+    assets: list[AssetId] = Field(default_factory=list, description="assets and systems of the inventory the procedure operates on, e.g. [A-045]")
     items: list[TailoredItem] = Field(default_factory=list)
     procedure: str | None = Field(None, description="実施手順 in reStructuredText")
 

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from isms.i18n import t
 from isms.model import Isms
+from isms.model.people import party_text
 from isms.render.xlsx.sheets import simple_sheet as _sheet
 from isms.render.xlsx.sheets import text_only, xlsx_name
 from isms.sources.catalogue import load_clauses
@@ -28,7 +29,7 @@ def _role(isms: Isms, role_id: str | None) -> str:
 
 def asset_rows(isms: Isms) -> list[tuple[object, ...]]:
     return [
-        (a.group, a.id, a.name, a.form_name(isms.lang), _role(isms, a.owner), a.location, a.confidentiality, a.integrity, a.availability, a.value, a.note or "")
+        (a.group, a.id, a.name, a.form_name(isms.lang), party_text(isms.profile, a.owner) if a.owner else "", a.location, a.confidentiality, a.integrity, a.availability, a.value, a.note or "")
         for a in isms.risks.assets
     ]
 
@@ -41,7 +42,11 @@ def risk_register_rows(isms: Isms) -> list[tuple[object, ...]]:
                 r.id, r.asset_id, r.asset.name if r.asset else "", r.threat, r.vulnerability, r.asset_value, r.impact, r.likelihood, r.value,
                 r.treatment_name(isms.lang), ", ".join(r.controls), r.plan or "", r.residual_impact, r.residual_likelihood, r.residual,
                 _role(isms, r.approval.by) if r.approval else "", r.approval.date.isoformat() if r.approval else "",
-                t("accepted" if r.accepted else "not_approved", isms.lang), r.residual_above_threshold and r.approval is None,
+                t("accepted" if r.accepted else "not_approved", isms.lang),
+                party_text(isms.profile, r.owner) if r.owner else "", r.assessed_on.isoformat() if r.assessed_on else "",
+                party_text(isms.profile, r.assessor) if r.assessor else "", r.owner_approval.date.isoformat() if r.owner_approval else "",
+                r.interim_residual if r.interim else "", r.interim.until.isoformat() if r.interim else "",
+                r.residual_above_threshold and r.approval is None,
             )
         )
     return rows
@@ -85,10 +90,11 @@ def write_risk_workbooks(isms: Isms, out_dir: Path) -> list[Path]:
     header = _words(
         lang, "col_id", "xlsx_asset_id", "asset", "xlsx_threat", "xlsx_vulnerability", "asset_value", "impact", "likelihood", "risk_value",
         "treatment", "risk_controls", "xlsx_plan", "xlsx_residual_impact", "xlsx_residual_likelihood", "xlsx_residual_risk", "approved_by",
-        "approval_date", "risk_state", "xlsx_needs_approval",
+        "approval_date", "risk_state", "risk_owner", "xlsx_assessed_on", "xlsx_assessor", "xlsx_owner_approval", "interim_residual",
+        "interim_until", "xlsx_needs_approval",
     )
     _sheet(wb, t("sheet_risks", lang), header, risk_register_rows(isms),
-           (8, 8, 24, 34, 30, 8, 7, 7, 8, 7, 16, 30, 8, 8, 8, 16, 11, 8, 8), alert_column=len(header) - 1)
+           (8, 8, 24, 34, 30, 8, 7, 7, 8, 7, 16, 30, 8, 8, 8, 16, 11, 8, 18, 11, 18, 11, 8, 11, 8), alert_column=len(header) - 1)
     save(wb, "risk-report", "risks.xlsx")
 
     wb = Workbook()
