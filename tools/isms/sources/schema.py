@@ -133,6 +133,7 @@ class ReviewIntervals(Strict):
     internal_audit: int = Field(12, gt=0)
     management_review: int = Field(12, gt=0)
     technical_verification: int = Field(6, gt=0, description="default for 技術的検証項目")
+    audit_cycle: int = Field(36, gt=0, description="months within which internal audits cover every clause and applicable control")
 
 
 MAX_NUMBER_LENGTH = 40
@@ -163,7 +164,7 @@ def number_format(value: str, allowed: dict[str, int], required: tuple[tuple[str
 
 
 class Numbering(Strict):
-    """Document numbers. Placeholders: {seq} (policies), {theme} and {num} or {id} (procedures)."""
+    """Document numbers. Placeholders: {seq} (policies, forms, records), {theme} and {num} or {id} (procedures)."""
 
     manual: Text = "ISMS-M-01"
     soa: Text = "ISMS-R-01"
@@ -175,13 +176,15 @@ class Numbering(Strict):
     audit_checklist: Text = Field("ISMS-R-07", description="内部監査チェックリスト")
     policy: Text = "ISMS-P-{seq:02d}"
     procedure: Text = "ISMS-C-{theme}-{num:02d}"
+    form: Text = Field("ISMS-F-{seq:02d}", description="blank forms (様式), one per record type")
+    record: Text = Field("ISMS-K-{seq:02d}", description="records kept on those forms (記録): the same {seq} as their form")
 
     @field_validator("manual", "soa", "doc_register", "checklist", "assets", "risk_report", "risk_plan", "audit_checklist")
     @classmethod
     def _fixed(cls, value: str) -> str:
         return number_format(value, {})
 
-    @field_validator("policy")
+    @field_validator("policy", "form", "record")
     @classmethod
     def _policy_has_seq(cls, value: str) -> str:
         return number_format(value, {"seq": 1}, required=(("seq",),))
@@ -225,6 +228,7 @@ class Profile(Strict):
     manual: ManualInfo
     distribution: Distribution
     approval: Approval = Approval()
+    year_start: int = Field(4, ge=1, le=12, description="first month of the ISMS year (4: FY2025 is 2025-04 .. 2026-03)")
 
 
 # --------------------------------------------------------------------------- controls
