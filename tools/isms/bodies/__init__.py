@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from isms.bodies.checklist import checklist_body
 from isms.bodies.documents import control_body, soa_body
+from isms.bodies.records import record_bodies
 from isms.bodies.risk import assets_body, audit_checklist_body, risk_plan_body, risk_report_body
 from isms.bodies.text import esc, title
 from isms.i18n import t
@@ -81,6 +82,7 @@ def build_bodies(isms: Isms) -> Bodies:
         "risk-plan": (risk_plan_body(isms), risk_plan_body(isms, link=False)),
         "audit-checklist": (audit_checklist_body(isms), audit_checklist_body(isms, link=False)),
     }
+    paged.update(record_bodies(isms))  # the record sets and their blank forms (isms.bodies.records)
     for doc_id, (site, printed) in paged.items():
         if doc_id in docs:
             content = "\n".join([page_header(isms, docs[doc_id], None), site])

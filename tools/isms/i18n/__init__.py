@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from isms.i18n import records as _records
+
 STRINGS: dict[str, tuple[str, str]] = {
     # SoA and control pages
     "control": ("管理策", "Control"),
@@ -151,13 +153,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "documented_information": ("文書化した情報", "Documented information"),
     "where": ("所在", "Where"),
     "state": ("状況", "State"),
-    "present": ("あり", "present"),
     "record": ("記録", "record"),
-    "missing": ("未整備", "missing"),
-    "kept_as_record": ("記録として管理: ", "kept as a record: "),
     "checklist_intro": (
-        "JIS Q 27001:2023 箇条4〜10が求める文書化した情報と、この文書セットでの所在。未整備 {missing} 件。",
-        "The documented information clauses 4 to 10 require, and where it is in this set. Missing: {missing}.",
+        "JIS Q 27001:2023 箇条4〜10が求める文書化した情報と、{date}時点のその所在と状況。"
+        "あり {present} 件、期限超過 {overdue} 件、未整備 {missing} 件。"
+        "記録は、ソースに実際に存在し、定期的な記録は最新のものが定めた間隔の内にあるときに「あり」とする。",
+        "The documented information clauses 4 to 10 require, where it is and its state on {date}: "
+        "present {present}, overdue {overdue}, missing {missing}. A record is present only when it exists in the sources "
+        "and, for a periodic record, the latest is within its interval.",
     ),
     # spreadsheets
     "sheet_soa": ("適用宣言書", "SoA"),
@@ -167,6 +170,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "clause_no": ("箇条{id}", "Clause {id}"),
     "audit_procedure": ("{title}: {number} のとおり実施されているか", "{title}: is {number} followed?"),
 }
+
+# The words of the record sets (issue #13), kept in their own module: same keys in both languages.
+assert not set(_records.JA) & set(STRINGS) and list(_records.JA) == list(_records.EN), "isms.i18n.records: duplicate or unmatched keys"
+STRINGS.update({key: (_records.JA[key], _records.EN[key]) for key in _records.JA})
 
 
 def t(key: str, lang: str, **values: object) -> str:

@@ -7,7 +7,7 @@ spreadsheet writers only read them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from isms.i18n import sep, t
+from isms.model.records import RECORD_TYPES, Records, build_records, form_doc_id, record_doc_id
 from isms.model.risk import RiskRegister, build_register
 from isms.model.templating import RenderedText, Trusted, render
 from isms.problems import Problem
@@ -26,12 +27,12 @@ from isms.sources.loader import LoadedControl, Sources, TextSource
 from isms.sources.media import publish_images
 from isms.sources.schema import ClassificationLevel, ControlSource, PolicyEntry, Profile, Role, natural_key
 
-DocumentKind = Literal["manual", "policy", "procedure", "soa", "register", "checklist"]
+DocumentKind = Literal["manual", "policy", "procedure", "soa", "register", "checklist", "record", "form"]
 
 
 @dataclass(frozen=True)
 class Document:
-    id: str  # "manual", "soa", "register", "checklist", a policy id, or "ctl-5.15"
+    id: str  # "manual", "soa", "register", "checklist", a policy id, "ctl-5.15", "rec-<type>" or "form-<type>"
     kind: DocumentKind
     number: str
     title: str  # in the profile's language
@@ -80,6 +81,7 @@ class Isms:
     risks: RiskRegister = field(default_factory=RiskRegister)  # asset inventory and risk register
     releases: Ledger = field(default_factory=Ledger, repr=False)  # manual_src/releases.yaml
     media: dict[str, Path] = field(default_factory=dict)  # published image name -> file (isms.sources.media)
+    records: Records = field(default_factory=Records, repr=False)  # the ISMS in operation (isms.model.records)
 
     @property
     def lang(self) -> str:
@@ -117,7 +119,7 @@ class Isms:
     @cached_property
     def ordered_documents(self) -> tuple[Document, ...]:
         """Manual, policies, procedures (5.2 before 5.10), then the registers: the register's order."""
-        order = {"manual": 0, "policy": 1, "procedure": 2, "soa": 3, "register": 4, "checklist": 5}
+        order = {"manual": 0, "policy": 1, "procedure": 2, "soa": 3, "register": 4, "checklist": 5, "record": 6, "form": 7}
         return tuple(sorted(self.documents.values(), key=lambda d: (order[d.kind], natural_key(d.control_id) if d.control_id else (0,))))
 
 
@@ -169,8 +171,11 @@ def procedure_number(profile: Profile, control_id: str) -> str:
     return profile.numbering.procedure.format(theme=theme, num=num, id=control_id)
 
 
-def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dict[str, ControlSource]) -> dict[str, Document]:
-    """A document's title is in the profile's language."""
+def build_documents(
+    profile: Profile, policies: list[PolicyEntry], controls: dict[str, ControlSource], records: Collection[str] = ()
+) -> dict[str, Document]:
+    """A document's title is in the profile's language; `records` names the record files present
+    (isms.sources.loader.RECORD_FILES keys): a filled record needs its file, a blank form does not."""
     lang = profile.language
     ja = lang == "ja"
     numbering = profile.numbering
@@ -214,10 +219,23 @@ def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dic
             _classification(profile, profile.manual.classification), _role(profile, "ciso"),
             _role(profile, top), doc_id,
         )
+    # The record sets (isms.model.records): a blank form each, and the filled record where its data is.
+    for seq, (record_type, needs) in enumerate(RECORD_TYPES, start=1):
+        for doc_id, kind, scheme in (
+            (record_doc_id(record_type), "record", numbering.record),
+            (form_doc_id(record_type), "form", numbering.form),
+        ):
+            if kind == "record" and needs is not None and needs not in records:
+                continue
+            title = t(f"title_{record_doc_id(record_type)}", lang)
+            docs[doc_id] = Document(
+                doc_id, kind, scheme.format(seq=seq), title if kind == "record" else t("form_title", lang, title=title),  # type: ignore[arg-type]
+                _classification(profile, profile.manual.classification), _role(profile, "ciso"), _role(profile, top), doc_id,
+            )
     return docs
 
 
-def template_context(profile: Profile, documents: dict[str, Document]) -> dict[str, Any]:
+def template_context(profile: Profile, documents: dict[str, Document], records: Records | None = None) -> dict[str, Any]:
     """The variables an editor may use in manual, policy and procedure texts (README: Template variables)."""
     people = {p.id: plain(p) for p in profile.people}
     separator = sep(profile.language)
@@ -239,7 +257,10 @@ def template_context(profile: Profile, documents: dict[str, Document]) -> dict[s
         }
     )
     data = plain(profile)
+    activities, annual_plan = (records or Records()).template_context(profile, profile.language)
     return {
+        "activities": plain(activities),
+        "annual_plan": plain(annual_plan),
         "org": data.organization,
         "profile": data,
         "scope": data.scope,
@@ -263,8 +284,9 @@ def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
     first_source: dict[str, LoadedControl] = {}
     for loaded in sorted(sources.controls, key=lambda c: c.path.stem != c.source.id):
         first_source.setdefault(loaded.source.id, loaded)
-    documents = build_documents(profile, [p.entry for p in sources.policies], {k: v.source for k, v in first_source.items()})
-    context = template_context(profile, documents)
+    records = build_records(sources.records, profile)
+    documents = build_documents(profile, [p.entry for p in sources.policies], {k: v.source for k, v in first_source.items()}, set(sources.records))
+    context = template_context(profile, documents, records)
     problems: list[Problem] = []
     media: dict[str, Path] = {}
 
@@ -285,7 +307,7 @@ def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
     decisions.sort(key=lambda d: d.control.sort_key)
     manual = [r for r in (rendered(chapter) for chapter in sources.manual_chapters) if r is not None]
     policies = [PolicyDocument(p.entry, rendered(p.body)) for p in sources.policies]
-    isms = Isms(sources.root, profile, catalogue, decisions, documents, manual, policies, media=media)
+    isms = Isms(sources.root, profile, catalogue, decisions, documents, manual, policies, media=media, records=records)
     if sources.ledger is not None:
         isms.releases = sources.ledger.model
     if sources.assets is not None and sources.risks is not None:
