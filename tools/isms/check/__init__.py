@@ -8,12 +8,14 @@ template fails stops the checks of references and coverage that would miss its l
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from isms.check.ledger import ledger_rules
+from isms.check.records import check_records
 from isms.check.risks import check_risks
 from isms.check.rules import check_model, check_sources
-from isms.model import Isms, build_model
+from isms.model import Isms, build_model, clock
 from isms.problems import Problem
 from isms.sources.loader import load_sources
 
@@ -26,7 +28,9 @@ def _errors(problems: list[Problem]) -> bool:
     return any(p.severity == "error" for p in problems)
 
 
-def check(root: Path) -> tuple[Isms | None, list[Problem]]:
+def check(root: Path, as_of: dt.date | None = None) -> tuple[Isms | None, list[Problem]]:
+    """Every problem of the sources. Records may not be dated after today (isms.model.clock.today);
+    what is overdue is a warning as of `as_of` (default: the build date, isms.model.clock.build_date)."""
     sources, problems = load_sources(root)
     problems += check_sources(sources)
     problems += ledger_rules(sources)
@@ -38,4 +42,5 @@ def check(root: Path) -> tuple[Isms | None, list[Problem]]:
         return isms, _sorted(problems)
     problems += check_model(isms, sources)
     problems += check_risks(isms, sources)
+    problems += check_records(isms, clock.today(), as_of or clock.build_date())
     return isms, _sorted(problems)

@@ -9,26 +9,27 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from isms import __version__
-from isms.cli import release
-from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, checked, err, print_problems, root_of
+from isms.cli import records, release
+from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, as_of_date, checked, err, errors, print_problems, root_of
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from isms.check import check
 
     root = root_of(args)
-    isms, problems = check(root)
+    isms, problems = check(root, as_of=args.as_of)
     print_problems(problems, root)
-    if problems:
-        files = len({p.path for p in problems})
-        err.print(f"[bold red]{len(problems)} problem(s)[/] in {files} file(s). Fix them and run `make check` again.")
+    found = errors(problems)
+    if found or isms is None:
+        files = len({p.path for p in found})
+        err.print(f"[bold red]{len(found)} problem(s)[/] in {files} file(s). Fix them and run `make check` again.")
         return EXIT_PROBLEMS
-    assert isms is not None
     applicable = sum(1 for d in isms.decisions if d.source.applicable)
+    warnings = f" {len(problems)} warning(s): overdue on the evaluation date, or restated schedules." if problems else ""
     err.print(
         f"[green]OK[/]: {len(isms.decisions)} controls decided ({applicable} applicable, "
         f"{len(isms.decisions) - applicable} excluded), {len(isms.manual)} manual chapters, "
-        f"{len(isms.policies)} policies."
+        f"{len(isms.policies)} policies.{warnings}"
     )
     return EXIT_OK
 
@@ -96,9 +97,9 @@ def cmd_risks(args: argparse.Namespace) -> int:
 
     root = root_of(args)
     isms, problems = check(root)
-    if isms is None or problems:
-        print_problems(problems, root)
-        err.print(f"[bold red]{len(problems)} problem(s)[/]: fix them first (`isms check`).")
+    if isms is None or errors(problems):
+        print_problems(errors(problems), root)
+        err.print(f"[bold red]{len(errors(problems))} problem(s)[/]: fix them first (`isms check`).")
         return EXIT_PROBLEMS
     risks = isms.risks.risks
     if args.json:
@@ -131,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", help="repository root (default: found from the current folder)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("check", help="validate all sources; one line per problem")
+    p = sub.add_parser("check", help="validate all sources; one line per problem (warnings do not fail)")
+    p.add_argument("--as-of", type=as_of_date, metavar="YYYY-MM-DD", help="the date overdue records are judged on (default: SOURCE_DATE_EPOCH's date, else today)")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("build", help="check, then build the document set into build/")
     p.add_argument("--only", choices=["html", "docx", "xlsx"], help="build one output only")
@@ -150,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write", action="store_true")
     p.set_defaults(func=cmd_schema)
     release.add_parsers(sub)  # release, status, diff
+    records.add_parsers(sub)  # readiness
     return parser
 
 
