@@ -21,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 from isms import __version__
+from isms.bodies.records import LANDSCAPE
 from isms.model import Document
 from isms.problems import Problem
 from isms.render.context import BuildContext, WriterResult
@@ -85,6 +86,13 @@ def plan(context: BuildContext) -> list[Job]:
         body = bodies.get(doc_id)
         if body is not None and body.printed is not None:
             jobs.append(Job(docs[doc_id], DocumentText(doc_id, (body.printed,), (source,)), landscape=True))
+    # The record sets and their blank forms (isms.bodies.records): the wide tables are landscape.
+    for doc in isms.ordered_documents:
+        body = bodies.get(doc.id)
+        if doc.kind in ("record", "form") and body is not None and body.printed is not None:
+            record_type = doc.id.split("-", 1)[1]
+            source = isms.records.source_of(record_type, isms.root)
+            jobs.append(Job(doc, DocumentText(doc.id, (body.printed,), (source,)), landscape=doc.id in LANDSCAPE))
     return jobs
 
 

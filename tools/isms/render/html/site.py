@@ -12,6 +12,7 @@ from isms.i18n import sep, t
 from isms.model import Document, Isms
 from isms.render.context import BuildContext
 from isms.render.html.history import history_table, release_pages
+from isms.render.html.records import RECORDS_LABEL, STATUS_LABEL, add_record_pages
 from isms.sources.catalogue import ATTRIBUTE_NAMES, ATTRIBUTES, THEMES, value_name
 
 
@@ -38,6 +39,7 @@ def build_site(context: BuildContext) -> Site:
     _attribute_views(context.isms, site)
     _register(context, site)
     _paged(context, site)
+    add_record_pages(context, site)  # record sets, forms, the checklist and the status as of the build date
     _history(context, site)
     return site
 
@@ -96,9 +98,11 @@ def _home(context: BuildContext, site: Site) -> None:
         ("releases", "start_releases"),
         ("attributes", "start_attributes"),
         ("risk-report", "start_risk"),
+        (STATUS_LABEL, "start_status"),
+        (RECORDS_LABEL, "start_records"),
     ]
     parts.append("\n".join(f"- {ref(label)}: {t(key, lang)}" for label, key in start) + "\n")
-    parts.append(_toctree(["manual/index", "policies/index", "soa", "controls/index", "attributes", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist", "releases/index"], hidden=True, maxdepth=2))
+    parts.append(_toctree(["manual/index", "policies/index", "soa", "controls/index", "attributes", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist", "status", "records/index", "releases/index"], hidden=True, maxdepth=2))
     site.add("index", "\n".join(parts))
 
 
