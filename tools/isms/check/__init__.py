@@ -15,6 +15,7 @@ from isms.check.ledger import ledger_rules
 from isms.check.records import check_records
 from isms.check.risks import check_risks
 from isms.check.rules import check_model, check_sources
+from isms.check.schedules import restated_schedules
 from isms.model import Isms, build_model, clock
 from isms.problems import Problem
 from isms.sources.loader import load_sources
@@ -43,4 +44,5 @@ def check(root: Path, as_of: dt.date | None = None) -> tuple[Isms | None, list[P
     problems += check_model(isms, sources)
     problems += check_risks(isms, sources)
     problems += check_records(isms, clock.today(), as_of or clock.build_date())
+    problems += restated_schedules(isms)
     return isms, _sorted(problems)
