@@ -46,7 +46,7 @@ def readiness_body(isms: Isms, items: list[ReadinessItem], as_of: dt.date) -> st
     for item in items:
         links = [ref(label) for label in item.labels]
         found = sep(lang).join(links)
-        details = "\n".join(f"- {esc(text)}" for text in item.evidence)
+        details = "\n".join(f"- {esc(text)}" for text in item.details)
         cell = "\n\n".join(part for part in (found, details) if part) or "—"
         state = f"{MARKS[item.status]} {t(f'readiness_{item.status}', lang)}"
         if item.status == OVERDUE and item.due is not None:

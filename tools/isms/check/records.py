@@ -168,15 +168,17 @@ def _objectives(rules: _Rules) -> None:
 # --------------------------------------------------------------------------- competence and training
 
 
-def _competence_ids(rules: _Rules) -> set[str]:
+def _competence_ids(rules: _Rules) -> set[str] | None:
+    """The competences of competence.yaml, or None without the file (references cannot be verified:
+    the requirements checklist reports 7.2 missing instead)."""
     data = rules.isms.records.model("competence")
-    return {c.id for c in data.competences} if data else set()
+    return {c.id for c in data.competences} if data else None
 
 
 def _competence(rules: _Rules) -> None:
     data = rules.loaded.model
     rules.unique([c.id for c in data.competences], "competences", "competence")
-    known = _competence_ids(rules)
+    known = _competence_ids(rules) or set()
     for index, requirement in enumerate(data.requirements):
         rules.role(requirement.role, "requirements", index, "role")
         for pos, competence in enumerate(requirement.competences):
@@ -217,7 +219,7 @@ def _training(rules: _Rules) -> None:
             for n, pid in enumerate(course.audience.people):
                 rules.person(pid, *at, "audience", "people", n)
             for n, competence in enumerate(course.competences):
-                if competence not in competences:
+                if competences is not None and competence not in competences:
                     rules.add(f"unknown competence '{competence}' (see manual_src/records/competence.yaml)", *at, "competences", n)
             _activity_ref(rules, course.activity, *at, "activity")
     courses = {c.id: c for plan in data.plans for c in plan.courses}
@@ -249,14 +251,16 @@ def _audits(rules: _Rules) -> None:
     data = rules.loaded.model
     rules.unique([a.id for a in data.audits], "audits", "audit")
     competence = data.programme.auditor_competence
-    if competence is not None and competence not in _competence_ids(rules):
+    known = _competence_ids(rules)
+    if competence is not None and known is not None and competence not in known:
         rules.add(f"unknown competence '{competence}' (see manual_src/records/competence.yaml)", "programme", "auditor_competence")
-        competence = None
+    if known is None or competence not in known:
+        competence = None  # nothing to verify the auditors against
     finding_ids = [f.id for a in data.audits for f in a.results]
     for dup, count in Counter(finding_ids).items():
         if count > 1:
             rules.add(f"finding id '{dup}' is used {count} times: give each finding its own id", "audits")
-    actions = {a.id for a in records.corrective_actions}
+    actions = {a.id for a in records.corrective_actions} if records.has("corrective_actions") else None
     for index, audit in enumerate(data.audits):
         at = ("audits", index)
         rules.person(audit.planned_by, *at, "planned_by")
@@ -320,7 +324,7 @@ def _scope_rules(rules: _Rules, audit, pos: int, entry, competence: str | None) 
                 )  # fmt: skip
 
 
-def _finding_rules(rules: _Rules, audit, pos: int, finding, actions: set[str]) -> None:
+def _finding_rules(rules: _Rules, audit, pos: int, finding, actions: set[str] | None) -> None:
     index = rules.loaded.model.audits.index(audit)
     at = ("audits", index, "results", pos)
     rules.department(finding.department, *at, "department")
@@ -337,7 +341,7 @@ def _finding_rules(rules: _Rules, audit, pos: int, finding, actions: set[str]) -
     if finding.result is AuditResult.nonconformity:
         if finding.corrective_action is None:
             rules.add(f"nonconformity {finding.id} needs its corrective action request: add 'corrective_action: <id>' (manual_src/records/corrective_actions.yaml)", *at, "result")
-        elif finding.corrective_action not in actions:
+        elif actions is not None and finding.corrective_action not in actions:
             rules.add(f"unknown corrective action '{finding.corrective_action}' (manual_src/records/corrective_actions.yaml)", *at, "corrective_action")
 
 
@@ -412,6 +416,7 @@ def _corrective_actions(rules: _Rules) -> None:
     data = rules.loaded.model
     rules.unique([a.id for a in data.nonconformities], "nonconformities", "nonconformity")
     findings = {f.id for a in rules.isms.records.audits for f in a.results}
+    audited = rules.isms.records.has("audits")  # without audits.yaml, a finding cannot be looked up
     reviews = {r.id for r in rules.isms.records.reviews}
     for index, action in enumerate(data.nonconformities):
         at = ("nonconformities", index)
@@ -421,7 +426,7 @@ def _corrective_actions(rules: _Rules) -> None:
         rules.control(action.control, *at, "control")
         if action.clause is not None and not expand_clauses([action.clause]):
             rules.add(f"clause {action.clause} is not a clause of ISO/IEC 27001 4-10", *at, "clause")
-        if action.source.value == "internal_audit" and (action.reference is None or action.reference not in findings):
+        if action.source.value == "internal_audit" and (action.reference is None or (audited and action.reference not in findings)):
             rules.add(f"{action.id} comes from an internal audit: 'reference' must name its finding (findings: {', '.join(sorted(findings)) or 'none'})", *at, "reference" if action.reference else "source")
         if action.source.value == "management_review" and action.reference is not None and action.reference not in reviews:
             rules.add(f"unknown management review '{action.reference}'", *at, "reference")

@@ -59,6 +59,7 @@ class ReadinessItem:
     status: str
     evidence: tuple[str, ...]
     labels: tuple[str, ...] = ()  # documents and sections to link to
+    details: tuple[str, ...] = ()  # the evidence found in the records (the site shows it beside the links)
     due: dt.date | None = None
     path: Path | None = None
     line: int = 1
@@ -104,7 +105,7 @@ def readiness(isms: Isms, as_of: dt.date) -> list[ReadinessItem]:
                 path, line = isms.records.path(key, isms.root), isms.records.line(key, *loc)
             out.append(
                 ReadinessItem(
-                    clause["id"], clause["title"][lang], needed[lang], status, tuple(evidence), links, finding.due, path, line,
+                    clause["id"], clause["title"][lang], needed[lang], status, tuple(evidence), links, finding.evidence, finding.due, path, line,
                 )
             )  # fmt: skip
     return out

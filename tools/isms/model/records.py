@@ -187,7 +187,7 @@ class Occurrence:
     planned: dt.date  # first day of the planned month
     start: dt.date
     end: dt.date  # exclusive
-    done: Completion | None  # the latest completion in the window (on or before as_of)
+    done: Completion | None  # the first completion in the window (on or before as_of)
 
     def status(self, as_of: dt.date) -> str:
         """done, planned (later), due (this month) or overdue (the month has passed)."""
@@ -274,7 +274,7 @@ class Records:
         out = []
         for planned, start, end in activity.occurrences(year):
             inside = [c for c in done if start <= c.date < end]
-            out.append(Occurrence(activity, planned, start, end, inside[-1] if inside else None))
+            out.append(Occurrence(activity, planned, start, end, inside[0] if inside else None))
         return out
 
     def years(self) -> list[int]:
