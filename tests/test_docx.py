@@ -103,7 +103,8 @@ def test_one_document_per_policy_applicable_control_manual_soa_and_risk_document
     isms = built.isms
     applicable = [d for d in isms.decisions if d.source.applicable]
     names = sorted(p.name for p in built.out.iterdir())
-    assert len(names) == 1 + len(isms.policies) + len(applicable) + 1 + len(RISK_DOCUMENTS)
+    records = [d for d in isms.documents.values() if d.kind in ("record", "form")]  # the record sets and their blank forms
+    assert len(names) == 1 + len(isms.policies) + len(applicable) + 1 + len(RISK_DOCUMENTS) + len(records) and len(records) == 22
     for doc_id in RISK_DOCUMENTS:
         assert f"{isms.documents[doc_id].number} {isms.documents[doc_id].title}.docx" in names
     assert not any("文書管理台帳" in name or "ISMS要求事項チェックリスト" in name for name in names), "register and checklist stay HTML only"

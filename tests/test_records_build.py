@@ -54,7 +54,7 @@ def test_management_review_minutes_have_every_input_and_the_frame(build: Path) -
         assert f"{key})" in text
     assert "CA-2025-02" in text and "有効性確認待ち" in text  # (d) collected from the corrective actions
     assert "OBJ-2025-03" in text and "未達成" in text  # (d) objectives against targets on the review date
-    assert "本レビューで残留リスクを承認: R-003" in text  # (f) the approvals the risk register dates to this review
+    assert "受容基準を超える残留リスクの承認: R-003" in text  # (f) the approvals the risk register dates to this review
     assert "MR-2025-A1" in text
 
 
@@ -97,7 +97,8 @@ def test_workbooks_of_objectives_training_and_corrective_actions(build: Path) ->
     assert objectives.worksheets[0].max_row == 6 and objectives.worksheets[1].max_row == 21
     training = openpyxl.load_workbook(xlsx / "ISMS-K-07_教育実施記録.xlsx")
     rows = list(training.worksheets[0].iter_rows(min_row=2, values_only=True))
-    assert rows[0][:2] == ("TR-2025-01", "G-2025") and any(row[5] == "伊藤 茂" and row[7] == "不合格" for row in rows)
+    assert ("TR-2025-01", "G-2025", "全社情報セキュリティ教育") in {row[:3] for row in rows}
+    assert any(row[0] == "TR-2025-01" and row[5] == "伊藤 茂" and row[6] == 70 and row[7] == "不合格" for row in rows)
     assert training.worksheets[0].auto_filter.ref
     actions = openpyxl.load_workbook(xlsx / "ISMS-K-11_是正要求書兼回答書.xlsx").worksheets[0]
     assert [row[0] for row in actions.iter_rows(min_row=2, values_only=True)] == ["CA-2025-03", "CA-2025-01", "CA-2025-02"]

@@ -39,7 +39,7 @@ def person(isms: Isms, person_id: str | None) -> str:
     """A person of the profile by name; anything else (an outside trainer) as written."""
     if not person_id:
         return "—"
-    found = next((p for p in isms.profile.people if p.id == person_id), None)
+    found = next((p for p in [*isms.profile.people, *isms.profile.former_people] if p.id == person_id), None)
     return esc(found.name if found else person_id)
 
 
@@ -335,11 +335,13 @@ def comprehension_tests_body(isms: Isms, link: bool = True) -> str:
     parts = [t("tests_intro", lang) + "\n"]
     courses = [c for c in records.courses if c.test is not None]
     for course in courses:
-        assert course.test is not None
+        test = course.test
+        if test is None:
+            continue
         parts.append(section(f"{esc(course.title)} ({esc(course.id)})"))
-        parts.append(t("test_pass_mark", lang, mark=course.test.pass_mark) + "\n")
-        if course.test.questions:
-            parts.append("\n".join(f"{n}. {esc(q)}" for n, q in enumerate(course.test.questions, start=1)) + "\n")
+        parts.append(t("test_pass_mark", lang, mark=test.pass_mark) + "\n")
+        if test.questions:
+            parts.append("\n".join(f"{n}. {esc(q)}" for n, q in enumerate(test.questions, start=1)) + "\n")
         for session in (s for s in records.sessions if s.course == course.id):
             rows = []
             for pid in session.attendees:
@@ -544,21 +546,17 @@ def review_inputs(isms: Isms, review: ReviewSource, link: bool = True) -> list[t
         text = (text + "\n\n" if text else "") + esc(inputs.performance)
     out.append(("d", text or t("none_recorded", lang)))
     out.append(("e", esc(inputs.feedback)))
-    # (f) risk assessment results and the status of the risk treatment plan
-    register = isms.risks
+    # (f) risk assessment results and the status of the risk treatment plan: only what is dated, so
+    # that the minutes of a past review do not change with today's register
     risk_lines = []
-    if register.risks:
-        above = [r for r in register.risks if r.value > register.threshold]
-        residual = [r for r in register.risks if r.residual_above_threshold]
-        approved = [r for r in residual if r.approval is not None and r.approval.date <= day]
-        risk_lines.append(t("review_risks", lang, total=len(register.risks), above=len(above), residual=len(residual), approved=len(approved), threshold=register.threshold))
-        pending = [d for d in isms.decisions if d.source.applicable and d.source.status is not None and d.source.status.value != "implemented"]
-        if pending:
-            risk_lines.append(t("review_pending_controls", lang, count=len(pending)) + " " + ", ".join(
-                f"{control_ref(d.id, link)} ({_date(d.source.target_date)})" for d in pending))  # fmt: skip
-        on_day = [r.id for r in approved if r.approval is not None and r.approval.date == day]
-        if on_day:
-            risk_lines.append(t("review_approved_today", lang, risks=", ".join(esc(r) for r in on_day)))
+    since = earlier[-1].date if earlier else dt.date.min
+    assessment = next((a for a in records.activities if a.source.review == "risk_assessment"), None)
+    for completion in records.completions.get(assessment.id, ()) if assessment else ():
+        if since < completion.date <= day:
+            risk_lines.append(t("review_assessment", lang, date=_date(completion.date), record=esc(completion.record)))
+    approved = [r.id for r in isms.risks.risks if r.approval is not None and since < r.approval.date <= day]
+    if approved:
+        risk_lines.append(t("review_approved", lang, risks=", ".join(esc(r) for r in approved), plan=doc_ref(isms, "risk-plan", link)))
     text = "\n".join(f"- {line}" for line in risk_lines)
     if inputs.risk:
         text = (text + "\n\n" if text else "") + esc(inputs.risk)
@@ -618,7 +616,7 @@ def _ca_fields(isms: Isms, action, link: bool) -> list[tuple[str, str]]:
     return [
         (t("ca_source", lang), t(f"source_{action.source.value}", lang) + (f" ({esc(action.reference)})" if action.reference else "")),
         (t("raised", lang), f"{_date(action.raised_on)} {person(isms, action.raised_by)}"),
-        (t("audited_department", lang), department_name(isms, action.department)),
+        (t("requested_department", lang), department_name(isms, action.department)),
         (t("requirement", lang), item),
         (t("grade", lang), t(f"grade_{action.grade.value}", lang)),
         (t("nc_description", lang), esc(action.description)),
@@ -645,7 +643,7 @@ def corrective_actions_body(isms: Isms, link: bool = True) -> str:
             _date(action.closed_on), t(f"ca_{corrective_status(action)}", lang),
         ))  # fmt: skip
     if rows:
-        header = (t("col_id", lang), t("ca_source", lang), t("raised", lang), t("audited_department", lang), t("grade", lang), t("nc_description", lang),
+        header = (t("col_id", lang), t("ca_source", lang), t("raised", lang), t("requested_department", lang), t("grade", lang), t("nc_description", lang),
                   t("owner", lang), t("due", lang), t("closed_on", lang), t("state", lang))  # fmt: skip
         parts.append(list_table(header, rows, widths=(9, 9, 9, 9, 6, 28, 8, 9, 9, 8), css="isms-records"))
     else:
@@ -658,7 +656,7 @@ def corrective_actions_body(isms: Isms, link: bool = True) -> str:
 
 def corrective_actions_form(isms: Isms) -> str:
     lang = isms.lang
-    keys = ("ca_source", "raised", "audited_department", "requirement", "grade", "nc_description", "correction", "root_cause",
+    keys = ("ca_source", "raised", "requested_department", "requirement", "grade", "nc_description", "correction", "root_cause",
             "corrective_action", "owner", "due", "approval", "done_on", "effectiveness_review", "closed_on")  # fmt: skip
     tall = ("nc_description", "correction", "root_cause", "corrective_action", "effectiveness_review")
     return "\n".join([t("form_intro", lang) + "\n", _fields(lang, keys, tall=tall)])

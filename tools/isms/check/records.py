@@ -1,9 +1,10 @@
 """Check rules of the ISMS in operation: declared activities and the records (manual_src/activities.yaml,
 manual_src/records/*.yaml) against the profile, the SoA, the risk register and each other.
 
-Errors: unknown people, roles, departments, controls, risks, activities, objectives, competences and
-courses; records dated after today; an audit programme that leaves a clause or an applicable control
-uncovered in an audit cycle; an auditor auditing their own department or their own work, or without
+Errors: unknown people (current, or former_people of the profile), roles, departments, controls,
+risks, activities, objectives, competences and courses; records dated after today; an audit cycle
+that ended with a clause or an applicable control unaudited (a warning while the cycle is under way);
+an auditor auditing their own department or their own work, or without
 the required competence; a nonconformity without its corrective action request; a corrective action
 closed without a positive effectiveness review; an activity whose schedule disagrees with the
 profile's review interval.
@@ -38,7 +39,7 @@ class _Rules:
         self.today = today
         self.problems: list[Problem] = []
         profile = isms.profile
-        self.people = {p.id: p for p in profile.people}
+        self.people = {p.id: p for p in [*profile.former_people, *profile.people]}  # records name people who left, too
         self.roles = {r.id: r for r in profile.roles}
         self.departments = {d.id for d in profile.departments}
         self.applicable = {d.id for d in isms.decisions if d.source.applicable}
@@ -89,6 +90,7 @@ def check_records(isms: Isms, today: dt.date, as_of: dt.date) -> list[Problem]:
         "activities": _activities, "activity_log": _activity_log, "objectives": _objectives, "competence": _competence,
         "training": _training, "audits": _audits, "reviews": _reviews, "corrective_actions": _corrective_actions,
     }  # fmt: skip
+    problems += _former_people(isms)
     for key, rule in rules.items():
         if key in files:
             checker = _Rules(isms, key, today)
@@ -97,6 +99,29 @@ def check_records(isms: Isms, today: dt.date, as_of: dt.date) -> list[Problem]:
     if not any(p.severity == "error" for p in problems):
         problems += overdue_warnings(isms, as_of)
     return problems
+
+
+def _former_people(isms: Isms) -> list[Problem]:
+    """People who left keep their id for the records: not also a current person, in a known department."""
+    profile = isms.profile
+    if not profile.former_people:
+        return []
+    path = isms.root / "manual_src/profile.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    start = next((n for n, line in enumerate(lines) if line.startswith("former_people:")), 0)
+
+    def line_of(person_id: str) -> int:
+        return next((n + 1 for n in range(start, len(lines)) if re.search(rf"\bid:\s*{re.escape(person_id)}\b", lines[n])), start + 1)
+
+    current = {p.id for p in profile.people}
+    departments = {d.id for d in profile.departments}
+    found = []
+    for person in profile.former_people:
+        if person.id in current:
+            found.append(Problem(path, line_of(person.id), 1, f"former_people: '{person.id}' is also in people: a person is either current or has left"))
+        if person.department not in departments:
+            found.append(Problem(path, line_of(person.id), 1, f"former_people: department '{person.department}' of '{person.id}' is not defined in the profile"))
+    return found
 
 
 def _activity_ref(rules: _Rules, value: str | None, *loc: str | int) -> None:
@@ -364,15 +389,17 @@ def _coverage(rules: _Rules) -> None:
         first, last = records.cycle_bounds(cycle)
         last_audit = indexes[-1]
         where = f"the audit cycle {first.isoformat()} to {last.isoformat()}"
+        # A cycle that has ended is the programme as it was carried out: a gap is an error. In the
+        # cycle under way, a gap (a control made applicable since, say) is a warning until planned.
+        ended = last < rules.today
+        severity = "error" if ended else "warning"
+        fix = "the programme did not audit them" if ended else f"plan them in an audit of the cycle before {last.isoformat()}"
         if clauses:
             ordered = sorted(clauses, key=lambda c: tuple(int(x) for x in c.split(".")))
-            rules.add(f"{where} leaves clauses {', '.join(ordered)} unaudited: add them to the scope of an audit plan of the cycle", "audits", last_audit, "scope")
+            rules.add(f"{where} leaves clauses {', '.join(ordered)} unaudited: {fix}", "audits", last_audit, "scope", severity=severity)
         if controls:
-            rules.add(
-                f"{where} leaves {len(controls)} applicable controls unaudited ({', '.join(controls[:12])}{' ...' if len(controls) > 12 else ''}): "
-                "plan them in an audit of the cycle",
-                "audits", last_audit, "scope",
-            )  # fmt: skip
+            listed = f"{', '.join(controls[:12])}{' ...' if len(controls) > 12 else ''}"
+            rules.add(f"{where} leaves {len(controls)} applicable controls unaudited ({listed}): {fix}", "audits", last_audit, "scope", severity=severity)
 
 
 # --------------------------------------------------------------------------- management review

@@ -91,6 +91,12 @@ class Person(Strict):
     department: Ident
 
 
+class FormerPerson(Person):
+    """Someone who has left: records of the ISMS in operation still name them (isms.check.records)."""
+
+    left: dt.date = Field(description="the day they left the organisation")
+
+
 class Role(Strict):
     id: Ident
     name: Text = Field(description="role name in Japanese, e.g. 情報セキュリティ管理責任者")
@@ -219,6 +225,7 @@ class Profile(Strict):
     scope: Scope
     departments: list[Department] = Field(min_length=1)
     people: list[Person] = Field(min_length=1)
+    former_people: list[FormerPerson] = Field(default_factory=list, description="people who left, still named by records; they hold no role")
     roles: list[Role] = Field(min_length=1)
     classification: list[ClassificationLevel] = Field(min_length=2)
     default_classification: Ident

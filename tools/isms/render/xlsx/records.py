@@ -23,7 +23,8 @@ HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 
 
 def _sheet(book: Workbook, name: str, header: Sequence[str], rows: Iterable[Sequence[object]], widths: Sequence[int]) -> None:
-    sheet = book.active if book.active is not None and book.active.max_row == 1 and book.active["A1"].value is None else book.create_sheet()
+    fresh = len(book.worksheets) == 1 and book.worksheets[0].title == "Sheet"  # the new workbook's empty sheet
+    sheet = book.worksheets[0] if fresh else book.create_sheet()
     sheet.title = name[:31]
     sheet.append(list(header))
     for cell in sheet[1]:
@@ -43,7 +44,7 @@ def _sheet(book: Workbook, name: str, header: Sequence[str], rows: Iterable[Sequ
 
 
 def _name(isms: Isms, person_id: str | None) -> str:
-    found = next((p for p in isms.profile.people if p.id == person_id), None)
+    found = next((p for p in [*isms.profile.people, *isms.profile.former_people] if p.id == person_id), None)
     return found.name if found else (person_id or "")
 
 
@@ -66,7 +67,7 @@ def objectives_workbook(isms: Isms) -> Workbook:
               t("latest_value", lang), t("measured_on", lang), t("evaluation", lang))  # fmt: skip
     _sheet(book, t("objective", lang), header, rows, (12, 30, 30, 8, 6, 16, 30, 8, 30, 24, 16, 11, 11, 16, 10, 11, 10))
     rows = [(m.objective, m.date, m.value, _name(isms, m.by), m.evidence, m.note or "") for m in records.measurements]
-    header = (t("objective", lang), t("measured_on", lang), t("value", lang), t("measured_by", lang), t("evidence", lang), t("content", lang))
+    header = (t("objective", lang), t("measured_on", lang), t("value", lang), t("measured_by", lang), t("evidence", lang), t("note", lang))
     _sheet(book, t("measurements", lang), header, rows, (14, 12, 10, 14, 50, 30))
     return book
 
@@ -108,7 +109,7 @@ def corrective_actions_workbook(isms: Isms) -> Workbook:
                      t(f"grade_{a.grade.value}", lang), a.description, a.correction or "", a.root_cause or "", a.action or "", _name(isms, a.owner), a.due,
                      a.approved_on, a.done_on, e.date if e else None, (t("effective" if e.effective else "not_effective", lang) if e else ""), a.closed_on,
                      t(f"ca_{corrective_status(a)}", lang)))  # fmt: skip
-    header = (t("col_id", lang), t("ca_source", lang), t("ca_reference", lang), t("raised", lang), t("raised_by", lang), t("audited_department", lang), t("requirement", lang),
+    header = (t("col_id", lang), t("ca_source", lang), t("ca_reference", lang), t("raised", lang), t("raised_by", lang), t("requested_department", lang), t("requirement", lang),
               t("grade", lang), t("nc_description", lang), t("correction", lang), t("root_cause", lang), t("corrective_action", lang), t("owner", lang), t("due", lang),
               t("approval", lang), t("done_on", lang), t("effectiveness_review", lang), t("effectiveness_result", lang), t("closed_on", lang), t("state", lang))  # fmt: skip
     _sheet(book, t("ca_register", lang), header, rows, (12, 12, 12, 11, 12, 14, 8, 7, 40, 30, 30, 30, 12, 11, 11, 11, 11, 12, 11, 14))
