@@ -146,7 +146,7 @@ def objectives_body(isms: Isms, link: bool = True) -> str:
             )
         )  # fmt: skip
     header = (t("col_id", lang), t("objective", lang), t("indicator_target", lang), t("plan_resources", lang), t("owner", lang), t("period", lang), t("related_items", lang))
-    parts.append(list_table(header, rows, widths=(8, 18, 20, 24, 10, 10, 10), css="isms-records"))
+    parts.append(list_table(header, rows, widths=(11, 17, 20, 22, 10, 10, 10), css="isms-records"))
     parts.append(section(t("objectives_evaluation", lang)))
     rows = []
     for obj in records.objectives:
