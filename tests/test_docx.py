@@ -103,8 +103,9 @@ def test_one_document_per_policy_applicable_control_manual_soa_and_risk_document
     isms = built.isms
     applicable = [d for d in isms.decisions if d.source.applicable]
     names = sorted(p.name for p in built.out.iterdir())
-    # manual, scope and criteria, policies, procedures, SoA, register, risk documents
-    assert len(names) == 2 + len(isms.policies) + len(applicable) + 2 + len(RISK_DOCUMENTS)
+    records = [d for d in isms.documents.values() if d.kind in ("record", "form")]  # the record sets and their blank forms
+    # manual, scope and criteria, policies, procedures, SoA, register, risk documents, records and forms
+    assert len(names) == 2 + len(isms.policies) + len(applicable) + 2 + len(RISK_DOCUMENTS) + len(records) and len(records) == 22
     for doc_id in (*RISK_DOCUMENTS, "scope", "register"):
         assert f"{isms.documents[doc_id].number} {isms.documents[doc_id].title}.docx" in names
     assert "ISMS-C-5-15 5.15 アクセス制御 実施手順書.docx" in names

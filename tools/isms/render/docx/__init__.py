@@ -22,6 +22,7 @@ from pathlib import Path
 
 from isms import __version__
 from isms.bodies.documents import register_body
+from isms.bodies.records import LANDSCAPE
 from isms.i18n import fingerprint as words_fingerprint
 from isms.model import Document
 from isms.problems import Problem
@@ -97,6 +98,13 @@ def plan(context: BuildContext) -> list[Job]:
     if "register" in docs:  # lists every document's version: written with the versions, not a body
         register = register_body(isms, context.versions.documents, link=False)
         jobs.append(Job(docs["register"], DocumentText("register", (register,), (isms.root / "manual_src/releases.yaml",)), landscape=True))
+    # The record sets and their blank forms (isms.bodies.records): the wide tables are landscape.
+    for doc in isms.ordered_documents:
+        body = bodies.get(doc.id)
+        if doc.kind in ("record", "form") and body is not None and body.printed is not None:
+            record_type = doc.id.split("-", 1)[1]
+            source = isms.records.source_of(record_type, isms.root)
+            jobs.append(Job(doc, DocumentText(doc.id, (body.printed,), (source,)), landscape=doc.id in LANDSCAPE))
     return jobs
 
 

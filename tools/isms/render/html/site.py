@@ -12,6 +12,7 @@ from isms.i18n import sep, t
 from isms.model import Document, Isms
 from isms.render.context import BuildContext
 from isms.render.html.history import history_table, release_pages
+from isms.render.html.records import RECORDS_LABEL, STATUS_LABEL, add_record_pages
 from isms.sources.catalogue import ATTRIBUTES, THEMES
 
 
@@ -38,6 +39,7 @@ def build_site(context: BuildContext) -> Site:
     _attribute_views(context.isms, site)
     _register(context, site)
     _paged(context, site)
+    add_record_pages(context, site)  # record sets, forms, the checklist and the status as of the build date
     _history(context, site)
     return site
 
@@ -97,14 +99,18 @@ def _home(context: BuildContext, site: Site) -> None:
         ("releases", "start_releases"),
         ("attributes", "start_attributes"),
         ("risk-report", "start_risk"),
+        (STATUS_LABEL, "start_status"),
+        (RECORDS_LABEL, "start_records"),
     ]
-    parts.append("\n".join(f"- {ref(label)}: {t(key, lang)}" for label, key in start if label in isms.labels | {"releases", "attributes"}) + "\n")
+    always = {"releases", "attributes", STATUS_LABEL, RECORDS_LABEL}  # pages of the site, not documents
+    parts.append("\n".join(f"- {ref(label)}: {t(key, lang)}" for label, key in start if label in isms.labels | always) + "\n")
     if isms.audience is not None and isms.withheld:
         audience = isms.audience.name if lang == "ja" else isms.audience.name_en
         parts.append(section(t("withheld_title", lang)))
         parts.append(t("withheld_intro", lang, audience=esc(audience)) + "\n")
         parts.append("\n".join(f"- {esc(doc.number)} {esc(doc.title)}" for doc in isms.withheld.values()) + "\n")
-    pages = ["manual/index", "scope", "policies/index", "soa", "controls/index", "attributes", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist", "releases/index"]
+    pages = ["manual/index", "scope", "policies/index", "soa", "controls/index", "attributes", "register", "checklist", "assets",
+             "risk-report", "risk-plan", "audit-checklist", "status", "records/index", "releases/index"]
     present = {"manual/index": "manual", "soa": "soa", "register": "register", "checklist": "checklist", "scope": "scope", "assets": "assets",
                "risk-report": "risk-report", "risk-plan": "risk-plan", "audit-checklist": "audit-checklist"}
     pages = [page for page in pages if page not in present or present[page] in isms.documents]
