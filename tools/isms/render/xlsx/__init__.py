@@ -26,6 +26,7 @@ from isms.i18n import t
 from isms.model import ControlDecision, Isms
 from isms.problems import Problem
 from isms.render.context import BuildContext, WriterResult
+from isms.render.names import soa_workbook_name
 from isms.render.ooxml import core_properties, read_package, write_package
 from isms.render.xlsx.risk import write_risk_workbooks
 from isms.render.xlsx.sheets import text_only
@@ -54,8 +55,7 @@ _ATTRIBUTE_WIDTHS = {"control_type": 12, "properties": 18, "concepts": 14, "capa
 
 
 def file_name(isms: Isms) -> str:
-    doc = isms.documents["soa"]
-    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in f"{doc.number} {doc.title}") + ".xlsx"
+    return soa_workbook_name(isms.documents["soa"])
 
 
 # --------------------------------------------------------------------------- data

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from isms.i18n import t
 from isms.model import Isms
+from isms.render.names import risk_workbook_name
 from isms.render.xlsx.sheets import text_only
 from isms.sources.catalogue import load_clauses
 
@@ -91,7 +92,7 @@ def write_risk_workbooks(isms: Isms, out_dir: Path) -> list[Path]:
 
     def save(wb: Workbook, doc_id: str, name: str) -> None:
         doc = isms.documents.get(doc_id)
-        path = out_dir / (f"{doc.number}_{doc.title}.xlsx" if doc else name)
+        path = out_dir / (risk_workbook_name(doc) if doc else name)
         text_only(wb)
         wb.save(path)
         written.append(path)
