@@ -92,9 +92,21 @@ def _downloads(isms: Isms, page: str, files: list[tuple[str, str]]) -> str:
     links = [f'<span class="isms-downloads-label">{_h(t("downloads", lang))}</span>']
     for kind, name in files:
         href = f"{up}{DOWNLOADS}/{quote(name)}"
-        label = f"{t('download_' + kind, lang)} ({name})"
-        links.append(f'<a class="isms-download" href="{_h(href)}" download type="{_MIME[kind]}">{_h(label)}</a>')
+        label = f"{_h(t('download_' + kind, lang))} <span class=\"isms-download-name\">({_whole_identifiers(name)})</span>"
+        links.append(f'<a class="isms-download" href="{_h(href)}" download type="{_MIME[kind]}">{label}</a>')
     return ".. raw:: html\n\n   " + f'<nav class="isms-downloads" aria-label="{_h(t("downloads", lang))}">' + " ".join(links) + "</nav>\n\n"
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z0-9]+(?:[-./_][A-Za-z0-9]+)+")  # as isms.render.html.extension, and _
+
+
+def _whole_identifiers(text: str) -> str:
+    """Escaped text with each identifier in a <span class="isms-id"> (not broken across lines)."""
+    out, position = [], 0
+    for match in _IDENTIFIER.finditer(text):
+        out += [_h(text[position : match.start()]), f'<span class="isms-id">{_h(match.group())}</span>']
+        position = match.end()
+    return "".join([*out, _h(text[position:])])
 
 
 _MIME = {
@@ -144,10 +156,11 @@ def write_sources(isms: Isms, versions: Versions, site: Site, srcdir: Path) -> i
 
 
 def build_html(context: BuildContext) -> WriterResult:
-    return WriterResult(_build(context, context.out, context.cache))
+    stats: dict[str, object] = {}
+    return WriterResult(_build(context, context.out, context.cache, stats), stats)
 
 
-def _build(context: BuildContext, out: Path, cache: Path) -> list[Problem]:
+def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, object]) -> list[Problem]:
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
@@ -182,6 +195,7 @@ def _build(context: BuildContext, out: Path, cache: Path) -> list[Problem]:
                 status=io.StringIO(), warning=warnings, freshenv=False, warningiserror=True, keep_going=True,
             )  # fmt: skip
             app.build()
+            stats.update(getattr(app, "isms_search", {}))  # the search index's sizes and time
     except SphinxError as exc:
         return _problems(warnings.getvalue(), srcdir) or [Problem(srcdir, 1, 1, f"Sphinx: {exc}")]
     running.unlink()  # Sphinx finished: its cache is consistent, with or without warnings

@@ -8,6 +8,7 @@ import hashlib
 import html
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -120,18 +121,23 @@ _THEME_MESSAGES = {
     "Copyright &#169; %(copyright)s": "site_copyright",
     "Search": "search",
 }
-# Words the theme writes as they are: text in the rendered page -> our key.
+# Words the theme and Sphinx's writer put in the page as they are: text in the rendered page ->
+# (the same with {} for the word, our key).
 _THEME_LITERALS = {
-    'aria-label="Toggle site navigation sidebar"': ("aria-label", "site_toggle_navigation"),
-    'aria-label="Toggle table of contents sidebar"': ("aria-label", "site_toggle_toc"),
-    'aria-label="Toggle Light / Dark / Auto color theme"': ("aria-label", "site_toggle_theme"),
-    "<title>Contents</title>": ("title", "site_icon_contents"),
-    "<title>Menu</title>": ("title", "site_icon_menu"),
-    "<title>Expand</title>": ("title", "site_icon_expand"),
-    "<title>Light mode</title>": ("title", "site_icon_light"),
-    "<title>Dark mode</title>": ("title", "site_icon_dark"),
-    "<title>Auto light/dark, in light mode</title>": ("title", "site_icon_auto_light"),
-    "<title>Auto light/dark, in dark mode</title>": ("title", "site_icon_auto_dark"),
+    'aria-label="Toggle site navigation sidebar"': ('aria-label="{}"', "site_toggle_navigation"),
+    'aria-label="Toggle table of contents sidebar"': ('aria-label="{}"', "site_toggle_toc"),
+    'aria-label="Toggle Light / Dark / Auto color theme"': ('aria-label="{}"', "site_toggle_theme"),
+    'title="Link to this heading"': ('title="{}"', "site_link_heading"),
+    'title="Link to this table"': ('title="{}"', "site_link_table"),
+    'title="Link to this image"': ('title="{}"', "site_link_image"),
+    'title="Link to this code"': ('title="{}"', "site_link_code"),
+    "<title>Contents</title>": ("<title>{}</title>", "site_icon_contents"),
+    "<title>Menu</title>": ("<title>{}</title>", "site_icon_menu"),
+    "<title>Expand</title>": ("<title>{}</title>", "site_icon_expand"),
+    "<title>Light mode</title>": ("<title>{}</title>", "site_icon_light"),
+    "<title>Dark mode</title>": ("<title>{}</title>", "site_icon_dark"),
+    "<title>Auto light/dark, in light mode</title>": ("<title>{}</title>", "site_icon_auto_light"),
+    "<title>Auto light/dark, in dark mode</title>": ("<title>{}</title>", "site_icon_auto_dark"),
 }
 _SKIP_LINK = re.compile(r'(<a class="skip-to-content[^"]*"[^>]*>)\s*Skip to content\s*(</a>)')
 _TOGGLE_SECTION = re.compile(r'aria-label="Toggle navigation of ([^"]*)"')
@@ -153,9 +159,8 @@ class _ThemeWords:
 
 def translate_page(text: str, lang: str) -> str:
     """The theme's fixed English words of a rendered page, in the site's language."""
-    for literal, (kind, key) in _THEME_LITERALS.items():
-        word = html.escape(t(key, lang))
-        text = text.replace(literal, f'aria-label="{word}"' if kind == "aria-label" else f"<title>{word}</title>")
+    for literal, (form, key) in _THEME_LITERALS.items():
+        text = text.replace(literal, form.format(html.escape(t(key, lang))))
     text = _SKIP_LINK.sub(lambda m: m[1] + html.escape(t("site_skip_to_content", lang)) + m[2], text)
     # the section's title is already escaped in the page
     return _TOGGLE_SECTION.sub(lambda m: f'aria-label="{t("site_toggle_section", lang, title=m[1])}"', text)
@@ -181,7 +186,9 @@ def translate_theme(app: Sphinx) -> None:
 
 
 def add_templates(app: Sphinx, config: Config) -> None:
-    config.templates_path.append(str(Path(__file__).parent / "templates"))
+    # A new list: the default one is shared by every Sphinx run of the process, and a longer list
+    # on the next run would be a changed configuration (every page written again).
+    config.templates_path = [*config.templates_path, str(Path(__file__).parent / "templates")]
 
 
 def replace_search(app: Sphinx) -> None:
@@ -210,7 +217,9 @@ def write_search_index(app: Sphinx, exception: Exception | None) -> None:
         return
     outdir = Path(app.outdir)
     (outdir / "searchindex.js").unlink(missing_ok=True)  # Sphinx's, from builds before this index
-    write_index(outdir, skip={"search", "genindex"})
+    started = time.perf_counter()
+    stats = write_index(outdir, skip={"search", "genindex"})
+    app.isms_search = {f"search_{key}": value for key, value in stats.items()} | {"search_seconds": round(time.perf_counter() - started, 3)}
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

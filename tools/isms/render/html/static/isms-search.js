@@ -150,6 +150,16 @@ var IsmsSearch = (() => {
     return Math.round((folded * page.text.length) / page.folded.length);
   };
 
+  /** Where the text below the page's title starts (after the banner and the title). Offsets of
+   * sections are positions in the shown text, equal to those in the folded text but where folding
+   * changed a length (rare; then only a snippet starts a little off). */
+  const bodyStart = (page) => {
+    if (!page.sections.length) return 0;
+    const [offset, , heading] = page.sections[0];
+    const at = page.text.indexOf(heading, offset);
+    return at < 0 ? offset : at + heading.length;
+  };
+
   const sectionAt = (page, offset) => {
     let found = null;
     for (const section of page.sections) {
@@ -180,7 +190,7 @@ var IsmsSearch = (() => {
     }
     // The first occurrence after the page's own title (and the banner before it), for the snippet.
     const needle = phraseCount ? phrase : terms[counts.findIndex((c) => c > 0)];
-    const body = page.sections.length ? page.sections[0][0] + page.sections[0][2].length : 0;
+    const body = bodyStart(page);
     let first = page.folded.indexOf(needle, body);
     if (first < 0) first = page.folded.indexOf(needle);
     const section = heading || sectionAt(page, first);
@@ -235,17 +245,23 @@ var IsmsSearch = (() => {
   const format = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
 
   /** The text around the first occurrence, every term marked (as text nodes and <mark>s). */
+  const IDENTIFIER = /[A-Za-z0-9]+(?:[-./][A-Za-z0-9]+)+/g; // as isms.render.html.extension marks them
+  const LATIN = /[A-Za-z0-9\-./]/;
+
+  /** The text around the first occurrence, every term marked, identifiers kept whole: text nodes,
+   * <mark>s and <span class="isms-id">s only. */
   const snippet = (page, result, terms) => {
     const at = shownOffset(page, result.first);
     // Not back into the banner and the page's title when the match is in the text below them.
-    const body = page.sections.length ? shownOffset(page, page.sections[0][0] + page.sections[0][2].length) : 0;
-    const start = Math.max(at >= body ? body : 0, at - 60);
-    const end = Math.min(page.text.length, at + 140);
+    const body = bodyStart(page);
+    const floor = at >= body ? body : 0;
+    let start = Math.max(floor, at - 60);
+    let end = Math.min(page.text.length, at + 140);
+    // not in the middle of a word or an identifier
+    while (start > floor && LATIN.test(page.text[start - 1]) && LATIN.test(page.text[start])) start--;
+    while (end < page.text.length && LATIN.test(page.text[end - 1]) && LATIN.test(page.text[end])) end++;
     const shown = page.text.slice(start, end);
     const folded = fold(shown);
-    const paragraph = document.createElement("p");
-    paragraph.className = "context";
-    if (start > 0) paragraph.append("…");
     // Mark the terms in the folded snippet; map back by position when folding kept the length.
     const marks = [];
     if (folded.length === shown.length) {
@@ -254,16 +270,36 @@ var IsmsSearch = (() => {
       }
     }
     marks.sort((a, b) => a[0] - b[0]);
+    const kept = [];
+    for (const mark of marks) if (!kept.length || mark[0] >= kept[kept.length - 1][1]) kept.push(mark);
+    /** shown[from, to) into parent, the marked parts in <mark>s. */
+    const appendMarked = (parent, from, to) => {
+      let position = from;
+      for (const [a, b] of kept) {
+        if (b <= position || a >= to) continue;
+        const markFrom = Math.max(a, position);
+        const markTo = Math.min(b, to);
+        if (markFrom > position) parent.append(shown.slice(position, markFrom));
+        const mark = document.createElement("mark");
+        mark.textContent = shown.slice(markFrom, markTo);
+        parent.append(mark);
+        position = markTo;
+      }
+      if (position < to) parent.append(shown.slice(position, to));
+    };
+    const paragraph = document.createElement("p");
+    paragraph.className = "context";
+    if (start > 0) paragraph.append("…");
     let position = 0;
-    for (const [from, to] of marks) {
-      if (from < position) continue;
-      paragraph.append(shown.slice(position, from));
-      const mark = document.createElement("mark");
-      mark.textContent = shown.slice(from, to);
-      paragraph.append(mark);
-      position = to;
+    for (const match of shown.matchAll(IDENTIFIER)) {
+      appendMarked(paragraph, position, match.index);
+      const id = document.createElement("span");
+      id.className = "isms-id";
+      appendMarked(id, match.index, match.index + match[0].length);
+      paragraph.append(id);
+      position = match.index + match[0].length;
     }
-    paragraph.append(shown.slice(position));
+    appendMarked(paragraph, position, shown.length);
     if (end < page.text.length) paragraph.append("…");
     return paragraph;
   };
@@ -347,6 +383,8 @@ var IsmsSearch = (() => {
       searchMs: outcome.ms,
       totalMs: performance.now() - started,
       pages: outcome.results.map((r) => index.pages[r.number][0]),
+      occurrences: outcome.results.map((r) => r.phraseCount),
+      inTitle: outcome.results.map((r) => r.tier < 2),
     };
     document.dispatchEvent(new CustomEvent("isms-search-done", { detail: api.last }));
   };
@@ -376,6 +414,15 @@ var IsmsSearch = (() => {
       run(input.value);
     });
     if (query) run(query);
+    // The texts not loaded yet follow one chunk at a time while the browser is idle: the next
+    // query finds them in memory.
+    indexLoaded.then(() => idle(preload));
+  };
+
+  const idle = (work) => (window.requestIdleCallback ? window.requestIdleCallback(work, { timeout: 3000 }) : setTimeout(work, 50));
+  const preload = () => {
+    const next = index.chunks.findIndex((_, n) => !chunkPromises.has(n));
+    if (next >= 0) loadChunk(next).then(() => idle(preload), () => {});
   };
 
   const api = {
