@@ -506,8 +506,9 @@ def test_printed_pages_carry_number_version_and_classification(site: Path, brows
     context.close()
 
 
-def test_an_html_only_build_keeps_the_sets_files(site: Path) -> None:
-    """Last: builds the workbooks again in the shared site's folder (the pages do not change)."""
+def test_a_build_of_one_output_keeps_the_sites_downloads_whole(site: Path) -> None:
+    """The new set takes html/ and docx/ from the previous one and links its files again. Last in
+    the module: it builds the workbooks again in the shared site's folder (no page changes)."""
     root = site.parent.parent
     assert main(["--root", str(root), "build", "--only", "xlsx"]) == 0
     names = {p.name for folder in ("docx", "xlsx") for p in (root / "build" / folder).iterdir()}
