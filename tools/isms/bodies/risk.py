@@ -66,7 +66,7 @@ def assets_body(isms: Isms, link: bool = True) -> str:
     register = isms.risks
     intro = (
         f"ISMS適用範囲の情報資産 {len(register.assets)} 件の一覧。資産価値は機密性(C)+完全性(I)+可用性(A)で算出する"
-        f"(評価基準は {ref('manual') if link else 'ISMS管理マニュアル'} のリスク基準による)。\n"
+        f"(評価基準は\\ {ref('manual') if link else 'ISMS管理マニュアル'}\\ のリスク基準による)。\n"
         if ja
         else f"The {len(register.assets)} information assets in the ISMS scope. Asset value = confidentiality + integrity + availability.\n"
     )
@@ -220,10 +220,13 @@ def risk_report_body(isms: Isms, html: bool = True, link: bool = True) -> str:
     residual_above = [r for r in risks if r.residual_above_threshold]
     counts = {t: sum(1 for r in risks if r.treatment is t) for t in Treatment}
     parts = []
+    inventory = isms.documents["assets"]
+    # "資産目録(ISMS-R-04)": the title once (a link on the site), then the number.
+    named = ref("assets") + "\\ " if link else esc(inventory.title)
     if ja:
         parts.append(
-            f"資産目録({ref('assets') if link else esc(isms.documents['assets'].number)})の情報資産 {len(register.assets)} 件について、脅威と脆弱性を識別し、"
-            "リスク値 = 資産価値(C+I+A)× 業務への影響度 × 発生頻度 で評価した結果を示す。"
+            f"{named}({esc(inventory.number)})の情報資産 {len(register.assets)} 件について、脅威と脆弱性を識別し、"
+            "リスク値 = 資産価値(C+I+A)× 業務への影響度 × 発生頻度で評価した結果を示す。"
             f"リスク値が受容基準 {threshold} 以下のリスクは受容し、{threshold} を超えるリスクは対応を選択する。\n"
         )
     else:
@@ -323,7 +326,7 @@ def audit_clause_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
     for clause in load_clauses():
         for needed in clause["documents"]:
             question = (
-                f"{clause['id']} {clause['title'][lang]}: 「{needed[lang]}」が文書化され、最新の状態で運用されているか"
+                f"{clause['id']} {clause['title'][lang]}：「{needed[lang]}」が文書化され、最新の状態で運用されているか"
                 if ja
                 else f"{clause['id']} {clause['title'][lang]}: is '{needed[lang]}' documented, current and followed?"
             )
