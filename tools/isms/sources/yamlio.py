@@ -188,7 +188,8 @@ def _decoded_control_characters(path: Path, data: Any) -> list[Problem]:
 
 
 _CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-_FOLDED_SPACE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+# Japanese punctuation carries its own space: a folded line break after it is no space either ("、\nNC").
+_FOLDED_SPACE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])|(?<=[、。，．：；！？）」』】〕]) (?=\S)")
 
 
 def _unfold_cjk(node: Any) -> None:
