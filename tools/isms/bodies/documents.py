@@ -95,6 +95,12 @@ def control_body(isms: Isms, decision: ControlDecision) -> str:
 # --------------------------------------------------------------------------- SoA
 
 
+# The SoA's columns, as an auditor reads them: the control, whether it applies and why (or why not),
+# how far it is implemented, who owns it, its procedure and the risks it treats.
+SOA_COLUMNS = ("id", "control", "applicable", "reasons", "exclusion", "status", "owner", "procedure", "risks")
+SOA_WIDTHS = (4, 12, 5, 40, 5, 8, 9, 8, 9)
+
+
 def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
     lang = isms.lang
     rows = []
@@ -106,14 +112,16 @@ def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
             reason += ": " + esc(src.reason_note) if lang != "ja" else "：" + esc(src.reason_note)
         doc = isms.documents.get(decision.document_id)
         procedure = (f":ref:`{esc(doc.number)} <{doc.label}>`" if link else esc(doc.number)) if doc else "—"
+        owner = isms.role(src.owner)
         rows.append(
             (
                 control.id,
                 (f":ref:`{esc(name)} <ctl-{control.id}>`" if link else esc(name)),
                 t("yes" if src.applicable else "no", lang),
                 reason,
-                status_text(decision, lang),
                 esc(src.exclusion) if not src.applicable and src.exclusion else "—",
+                status_text(decision, lang),
+                esc(owner.name if lang == "ja" else owner.name_en) if owner else "—",
                 procedure,
                 risk_refs(isms, control.id, link),
             )
@@ -122,14 +130,15 @@ def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
 
 
 def soa_header(lang: str) -> tuple[str, ...]:
-    return ("No.", t("control", lang), t("applicability", lang), t("reasons", lang), t("status", lang), t("exclusion", lang), t("procedure_doc", lang), risks_column_title(lang))
+    words = {"id": "No.", "risks": risks_column_title(lang), "procedure": t("procedure_doc", lang)}
+    return tuple(words.get(column) or t(column if column != "applicable" else "applicability", lang) for column in SOA_COLUMNS)
 
 
 def soa_body(isms: Isms, link: bool = True) -> str:
     lang = isms.lang
     applicable = sum(1 for d in isms.decisions if d.source.applicable)
     intro = t("soa_intro", lang, total=len(isms.decisions), applicable=applicable, excluded=len(isms.decisions) - applicable)
-    table = list_table(soa_header(lang), soa_rows(isms, link), widths=(5, 16, 6, 24, 11, 15, 11, 12), css="isms-soa")
+    table = list_table(soa_header(lang), soa_rows(isms, link), widths=SOA_WIDTHS, css="isms-soa")
     return intro + "\n\n" + table
 
 
