@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 STRINGS: dict[str, tuple[str, str]] = {
     # SoA and control pages
     "control": ("管理策", "Control"),
@@ -166,7 +169,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "not_approved": ("未承認", "not approved"),
     "clause_no": ("箇条{id}", "Clause {id}"),
     "audit_procedure": ("{title}: {number} のとおり実施されているか", "{title}: is {number} followed?"),
+    # Word frame (cover, header, distribution, approval box, signature)
+    "cover_classification": ("【{label}】{value}", "{label}: {value}"),
+    "draft_mark": ("【改定案】", "DRAFT"),
+    "draft_mark_inline": ("【改定案】", " (draft)"),
+    "list_bullet": ("・", "• "),
+    "classification_level": ("本文書の機密分類は「{name}」({description})。{handling}。", "This document is classified {name} ({description}). {handling}."),
+    "date_blank": ("年　　月　　日", "Date:"),
+    "release_of": ("リリース {release}", "release {release}"),
+    "pages_counted": ("{pages} ページ (表紙含む)", "{pages} pages (including this cover)"),
 }
+
+# How dates are printed when the profile does not choose (profile: date_format). Tokens: YYYY, MM, M, DD, D.
+DATE_PATTERNS: dict[str, str] = {"ja": "YYYY年M月D日", "en": "YYYY-MM-DD"}
 
 
 def t(key: str, lang: str, **values: object) -> str:
@@ -174,6 +189,17 @@ def t(key: str, lang: str, **values: object) -> str:
     ja, en = STRINGS[key]
     text = ja if lang == "ja" else en
     return text.format(**values) if values else text
+
+
+def format_date(day: dt.date, pattern: str) -> str:
+    """A date in a pattern of YYYY, MM (zero-padded month), M, DD, D and literal text: "YYYY年M月D日"."""
+    values = {"YYYY": f"{day.year:04d}", "MM": f"{day.month:02d}", "M": str(day.month), "DD": f"{day.day:02d}", "D": str(day.day)}
+    return re.sub(r"YYYY|MM|M|DD|D", lambda m: values[m.group(0)], pattern)
+
+
+def date_pattern(lang: str, chosen: str | None = None) -> str:
+    """The profile's date_format, or the language's usual one."""
+    return chosen or DATE_PATTERNS.get(lang, DATE_PATTERNS["en"])
 
 
 def sep(lang: str) -> str:

@@ -13,7 +13,7 @@ import string
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 CONTROL_ID_PATTERN = r"^[5-8]\.[1-9][0-9]?$"
 IDENT_PATTERN = r"^[a-z][a-z0-9_-]*$"
@@ -209,6 +209,12 @@ class Approval(Strict):
     allow_self_approval: bool = Field(False, description="let the author approve a release (control 5.3 says no)")
 
 
+def _date_format(value: str) -> str:
+    if not all(token in value for token in ("YYYY", "M", "D")):
+        raise ValueError("a date format names the year, month and day: YYYY, M or MM, D or DD (e.g. YYYY年M月D日)")
+    return value
+
+
 class Profile(Strict):
     language: Literal["ja", "en"] = "ja"
     organization: Organization
@@ -225,6 +231,9 @@ class Profile(Strict):
     manual: ManualInfo
     distribution: Distribution
     approval: Approval = Approval()
+    date_format: Annotated[str, AfterValidator(_date_format)] | None = Field(
+        None, max_length=40, description="how documents print dates: YYYY, MM or M, DD or D and other text (default: YYYY年M月D日 for ja, YYYY-MM-DD for en)"
+    )
 
 
 # --------------------------------------------------------------------------- controls
