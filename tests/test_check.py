@@ -61,8 +61,8 @@ def test_unquoted_id_is_a_float(run, sample: Path) -> None:
     assert result.code == 1
     line = line_of(path, "id: 5.10")
     (message,) = errors(result, "controls/5.10.yaml")
-    assert message.startswith(f"controls/5.10.yaml:{line}:5: error: 'id': control id 5.1 must be a quoted string")
-    assert "unquoted, 5.10 is read as the number 5.1" in message
+    assert message.startswith(f"controls/5.10.yaml:{line}:5: error: 'id': control id 5.10 must be a quoted string: write it as \"5.10\"")
+    assert "unquoted, YAML reads it as a number" in message
 
 
 def test_unknown_key_is_rejected_with_a_suggestion(run, sample: Path) -> None:

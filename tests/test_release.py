@@ -19,7 +19,7 @@ from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, Versions
 NEW_CONTROL = """\
 id: "8.25"
 applicable: true
-reasons: [risk_treatment]
+reasons: [business]
 reason_note: 生産管理システムの改修を社内で始めるため、開発のライフサイクルを管理する。
 status: planned
 target_date: 2026-12-31
@@ -213,10 +213,12 @@ def test_signer_names_are_frozen_at_release_time(run, isms_root: Path) -> None:
     assert "    reviewer: ciso\n    reviewer_name: 情報セキュリティ管理責任者 田中 美咲\n" in text
     assert "    approver: top_management\n    approver_name: トップマネジメント 港 健一\n" in text
 
-    # Personnel change: 小林 leaves (removed from the profile), 吉田 takes over the secretariat,
-    # and the CISO is renamed. The check still passes and the 1.0 row is unchanged.
+    # Personnel change: 小林 leaves (moved to former_people: the records still name him), 吉田 takes
+    # over the secretariat, and the CISO is renamed. The check still passes and the 1.0 row is unchanged.
     edit(profile, "  - {id: kobayashi, name: 小林 直樹, title: 経営企画室 主任, department: planning}\n", "")
+    edit(profile, "\n# ISMSの役割", "\nformer_people:\n  - {id: kobayashi, name: 小林 直樹, title: 経営企画室 主任, department: planning, left: 2026-05-31}\n\n# ISMSの役割")
     edit(profile, "holders: [kobayashi]", "holders: [yoshida]")
+    edit(root / "manual_src/risks.yaml", "owner_approval: {by: kobayashi,", "owner_approval: {by: yoshida,")  # the new risk owner re-approves
     edit(profile, "田中 美咲", "田中 美咲(旧姓 山本)")
     first = model(root).documents["ctl-5.15"].revisions[0]
     assert (first.author, first.reviewer, first.approver) == ("ISMS事務局 小林 直樹", "情報セキュリティ管理責任者 田中 美咲", "トップマネジメント 港 健一")
@@ -291,3 +293,56 @@ def test_tag_commits_the_ledger_and_refuses_other_changes(run, isms_root: Path) 
     result = release(run, root, "1.1", "--summary", "例外の承認", "--tag")
     assert result.code == 1 and "git tag isms-1.1 exists already" in said(result)
     assert ledger.read_text(encoding="utf-8") == ledger_text
+
+
+def test_each_document_is_signed_by_its_own_signers(run, isms_root: Path) -> None:
+    """The ledger records, for each changed document, its author, reviewer and approver: the approver
+    the profile declares for the document's type; segregation of duties is checked per document, when
+    the release is made and by `isms check` for every recorded release."""
+    root = isms_root
+    ledger = root / LEDGER_PATH
+    profile = root / "manual_src/profile.yaml"
+    # The risk report is approved by the CISO, who also reviews the release: refused for that document.
+    edit(profile, "risk_report: {owner: ciso, classification: secret}", "risk_report: {owner: ciso, approver: ciso, classification: secret}")
+    result = release(run, root, "1.0", "--summary", "制定", "--date", "2026-04-01")
+    assert result.code == 1 and not ledger.exists()
+    assert "the approver (情報セキュリティ管理責任者 田中 美咲) also reviewed risk-report (情報セキュリティ管理責任者 田中 美咲)" in said(result)
+    # A document's approver is the one the profile declares: another is refused.
+    result = release(run, root, "1.0", "--summary", "制定", "--signers", "risk-report=,it_manager,top_management")
+    assert result.code == 1 and "risk-report is approved by 'ciso', as the profile declares for its type" in said(result)
+    result = release(run, root, "1.0", "--summary", "制定", "--date", "2026-04-01", "--signers", "risk-report=,it_manager,")
+    assert result.code == 0, result.err
+    text = ledger.read_text(encoding="utf-8")
+    assert "      risk-report: {author: secretariat, reviewer: it_manager, approver: ciso}\n" in text
+    assert "      manual: {author: secretariat, reviewer: ciso, approver: top_management}\n" in text
+    assert "      it_manager: {name: 情報システム管理者 加藤 翔太, people: [kato]}\n" in text
+
+    # Revision histories (HTML and Word print these rows) show each document's own signers.
+    versions = model(root).documents
+    report, manual = versions["risk-report"].revisions[0], versions["manual"].revisions[0]
+    assert (report.author, report.reviewer, report.approver) == ("ISMS事務局 小林 直樹", "情報システム管理者 加藤 翔太", "情報セキュリティ管理責任者 田中 美咲")
+    assert (manual.reviewer, manual.approver) == ("情報セキュリティ管理責任者 田中 美咲", "トップマネジメント 港 健一")
+
+    # A recorded document whose author is also its approver fails the check, at its line, even resealed.
+    edit(ledger, "      ctl-5.15: {author: secretariat,", "      ctl-5.15: {author: top_management,")
+    reseal(ledger)
+    _, problems = check(root)
+    line = next(n for n, text_line in enumerate(ledger.read_text(encoding="utf-8").splitlines(), start=1) if "ctl-5.15: {author: top_management" in text_line)
+    assert [(p.line, p.message) for p in problems] == [(line, (
+        "release 1.0: the approver (トップマネジメント 港 健一) also wrote ctl-5.15 (トップマネジメント 港 健一): segregation of duties "
+        "(control 5.3) needs another approver; entries are written by `isms release`; do not edit them by hand; restore the file from git "
+        "(or set approval.allow_self_approval: true in the profile)"
+    ))]
+
+
+def test_an_entry_without_document_signers_is_signed_by_the_release(run, sample: Path) -> None:
+    """Entries written before per-document signers keep their seal and mean the release's signers for
+    every document: their reviewer may not approve either."""
+    ledger = sample / LEDGER_PATH
+    assert "signed:" not in ledger.read_text(encoding="utf-8")
+    edit(ledger, "    reviewer: ciso\n", "    reviewer: minato\n")  # 港 is top management, the approver
+    reseal(ledger)
+    _, problems = check(sample)
+    line = next(n for n, text in enumerate(ledger.read_text(encoding="utf-8").splitlines(), start=1) if text == "    approver: top_management")
+    assert [(p.line, p.col, p.message.split(":")[0]) for p in problems] == [(line, 5, "release 1.0")]
+    assert "the approver (トップマネジメント 港 健一) also reviewed the release (情報セキュリティ管理責任者 田中 美咲)" in problems[0].message

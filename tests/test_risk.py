@@ -92,20 +92,20 @@ def test_residual_approval_must_come_from_the_profile_approver(run, sample: Path
     assert "residual risk approved by 'ciso', but the profile's risk.residual_approver is 'top_management'" in out
 
 
-def test_asset_owner_must_be_a_profile_role(run, sample: Path) -> None:
+def test_asset_owner_must_be_in_the_profile(run, sample: Path) -> None:
     path = sample / ASSETS
-    edit(path, "owner: dept_manager", "owner: drawing_team")
+    edit(path, "owner: engineering", "owner: drawing_team")
     out = "\n".join(problems(run, sample))
     line = line_of(path, "owner: drawing_team")
-    assert f"{ASSETS}:{line}:5: error: asset A-001: owner 'drawing_team' is not a role in the profile" in out
+    assert f"{ASSETS}:{line}:5: error: asset A-001: owner 'drawing_team' is neither a person, a role nor a department in the profile" in out
 
 
 def test_asset_without_owner(run, sample: Path) -> None:
     path = sample / ASSETS
-    edit(path, "    owner: dept_manager\n", "")
+    edit(path, "    owner: engineering\n", "")
     out = "\n".join(problems(run, sample))
     line = line_of(path, "id: A-001")
-    assert f"{ASSETS}:{line}:5: error: asset A-001 has no 'owner': name the role that manages it" in out
+    assert f"{ASSETS}:{line}:5: error: asset A-001 has no 'owner': name one accountable person" in out
 
 
 def test_cia_value_outside_the_profile_scale(run, sample: Path) -> None:
@@ -197,6 +197,30 @@ def test_risks_json(run, sample: Path) -> None:
     assert r001["id"] == "R-001" and r001["risk"] == 36 and r001["residual_risk"] == 18
     assert r001["treatment"] == "reduce" and r001["controls"] == ["5.10", "5.13", "7.7"] and r001["accepted"] is True
     assert all(isinstance(r["accepted"], bool) for r in risks)
+    # Accountability (issue 12): the owner is one person, the assessment and the owner's approval are dated.
+    assert (r001["owner"], r001["assessed_on"], r001["assessor"]) == ("watanabe", "2026-01-30", "ciso")
+    assert r001["owner_approval"] == {"by": "watanabe", "date": "2026-02-09"}
+    r088 = next(r for r in risks if r["id"] == "R-088")
+    assert (r088["owner"], r088["assessed_on"]) == ("kato", "2026-03-06")
+    assert all(r["owner"] and r["owner_approval"] and r["owner_approval"]["date"] >= r["assessed_on"] for r in risks)
+
+
+def test_soa_json(run, sample: Path) -> None:
+    result = run("--root", str(sample), "soa", "--json")
+    assert result.code == 0, result.out
+    controls = json.loads(result.out)
+    assert len(controls) == 93
+    keys = {"id", "applicable", "reasons", "justification", "status", "target_date", "owner", "risks", "documents"}
+    assert all(set(c) == keys for c in controls)
+    by_id = {c["id"]: c for c in controls}
+    assert by_id["8.16"] == {
+        **by_id["8.16"], "applicable": True, "status": "partial", "target_date": "2027-03-31", "owner": "incident_manager", "reasons": ["risk_treatment"],
+    }
+    assert {"R-030", "R-048", "R-088"} <= set(by_id["8.16"]["risks"]) and "incident_management" in by_id["8.16"]["documents"]
+    excluded = by_id["8.25"]
+    assert excluded["applicable"] is False and excluded["status"] is None and excluded["risks"] == [] and excluded["justification"]
+    # Every control whose reasons include risk treatment treats a risk, and the other way round.
+    assert all(bool(c["risks"]) == ("risk_treatment" in c["reasons"]) for c in controls if c["applicable"])
 
 
 def test_soa_rows_list_the_risks_a_control_treats(isms) -> None:

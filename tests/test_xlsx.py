@@ -12,10 +12,11 @@ import pytest
 from conftest import copy_sample, edit
 from isms.check import check
 from isms.cli import main
+from isms.i18n import t
 from isms.model import Isms
-from isms.sources.catalogue import ATTRIBUTE_NAMES, ATTRIBUTES, value_name
+from isms.sources.catalogue import ATTRIBUTES
 
-COLUMNS = ["No.", "管理策", "Control", "テーマ", "適用", "採用理由", "実施状況", "完了予定日", "除外の理由", "責任者", "手順書番号"]
+COLUMNS = ["No.", "管理策", "Control", "テーマ", "適用", "採用理由", "実施状況", "完了予定日", "除外の理由", "責任者", "手順書番号", "対応するリスク"]
 ATTRIBUTE_COLUMNS = ["管理策タイプ", "情報セキュリティ特性", "サイバーセキュリティ概念", "運用機能", "セキュリティドメイン"]
 
 
@@ -60,7 +61,7 @@ def test_soa_file_named_after_the_document_next_to_the_risk_workbooks(built: Bui
 def test_header_and_one_row_per_control_in_natural_order(built: Built, sheet) -> None:
     header = [c.value for c in sheet[1]]
     assert header == COLUMNS + ATTRIBUTE_COLUMNS
-    assert [ATTRIBUTE_NAMES[name]["ja"] for name in ATTRIBUTES] == ATTRIBUTE_COLUMNS
+    assert [t(f"attr_{name}", "ja") for name in ATTRIBUTES] == ATTRIBUTE_COLUMNS
     data = rows(sheet)
     assert len(data) == 93
     ids = [row[0] for row in data]
@@ -74,10 +75,12 @@ def test_row_values_are_plain_text_from_the_model(built: Built, sheet) -> None:
     assert row["管理策"] == "アクセス制御" and row["Control"] == "Access control"
     assert row["テーマ"] == "組織的管理策" and row["適用"] == "適用"
     assert row["手順書番号"] == "ISMS-C-5-15"
+    risks = [r.id for r in built.isms.risks.for_control("5.15")]
+    assert risks and row["対応するリスク"] == ", ".join(risks), "the risks column lists the risks the control treats"
     assert row["責任者"].startswith("情報システム管理者")
     assert "リスク対応" in row["採用理由"] and "\\" not in row["採用理由"]
     control = next(d.control for d in built.isms.decisions if d.id == "5.15")
-    assert row["管理策タイプ"] == "、".join(value_name(v, "ja") for v in control.attributes["control_type"])
+    assert row["管理策タイプ"] == "、".join(t(f"attr_value_{v}", "ja") for v in control.attributes["control_type"])
     planned = by_id["5.2"]
     assert planned["実施状況"] == "実施予定"
     assert planned["完了予定日"] == dt.datetime(2027, 3, 31)
@@ -89,9 +92,9 @@ def test_row_values_are_plain_text_from_the_model(built: Built, sheet) -> None:
 
 def test_sheet_is_usable_frozen_filtered_wrapped_japanese(sheet) -> None:
     assert sheet.freeze_panes == "C2"
-    assert sheet.auto_filter.ref == "A1:P94"
+    assert sheet.auto_filter.ref == "A1:Q94"
     assert sheet.column_dimensions["B"].width >= 20 and sheet.column_dimensions["F"].width >= 40
-    for cell in (sheet["A1"], sheet["F10"], sheet["P94"]):
+    for cell in (sheet["A1"], sheet["F10"], sheet["Q94"]):
         assert cell.font.name == "Yu Gothic"
         assert cell.alignment.wrap_text
     assert sheet["A1"].font.bold

@@ -14,12 +14,15 @@ versions (render stage), and the ledger fingerprints it separately (isms.ledger.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from isms.bodies.checklist import checklist_body
 from isms.bodies.documents import control_body, soa_body
+from isms.bodies.records import record_bodies
 from isms.bodies.risk import assets_body, audit_checklist_body, risk_plan_body, risk_report_body
-from isms.bodies.text import esc, title
+from isms.bodies.scope import scope_body
+from isms.bodies.text import esc, named, ref, title
 from isms.i18n import t
 from isms.model import Document, Isms
 from isms.model.versions import DocumentVersion
@@ -56,12 +59,25 @@ def doc_line(isms: Isms, doc: Document, version: DocumentVersion | None) -> str:
     return " / ".join(bits)
 
 
+def manual_related(isms: Isms, link: bool) -> str:
+    """The generated documents the manual rests on (the scope and criteria, the SoA, the register)."""
+    docs = [isms.documents[doc_id] for doc_id in ("scope", "soa", "register") if doc_id in isms.documents]
+    if not docs:
+        return ""
+    items = "\n".join(f"- {ref(doc.label) if link else named(doc, isms.lang)}" for doc in docs)
+    return f".. rubric:: {t('related_documents', isms.lang)}\n\n{items}\n"
+
+
 def build_bodies(isms: Isms) -> Bodies:
     docs = isms.documents
     out: dict[str, Body] = {}
-    chapters = tuple(chapter.text for chapter in isms.manual)
-    manual_content = "\n".join(f".. chapter: {chapter.source.path.name}\n\n{chapter.text}" for chapter in isms.manual)
-    out["manual"] = Body("manual", "", "", manual_content, chapters)
+    if "manual" in docs:
+        # The manual's chapters (one page each on the site), after a generated list of the documents
+        # it rests on: on the manual's index page and first in the Word file.
+        chapters = tuple(chapter.text for chapter in isms.manual)
+        related = manual_related(isms, link=True)
+        content = "\n".join(f".. chapter: {chapter.source.path.name}\n\n{chapter.text}" for chapter in isms.manual)
+        out["manual"] = Body("manual", related, manual_related(isms, link=False), related + "\n" + content, chapters)
     for policy in isms.policies:
         text = policy.body.text if policy.body is not None else ""
         out[policy.entry.id] = Body(policy.entry.id, text, text, text)
@@ -73,16 +89,32 @@ def build_bodies(isms: Isms) -> Bodies:
     if "soa" in docs:
         printed = soa_body(isms, link=False)
         out["soa"] = Body("soa", soa_body(isms, link=True), printed, printed)
-    # Documents whose content is their whole page (header included), as the site shows it.
-    paged = {
-        "checklist": (checklist_body(isms), None),
-        "assets": (assets_body(isms), assets_body(isms, link=False)),
-        "risk-report": (risk_report_body(isms, html=True), risk_report_body(isms, html=False, link=False)),
-        "risk-plan": (risk_plan_body(isms), risk_plan_body(isms, link=False)),
-        "audit-checklist": (audit_checklist_body(isms), audit_checklist_body(isms, link=False)),
-    }
-    for doc_id, (site, printed) in paged.items():
-        if doc_id in docs:
-            content = "\n".join([page_header(isms, docs[doc_id], None), site])
-            out[doc_id] = Body(doc_id, site, printed, content)
+    for doc_id in _paged(isms):
+        body = paged_body(isms, doc_id)
+        if body is not None:
+            out[doc_id] = body
     return Bodies(out, controls)
+
+
+def _paged(isms: Isms) -> dict[str, Callable[[], tuple[str, str | None]]]:
+    """Documents whose content is their whole page (header included), as the site shows it."""
+    return {
+        "scope": lambda: (scope_body(isms), scope_body(isms)),
+        "checklist": lambda: (checklist_body(isms), None),
+        "assets": lambda: (assets_body(isms), assets_body(isms, link=False)),
+        "risk-report": lambda: (risk_report_body(isms, html=True), risk_report_body(isms, html=False, link=False)),
+        "risk-plan": lambda: (risk_plan_body(isms), risk_plan_body(isms, link=False)),
+        "audit-checklist": lambda: (audit_checklist_body(isms), audit_checklist_body(isms, link=False)),
+        **record_bodies(isms),  # the record sets and their blank forms (isms.bodies.records)
+    }
+
+
+def paged_body(isms: Isms, doc_id: str) -> Body | None:
+    """One generated document's body (the scope, the registers and the risk documents), computed
+    alone: the check fingerprints the risk report without building every body."""
+    make = _paged(isms).get(doc_id)
+    doc = isms.documents.get(doc_id)
+    if make is None or doc is None:  # not when left out for this build's audience
+        return None
+    site, printed = make()
+    return Body(doc_id, site, printed, "\n".join([page_header(isms, doc, None), site]))

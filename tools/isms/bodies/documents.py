@@ -6,12 +6,11 @@ procedure's own '=' and '-' sections nest below the generated "実施手順" sec
 
 from __future__ import annotations
 
-from isms.bodies.risk import control_risks_section, risk_refs, risks_column_title
-from isms.bodies.text import esc, field_table, list_table, reasons_text, ref, role_text, section, status_text
+from isms.bodies.risk import control_risks_section, risk_refs
+from isms.bodies.text import esc, field_table, list_table, named, reasons_text, ref, role_text, section, status_text
 from isms.i18n import sep, t
 from isms.model import ControlDecision, Isms
 from isms.model.versions import DocumentVersion
-from isms.sources.catalogue import ATTRIBUTE_NAMES, THEMES, value_name
 
 
 def document_ref(isms: Isms, key: str) -> str:
@@ -19,6 +18,8 @@ def document_ref(isms: Isms, key: str) -> str:
     if key in isms.documents:
         doc = isms.documents[key]
         return f"{ref(doc.label)} ({esc(doc.number)})"
+    if key in isms.withheld:  # left out for this build's audience: no title
+        return f"{esc(t('withheld_reference', isms.lang))} ({esc(isms.withheld[key].number)})"
     control = next((c for c in isms.catalogue if c.id == key), None)
     if control is not None:
         return ref(f"ctl-{control.id}")
@@ -38,7 +39,7 @@ def control_body(isms: Isms, decision: ControlDecision) -> str:
     parts.append(section(t("decision", lang)))
     rows = [
         (t("control", lang), esc(f"{control.id} {control.title_ja} ({control.title_en})" if lang == "ja" else f"{control.id} {control.title_en}")),
-        (t("theme", lang), esc(THEMES[control.theme][lang])),
+        (t("theme", lang), esc(t(f"theme_{control.theme}", lang))),
         (t("applicability", lang), t("yes" if src.applicable else "no", lang)),
     ]
     if src.applicable:
@@ -52,6 +53,9 @@ def control_body(isms: Isms, decision: ControlDecision) -> str:
     else:
         rows.append((t("exclusion", lang), esc(src.exclusion or "")))
     rows.append((t("owner", lang), role_text(isms, src.owner)))
+    if src.assets:
+        names = {a.id: a.name for a in isms.risks.assets}
+        rows.append((t("control_assets", lang), "\n".join(f"- {esc(a)} {esc(names.get(a, ''))}".rstrip() for a in src.assets)))
     if doc is not None:
         rows += [
             (t("document_number", lang), esc(doc.number)),
@@ -60,10 +64,13 @@ def control_body(isms: Isms, decision: ControlDecision) -> str:
     parts.append(field_table(rows))
     parts.append(section(t("attributes", lang)))
     attr_rows = [
-        (esc(ATTRIBUTE_NAMES[name][lang]), esc(sep(lang).join(f"#{value_name(v, lang)}" for v in values)))
+        (esc(t(f"attr_{name}", lang)), esc(sep(lang).join("#" + t(f"attr_value_{v}", lang) for v in values)))
         for name, values in control.attributes.items()
     ]
     parts.append(field_table(attr_rows))
+    if decision.document_id in isms.withheld:  # the procedure document is not for this build's audience
+        parts.append(t("withheld_procedure", lang) + "\n")
+        return "\n".join(parts)
     if src.items:
         parts.append(section(t("items", lang)))
         rows_items = []
@@ -73,9 +80,9 @@ def control_body(isms: Isms, decision: ControlDecision) -> str:
                 months = item.review_months or isms.profile.review.technical_verification
                 technical = t("every_months", lang, months=months)
             rows_items.append(
-                (str(number), esc(item.text), t(item.level.value, lang), t(item.origin.value, lang), esc(item.reason) if item.reason else "—", technical)
+                (str(number), esc(item.text), t(f"level_{item.level.value}", lang), t(f"origin_{item.origin.value}", lang), esc(item.reason) if item.reason else "—", technical)
             )
-        header = ("No.", t("item_text", lang), t("level", lang), t("origin", lang), t("reason", lang), t("technical", lang))
+        header = (t("col_no", lang), t("item_text", lang), t("level", lang), t("origin", lang), t("reason", lang), t("technical", lang))
         parts.append(list_table(header, rows_items, widths=(5, 40, 8, 8, 27, 12), css="isms-items"))
     if src.documents:
         parts.append(section(t("related", lang)))
@@ -109,10 +116,12 @@ def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
         name = control.title_ja if lang == "ja" else control.title_en
         reason = reasons_text(decision, lang)
         if src.applicable and src.reason_note:
-            reason += ": " + esc(src.reason_note) if lang != "ja" else "：" + esc(src.reason_note)
+            reason += t("reason_note", lang, note=esc(src.reason_note))
         doc = isms.documents.get(decision.document_id)
         procedure = (f":ref:`{esc(doc.number)} <{doc.label}>`" if link else esc(doc.number)) if doc else "—"
         owner = isms.role(src.owner)
+        if decision.document_id in isms.withheld:
+            procedure = esc(isms.withheld[decision.document_id].number)
         rows.append(
             (
                 control.id,
@@ -130,14 +139,17 @@ def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
 
 
 def soa_header(lang: str) -> tuple[str, ...]:
-    words = {"id": "No.", "risks": risks_column_title(lang), "procedure": t("procedure_doc", lang)}
-    return tuple(words.get(column) or t(column if column != "applicable" else "applicability", lang) for column in SOA_COLUMNS)
+    words = {"id": t("col_no", lang), "risks": t("soa_risks", lang), "procedure": t("procedure_doc", lang), "applicable": t("applicability", lang)}
+    return tuple(words.get(column) or t(column, lang) for column in SOA_COLUMNS)
 
 
 def soa_body(isms: Isms, link: bool = True) -> str:
     lang = isms.lang
     applicable = sum(1 for d in isms.decisions if d.source.applicable)
     intro = t("soa_intro", lang, total=len(isms.decisions), applicable=applicable, excluded=len(isms.decisions) - applicable)
+    scope = isms.documents.get("scope")
+    if scope is not None:  # the criteria the decisions rest on
+        intro += "\n\n" + t("see_scope", lang, ref=ref("scope") if link else named(scope, lang))
     table = list_table(soa_header(lang), soa_rows(isms, link), widths=SOA_WIDTHS, css="isms-soa")
     return intro + "\n\n" + table
 
@@ -145,7 +157,7 @@ def soa_body(isms: Isms, link: bool = True) -> str:
 # --------------------------------------------------------------------------- document register
 
 
-def register_rows(isms: Isms, versions: dict[str, DocumentVersion]) -> list[tuple[str, ...]]:
+def register_rows(isms: Isms, versions: dict[str, DocumentVersion], link: bool = True) -> list[tuple[str, ...]]:
     lang = isms.lang
     rows = []
     for doc in isms.ordered_documents:
@@ -153,7 +165,7 @@ def register_rows(isms: Isms, versions: dict[str, DocumentVersion]) -> list[tupl
         rows.append(
             (
                 esc(doc.number),
-                ref(doc.label, doc.title),
+                ref(doc.label, doc.title) if link else esc(doc.title),
                 t(f"kind_{doc.kind}", lang),
                 esc(doc.classification.name if lang == "ja" else doc.classification.name_en),
                 role_text(isms, doc.owner.id if doc.owner else None),
@@ -164,9 +176,9 @@ def register_rows(isms: Isms, versions: dict[str, DocumentVersion]) -> list[tupl
     return rows
 
 
-def register_body(isms: Isms, versions: dict[str, DocumentVersion]) -> str:
+def register_body(isms: Isms, versions: dict[str, DocumentVersion], link: bool = True) -> str:
     """The register lists every document's version: it is built with the versions (render stage)."""
     lang = isms.lang
     header = (t("document_number", lang), t("title", lang), t("kind", lang), t("classification", lang), t("owner", lang), t("version", lang), t("date", lang))
     intro = t("register_intro", lang)
-    return intro + "\n\n" + list_table(header, register_rows(isms, versions), widths=(14, 34, 10, 10, 18, 7, 12), css="isms-register")
+    return intro + "\n\n" + list_table(header, register_rows(isms, versions, link), widths=(14, 34, 10, 10, 18, 7, 12), css="isms-register")

@@ -9,18 +9,26 @@ named by title and number instead.
 
 from __future__ import annotations
 
-from isms.bodies.text import esc, list_table, ref, role_text, section, status_text
+from isms.bodies.text import esc, list_table, named, party, ref, role_text, section, status_text
+from isms.i18n import sep, t
 from isms.model import ControlDecision, Isms
+from isms.model.readiness import RECORD_DOCUMENTS
 from isms.model.risk import Risk
 from isms.sources.catalogue import THEMES, load_clauses
-from isms.sources.risk_schema import TREATMENT_NAMES, Treatment
+from isms.sources.risk_schema import Treatment
 
-RESULT_BOXES = "☐ 適合 ☐ 不適合 ☐ 観察事項"
-RESULT_BOXES_EN = "☐ conform ☐ nonconform ☐ observation"
+RESULTS = ("audit_conform", "audit_nonconform", "audit_observation")  # the boxes of the result cell
+
+def _assets_ref(isms: Isms, link: bool) -> str:
+    doc = isms.documents.get("assets")
+    if doc is None:  # left out for this build's audience
+        return esc(isms.withheld["assets"].number) if "assets" in isms.withheld else "—"
+    return ref("assets") if link else esc(doc.number)
 
 
-def _ja(isms: Isms) -> bool:
-    return isms.lang == "ja"
+def _published(isms: Isms) -> bool:
+    """The risks are shown where the risk assessment report is part of the build (its audience)."""
+    return "risk-report" in isms.documents
 
 
 def risk_ref(risk: Risk, link: bool = True) -> str:
@@ -29,12 +37,8 @@ def risk_ref(risk: Risk, link: bool = True) -> str:
 
 def risk_refs(isms: Isms, control_id: str, link: bool = True) -> str:
     """The risks a control treats, for the SoA column: linked ids, or '—'."""
-    risks = isms.risks.for_control(control_id)
+    risks = isms.risks.for_control(control_id) if _published(isms) else []
     return ", ".join(risk_ref(r, link) for r in risks) if risks else "—"
-
-
-def risks_column_title(lang: str) -> str:
-    return "対応するリスク" if lang == "ja" else "Risks treated"
 
 
 def _controls_text(risk: Risk, link: bool = True) -> str:
@@ -45,36 +49,28 @@ def _controls_text(risk: Risk, link: bool = True) -> str:
 
 def control_risks_section(isms: Isms, decision: ControlDecision) -> str:
     """Section of a control page: the risks whose treatment uses the control ('' when none)."""
-    risks = isms.risks.for_control(decision.id)
+    risks = isms.risks.for_control(decision.id) if _published(isms) else []
     if not risks:
         return ""
-    ja = _ja(isms)
     lines = []
     for r in risks:
         asset = r.asset.name if r.asset else r.asset_id
-        values = f"リスク値 {r.value} → 残留リスク {r.residual}" if ja else f"risk {r.value} → residual {r.residual}"
+        values = t("control_risk_values", isms.lang, value=r.value, residual=r.residual)
         lines.append(f"- {risk_ref(r)} {esc(asset)}: {esc(r.threat)} ({values})")
-    heading = "このリスク対応で低減するリスク" if ja else "Risks this control treats"
-    return section(heading) + "\n" + "\n".join(lines) + "\n"
+    return section(t("control_risks", isms.lang)) + "\n" + "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- asset inventory
 
 
 def assets_body(isms: Isms, link: bool = True) -> str:
-    ja = _ja(isms)
+    lang = isms.lang
     register = isms.risks
-    intro = (
-        f"ISMS適用範囲の情報資産 {len(register.assets)} 件の一覧。資産価値は機密性(C)+完全性(I)+可用性(A)で算出する"
-        f"(評価基準は\\ {ref('manual') if link else 'ISMS管理マニュアル'}\\ のリスク基準による)。\n"
-        if ja
-        else f"The {len(register.assets)} information assets in the ISMS scope. Asset value = confidentiality + integrity + availability.\n"
-    )
-    header = (
-        ("ID", "情報資産", "形態", "管理責任者", "保管場所・所在", "C", "I", "A", "資産価値", "リスク")
-        if ja
-        else ("ID", "Asset", "Form", "Owner", "Location", "C", "I", "A", "Value", "Risks")
-    )
+    manual = isms.documents.get("manual")
+    criteria = t("assets_criteria", lang, manual=ref("manual") if link and manual else named(manual, lang) if manual else "—")
+    intro = t("assets_intro", lang, count=len(register.assets), criteria=criteria) + "\n"
+    keys = ("col_id", "asset", "asset_form", "asset_owner", "asset_location", "asset_c", "asset_i", "asset_a", "inventory_value", "inventory_risks")
+    header = tuple(t(key, lang) for key in keys)
     parts = [intro]
     groups: dict[str, list] = {}
     for asset in register.assets:
@@ -85,7 +81,7 @@ def assets_body(isms: Isms, link: bool = True) -> str:
             risks = register.for_asset(a.id)
             rows.append(
                 (
-                    esc(a.id), esc(a.name), esc(a.form_name(isms.lang)), role_text(isms, a.owner), esc(a.location),
+                    esc(a.id), esc(a.name) + (f"\n\n{esc(a.note)}" if a.note else ""), esc(a.form_name(isms.lang)), party(isms, a.owner), esc(a.location),
                     str(a.confidentiality), str(a.integrity), str(a.availability), f"**{a.value}**",
                     ", ".join(risk_ref(r, link) for r in risks) or "—",
                 )
@@ -126,20 +122,19 @@ def _h(text: object) -> str:
 
 def heatmap_html(isms: Isms, residual: bool = False) -> str:
     """The impact x likelihood heat map as a raw HTML table (count and risk ids per cell)."""
-    ja = _ja(isms)
+    lang = isms.lang
     impacts, likelihoods = _scale_values(isms, "impact"), _scale_values(isms, "likelihood")
     cells = _cells(isms, residual)
-    caption = ("リスク対応後(残留リスク)" if residual else "リスク対応前") if ja else ("after treatment (residual)" if residual else "before treatment")
+    caption = t("heatmap_after" if residual else "heatmap_before", lang)
     kind = "residual" if residual else "inherent"
     html = [f'<table class="isms-heatmap" data-heatmap="{kind}">', f"<caption>{_h(caption)}</caption>"]
-    corner = "発生頻度 \\ 影響度" if ja else "Likelihood \\ impact"
-    html.append("<tr><th>" + _h(corner) + "</th>" + "".join(f"<th>{i}</th>" for i in impacts) + "</tr>")
+    html.append("<tr><th>" + _h(t("heatmap_corner", lang)) + "</th>" + "".join(f"<th>{i}</th>" for i in impacts) + "</tr>")
     for likelihood in reversed(likelihoods):
         row = [f"<th>{likelihood}</th>"]
         for impact in impacts:
             risks = cells.get((impact, likelihood), [])
             links = " ".join(f'<a href="#{r.anchor}">{_h(r.id)}</a>' for r in risks)
-            count = f"{len(risks)}件" if ja else str(len(risks))
+            count = t("heatmap_count", lang, count=len(risks))
             row.append(f'<td class="{_heat_class(impact, likelihood, isms)}"><strong>{count}</strong><br>{links}</td>')
         html.append("<tr>" + "".join(row) + "</tr>")
     html.append("</table>")
@@ -150,17 +145,16 @@ def heatmap_table(isms: Isms, residual: bool = False, link: bool = True) -> str:
     """The heat map as a list-table (Word/pandoc). Each cell is a container with the class of the HTML
     cell (isms-heat-high/-mid/-low; isms-heat-axis for the scales), which the Word writer turns into
     the cell's shading."""
-    ja = _ja(isms)
+    lang = isms.lang
     impacts, likelihoods = _scale_values(isms, "impact"), _scale_values(isms, "likelihood")
     cells = _cells(isms, residual)
-    corner = "発生頻度 \\\\ 影響度" if ja else "Likelihood \\\\ impact"
-    header = (corner, *(_container("isms-heat-axis", _scale_text(isms, "impact", i)) for i in impacts))
+    header = (esc(t("heatmap_corner", lang)), *(_container("isms-heat-axis", _scale_text(isms, "impact", i)) for i in impacts))
     rows = []
     for likelihood in reversed(likelihoods):
         row = [_container("isms-heat-axis", f"**{_scale_text(isms, 'likelihood', likelihood)}**")]
         for impact in impacts:
             risks = cells.get((impact, likelihood), [])
-            count = f"{len(risks)}件" if ja else str(len(risks))
+            count = t("heatmap_count", lang, count=len(risks))
             content = f"**{count}**" + ("\n\n" + " ".join(risk_ref(r, link) for r in risks) if risks else "")
             row.append(_container(_heat_class(impact, likelihood, isms), content))
         rows.append(tuple(row))
@@ -176,16 +170,15 @@ def _scale_text(isms: Isms, name: str, value: int) -> str:
     label = next((level.label for level in getattr(isms.profile.risk, name) if level.value == value), "")
     if not label:
         return str(value)
-    return esc(f"{value}({label})" if _ja(isms) else f"{value} ({label})")
+    return esc(t("scale_level", isms.lang, value=value, label=label))
 
 
 def _risk_state(isms: Isms, r: Risk) -> str:
-    ja = _ja(isms)
     if not r.residual_above_threshold:
-        return "受容基準内" if ja else "within criteria"
+        return t("risk_within", isms.lang)
     if r.approval is not None:
-        return ("残留リスク承認済" if ja else "approved") + f" ({r.approval.date.isoformat()})"
-    return "未承認" if ja else "not approved"
+        return t("risk_approved", isms.lang, date=r.approval.date.isoformat())
+    return t("not_approved", isms.lang)
 
 
 def risk_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
@@ -193,11 +186,11 @@ def risk_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
     for r in isms.risks.risks:
         first = f".. _{r.anchor}:\n\n{esc(r.id)}" if link else esc(r.id)
         asset = f"{esc(r.asset_id)} {esc(r.asset.name)}" if r.asset else esc(r.asset_id)
-        threat = f"{esc(r.threat)}\n\n({'脆弱性' if _ja(isms) else 'vulnerability'}: {esc(r.vulnerability)})"
+        threat = f"{esc(r.threat)}\n\n" + t("risk_vulnerability", isms.lang, vulnerability=esc(r.vulnerability))
         value = f"**{r.value}**" if r.above_threshold else str(r.value)
         rows.append(
             (
-                first, asset, threat, str(r.asset_value), str(r.impact), str(r.likelihood), value,
+                first, asset, threat, party(isms, r.owner), str(r.asset_value), str(r.impact), str(r.likelihood), value,
                 esc(r.treatment_name(isms.lang)), _controls_text(r, link),
                 f"{r.asset_value}×{r.residual_impact}×{r.residual_likelihood} = {r.residual}", _risk_state(isms, r),
             )
@@ -206,63 +199,51 @@ def risk_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
 
 
 def risk_header(lang: str) -> tuple[str, ...]:
-    if lang == "ja":
-        return ("ID", "情報資産", "脅威(脆弱性)", "資産価値", "影響度", "発生頻度", "リスク値", "対応", "管理策", "残留リスク", "判定")
-    return ("ID", "Asset", "Threat (vulnerability)", "Asset value", "Impact", "Likelihood", "Risk", "Treatment", "Controls", "Residual", "State")
+    keys = (
+        "col_id", "asset", "threat_vulnerability", "risk_owner", "asset_value", "impact", "likelihood", "risk_value", "treatment", "risk_controls",
+        "residual", "risk_state",
+    )
+    return tuple(t(key, lang) for key in keys)
 
 
 def risk_report_body(isms: Isms, html: bool = True, link: bool = True) -> str:
-    ja = _ja(isms)
+    lang = isms.lang
     register = isms.risks
     threshold = isms.profile.risk.acceptance_threshold
     risks = register.risks
     above = [r for r in risks if r.above_threshold]
     residual_above = [r for r in risks if r.residual_above_threshold]
-    counts = {t: sum(1 for r in risks if r.treatment is t) for t in Treatment}
-    parts = []
-    inventory = isms.documents["assets"]
+    counts = {treatment: sum(1 for r in risks if r.treatment is treatment) for treatment in Treatment}
     # "資産目録(ISMS-R-04)": the title once (a link on the site), then the number.
-    named = ref("assets") + "\\ " if link else esc(inventory.title)
-    if ja:
-        parts.append(
-            f"{named}({esc(inventory.number)})の情報資産 {len(register.assets)} 件について、脅威と脆弱性を識別し、"
-            "リスク値 = 資産価値(C+I+A)× 業務への影響度 × 発生頻度で評価した結果を示す。"
-            f"リスク値が受容基準 {threshold} 以下のリスクは受容し、{threshold} を超えるリスクは対応を選択する。\n"
-        )
-    else:
-        parts.append(
-            f"Risks to the {len(register.assets)} assets of the inventory, evaluated as risk = asset value (C+I+A) x impact x likelihood. "
-            f"Risks at or below the acceptance threshold {threshold} are accepted; risks above it are treated.\n"
-        )
-    parts.append(section("評価結果の概要" if ja else "Summary"))
-    names = {t: TREATMENT_NAMES[t][0 if ja else 1] for t in Treatment}
+    doc = isms.documents.get("assets")
+    document = (f"{ref('assets')}\\ ({esc(doc.number)})" if link else named(doc, lang)) if doc is not None else _assets_ref(isms, link)
+    inventory = t("report_inventory", lang, document=document)
+    parts = [t("report_intro", lang, inventory=inventory, count=len(register.assets), threshold=threshold) + "\n"]
+    parts.append(section(t("report_summary", lang)))
+    approved_above = sum(1 for r in residual_above if r.approval)
     summary = [
-        ("識別したリスク" if ja else "Risks identified", f"{len(risks)}"),
-        (f"受容基準 {threshold} を超えるリスク" if ja else f"Above the threshold {threshold}", f"{len(above)}"),
-        ("対応の内訳" if ja else "Treatments", ("、" if ja else ", ").join(f"{names[t]} {counts[t]}" for t in Treatment)),
-        ("対応後も基準を超える残留リスク" if ja else "Residual risks above the threshold", f"{len(residual_above)}"
-         + (f"(うち経営者承認済 {sum(1 for r in residual_above if r.approval)})" if ja else f" ({sum(1 for r in residual_above if r.approval)} approved)")),
+        (t("report_identified", lang), f"{len(risks)}"),
+        (t("report_above", lang, threshold=threshold), f"{len(above)}"),
+        (t("report_treatments", lang), sep(lang).join(f"{t(f'treatment_{treatment.value}', lang)} {counts[treatment]}" for treatment in Treatment)),
+        (t("report_residual_above", lang), f"{len(residual_above)}" + t("report_residual_approved", lang, count=approved_above)),
+        (t("report_assessment", lang), _assessments(isms, link)),
     ]
     parts.append(list_table(None, summary, widths=(35, 65), css="isms-fields"))
-    parts.append(section("ヒートマップ(影響度 × 発生頻度)" if ja else "Heat map (impact x likelihood)"))
-    parts.append(
-        "セルの件数は、その影響度と発生頻度の組合せに当たるリスクの数。色は影響度×発生頻度の大きさを示す(高: 6以上、中: 3〜4、低: 2以下)。\n"
-        if ja
-        else "Each cell counts the risks with that impact and likelihood; the colour shows impact x likelihood.\n"
-    )
+    parts.append(section(t("report_heatmap", lang)))
+    parts.append(t("report_heatmap_note", lang) + "\n")
     for residual in (False, True):
         if html:
             parts.append(heatmap_html(isms, residual))
         else:
-            label = ("リスク対応後(残留リスク)" if residual else "リスク対応前") if ja else ("After treatment" if residual else "Before treatment")
+            label = t("heatmap_label_after" if residual else "heatmap_label_before", lang)
             parts.append(f"**{label}**\n")
             parts.append(heatmap_table(isms, residual, link))
-    parts.append(section("リスク一覧" if ja else "Risk register"))
-    parts.append(list_table(risk_header(isms.lang), risk_rows(isms, link), widths=(6, 12, 22, 5, 5, 5, 6, 6, 10, 11, 12), css="isms-risks"))
-    parts.append(section("残留リスクの承認" if ja else "Approval of residual risks"))
+    parts.append(section(t("report_register", lang)))
+    parts.append(list_table(risk_header(lang), risk_rows(isms, link), widths=(6, 11, 20, 10, 4, 4, 4, 5, 6, 9, 10, 11), css="isms-risks"))
+    parts.append(section(t("report_approvals", lang)))
     approved = [r for r in risks if r.approval is not None]
     if approved:
-        header = ("ID", "残留リスク", "承認者", "承認日", "理由") if ja else ("ID", "Residual", "Approved by", "Date", "Reason")
+        header = tuple(t(key, lang) for key in ("col_id", "residual", "approved_by", "approval_date", "approval_reason"))
         rows = [
             (risk_ref(r, link), str(r.residual), role_text(isms, r.approval.by), r.approval.date.isoformat(), esc(r.approval.note or "—"))
             for r in approved
@@ -270,8 +251,78 @@ def risk_report_body(isms: Isms, html: bool = True, link: bool = True) -> str:
         ]
         parts.append(list_table(header, rows, widths=(8, 10, 22, 12, 48), css="isms-approvals"))
     else:
-        parts.append(("承認を要する残留リスクはない。" if ja else "No residual risk needs approval.") + "\n")
+        parts.append(t("report_no_approval", lang) + "\n")
+    parts.append(section(t("report_owner_approvals", lang)))
+    parts.append(_owner_approvals(isms, link))
+    interim = [r for r in risks if r.interim is not None]
+    if interim:
+        parts.append(section(t("report_interim", lang)))
+        approver = isms.role(isms.profile.risk.residual_approver)
+        name = (approver.name if lang == "ja" else approver.name_en) if approver else isms.profile.risk.residual_approver
+        parts.append(t("report_interim_note", lang, threshold=threshold, approver=esc(name)) + "\n")
+        header = tuple(t(key, lang) for key in ("col_id", "interim_controls", "residual", "interim_residual", "interim_until", "approved_by", "approval_date", "approval_reason"))
+        parts.append(list_table(header, interim_rows(isms, link), widths=(7, 16, 7, 8, 10, 14, 10, 28), css="isms-interim"))
     return "\n".join(parts)
+
+
+def _assessments(isms: Isms, link: bool) -> str:
+    """The assessment dates and assessors: the register's, and the risks assessed on their own."""
+    groups: dict[tuple[str, str], list[Risk]] = {}
+    for r in isms.risks.risks:
+        key = (r.assessed_on.isoformat() if r.assessed_on else "—", r.assessor or "")
+        groups.setdefault(key, []).append(r)
+    if not groups:
+        return "—"
+    main = max(groups, key=lambda key: len(groups[key]))
+    lines = []
+    for key, risks in groups.items():
+        date, assessor = key
+        who = party(isms, assessor) if assessor else "—"
+        if key == main:
+            lines.append(t("report_assessment_value", isms.lang, date=date, assessor=who))
+        else:
+            lines.append(t("report_assessment_risks", isms.lang, date=date, assessor=who, risks=", ".join(risk_ref(r, link) for r in risks)))
+    return "\n\n".join(lines)
+
+
+def _owner_approvals(isms: Isms, link: bool) -> str:
+    """One row per owner and date: who approved the treatment plan and residual risk of which risks."""
+    lang = isms.lang
+    groups: dict[tuple[str, str], list[Risk]] = {}
+    for r in isms.risks.risks:
+        if r.owner_approval is not None:
+            groups.setdefault((r.owner_approval.by, r.owner_approval.date.isoformat()), []).append(r)
+    if not groups:
+        return t("report_no_owner_approval", lang) + "\n"
+    header = tuple(t(key, lang) for key in ("risk_owner", "approval_date", "approval_risks"))
+    rows = [(party(isms, by), date, ", ".join(risk_ref(r, link) for r in risks)) for (by, date), risks in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
+    return t("report_owner_approvals_note", lang) + "\n\n" + list_table(header, rows, widths=(25, 12, 63), css="isms-owner-approvals")
+
+
+def _pending(isms: Isms, r: Risk, link: bool) -> str:
+    out = []
+    for cid in r.controls:
+        decision = isms.decision(cid)
+        if decision is None or not decision.source.applicable or decision.source.status is None or decision.source.status.value == "implemented":
+            continue
+        out.append(f"{ref(f'ctl-{cid}', cid) if link else esc(cid)} {status_text(decision, isms.lang)}")
+    return "\n\n".join(out) or "—"
+
+
+def interim_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
+    rows = []
+    for r in isms.risks.risks:
+        interim = r.interim
+        if interim is None:
+            continue
+        rows.append(
+            (
+                risk_ref(r, link), _pending(isms, r, link), str(r.residual),
+                f"{r.asset_value}×{interim.impact}×{interim.likelihood} = {r.interim_residual}",
+                interim.until.isoformat(), party(isms, interim.by), interim.date.isoformat(), esc(interim.note or "—"),
+            )
+        )
+    return rows
 
 
 # --------------------------------------------------------------------------- risk treatment plan
@@ -290,28 +341,28 @@ def risk_plan_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
         plan = "\n".join(controls) or "—"
         if r.plan:
             plan += "\n\n" + esc(r.plan)
-        owner = role_text(isms, r.asset.owner) if r.asset else "—"
+        if r.transferred_to:
+            plan += "\n\n" + t("transferred_to", isms.lang, party=esc(r.transferred_to))
+        if r.removes:
+            plan += "\n\n" + t("removes", isms.lang, what=esc(r.removes))
+        if r.interim is not None:
+            interim = r.interim
+            plan += "\n\n" + t(
+                "plan_interim", isms.lang, residual=r.interim_residual, until=interim.until.isoformat(), by=party(isms, interim.by), date=interim.date.isoformat()
+            )
+        state = _risk_state(isms, r)
+        if r.owner_approval is not None:
+            state += "\n\n" + t("plan_owner_approved", isms.lang, date=r.owner_approval.date.isoformat())
         rows.append(
-            (risk_ref(r, link), esc(r.asset.name) if r.asset else esc(r.asset_id), str(r.value), esc(r.treatment_name(isms.lang)), plan, owner, str(r.residual), _risk_state(isms, r))
+            (risk_ref(r, link), esc(r.asset.name) if r.asset else esc(r.asset_id), str(r.value), esc(r.treatment_name(isms.lang)), plan, party(isms, r.owner), str(r.residual), state)
         )
     return rows
 
 
 def risk_plan_body(isms: Isms, link: bool = True) -> str:
-    ja = _ja(isms)
-    threshold = isms.profile.risk.acceptance_threshold
-    intro = (
-        f"受容基準 {threshold} を超えるリスク、及び受容以外の対応を選んだリスクについて、対応の選択肢、採用する管理策(附属書A)と"
-        "その実施状況、対応後の残留リスクを示す。管理策の実施手順は各実施手順書に定める。"
-        "受容基準を超える残留リスクは、トップマネジメントが承認する。\n"
-        if ja
-        else f"Risks above the threshold {threshold} or with a treatment other than acceptance: the treatment, the Annex A controls and their status, and the residual risk.\n"
-    )
-    header = (
-        ("ID", "情報資産", "リスク値", "対応", "管理策(実施状況)・対応計画", "責任者", "残留リスク", "判定")
-        if ja
-        else ("ID", "Asset", "Risk", "Treatment", "Controls (status) and plan", "Owner", "Residual", "State")
-    )
+    lang = isms.lang
+    intro = t("plan_intro", lang, threshold=isms.profile.risk.acceptance_threshold) + "\n"
+    header = tuple(t(key, lang) for key in ("col_id", "asset", "risk_value", "treatment", "plan_controls", "risk_owner", "residual", "risk_state"))
     return intro + "\n" + list_table(header, risk_plan_rows(isms, link), widths=(6, 14, 6, 6, 36, 14, 6, 12), css="isms-risk-plan")
 
 
@@ -320,57 +371,45 @@ def risk_plan_body(isms: Isms, link: bool = True) -> str:
 
 def audit_clause_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
     lang = isms.lang
-    ja = lang == "ja"
     known = isms.labels
     rows = []
     for clause in load_clauses():
         for needed in clause["documents"]:
-            question = (
-                f"{clause['id']} {clause['title'][lang]}：「{needed[lang]}」が文書化され、最新の状態で運用されているか"
-                if ja
-                else f"{clause['id']} {clause['title'][lang]}: is '{needed[lang]}' documented, current and followed?"
-            )
+            question = t("audit_clause_question", lang, id=clause["id"], title=clause["title"][lang], document=needed[lang])
             where = [label for label in needed.get("where", []) if label in known]
-            record_of = needed.get("record_of")
+            record = RECORD_DOCUMENTS.get(needed.get("record", ""))  # the record set that keeps it
+            if record in isms.documents:
+                where.append(isms.documents[record].label)
             if where and link:
                 evidence = ", ".join(ref(label) for label in where)
             elif where:
-                evidence = ("、" if ja else ", ").join(_where_text(isms, label, needed[lang]) for label in where)
-            elif record_of:
-                decision = isms.decision(record_of)
-                evidence = (esc(needed[lang]) + " (" + (ref(f"ctl-{record_of}") if link else esc(record_of)) + ")") if decision else esc(needed[lang])
+                evidence = sep(lang).join(_where_text(isms, label, needed[lang]) for label in where)
             else:
                 evidence = esc(needed[lang])
-            rows.append((esc(question), evidence, _result_boxes(ja, link), ""))
+            rows.append((esc(question), evidence, _result_boxes(lang, link), ""))
     return rows
 
 
-def _result_boxes(ja: bool, link: bool) -> str:
+def _result_boxes(lang: str, link: bool) -> str:
     """The result cell. In Word (link=False) one box a paragraph: a narrow cell would break 観察事項."""
-    boxes = RESULT_BOXES if ja else RESULT_BOXES_EN
-    if link:
-        return boxes
-    return "\n\n".join("☐ " + item.strip() for item in boxes.split("☐") if item.strip())
+    boxes = [f"☐ {t(key, lang)}" for key in RESULTS]
+    return " ".join(boxes) if link else "\n\n".join(boxes)
 
 
 def _where_text(isms: Isms, label: str, fallback: str) -> str:
     """A document (or a clause of the manual) by title and number, for Word where nothing links."""
-    ja = _ja(isms)
     doc = next((d for d in isms.documents.values() if d.label == label), None)
     clause = label.removeprefix("clause-") if label.startswith("clause-") else None
     if doc is None and clause is not None:
         doc = isms.documents.get("manual")
     if doc is None:
         return esc(fallback)
-    name = doc.title
-    if clause is not None:
-        name += f" {clause}" if ja else f", clause {clause}"
-    return esc(f"{name}({doc.number})" if ja else f"{name} ({doc.number})")
+    name = doc.title if clause is None else t("where_clause", isms.lang, document=doc.title, clause=clause)
+    return esc(t("document_with_number", isms.lang, name=name, number=doc.number))
 
 
 def audit_control_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
     lang = isms.lang
-    ja = lang == "ja"
     rows = []
     for decision in isms.decisions:
         if not decision.source.applicable:
@@ -379,41 +418,31 @@ def audit_control_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
         number = doc.number if doc else decision.id
         name = f"{decision.id} {decision.control.title(lang)}"
         target = ref(f"ctl-{decision.id}", name) if link else esc(name)
-        question = (
-            f"{target}: 実施手順書 {esc(number)} のとおり実施されているか"
-            if ja
-            else f"{target}: is procedure {esc(number)} followed?"
-        )
+        question = t("audit_control_question", lang, control=target, number=esc(number))
         mandatory = sum(1 for item in decision.source.items if item.level.value == "mandatory")
         if mandatory:
-            question += f"(必須項目 {mandatory} 件)" if ja else f" ({mandatory} mandatory items)"
+            question += t("audit_mandatory", lang, count=mandatory)
         records = "\n".join(f"- {esc(record)}" for record in decision.source.records) or "—"
-        rows.append((question, records, _result_boxes(ja, link), ""))
+        rows.append((question, records, _result_boxes(lang, link), ""))
     return rows
 
 
 def audit_header(lang: str) -> tuple[str, ...]:
-    return ("監査項目", "確認する記録", "結果", "所見") if lang == "ja" else ("Audit item", "Records to check", "Result", "Findings")
+    return tuple(t(key, lang) for key in ("audit_item", "audit_records", "audit_result", "audit_findings"))
 
 
 def audit_checklist_body(isms: Isms, link: bool = True) -> str:
-    ja = _ja(isms)
-    intro = (
-        "内部監査(箇条9.2)で確認する項目。箇条4〜10の要求事項と、適用宣言書で適用とした管理策ごとに、確認する記録を示す。"
-        "監査員は結果欄に判定を記入し、所見欄に確認した証拠と指摘事項を記録する。\n"
-        if ja
-        else "What the internal audit (clause 9.2) checks: clauses 4 to 10 and each applicable control with the records to check.\n"
-    )
-    header = audit_header(isms.lang)
-    parts = [intro, section("箇条4〜10 (ISMS要求事項)" if ja else "Clauses 4 to 10")]
+    lang = isms.lang
+    header = audit_header(lang)
+    parts = [t("audit_intro", lang) + "\n", section(t("audit_clauses", lang))]
     widths = (40, 30, 15, 15) if link else (38, 26, 12, 24)  # Word: the boxes one a line, room to write findings
     parts.append(list_table(header, audit_clause_rows(isms, link), widths=widths, css="isms-audit"))
     applicable = [d for d in isms.decisions if d.source.applicable]
     control_rows = list(zip(applicable, audit_control_rows(isms, link), strict=True))
-    for theme, names in THEMES.items():
+    for theme, number in THEMES.items():
         rows = [row for decision, row in control_rows if decision.control.theme == theme]
         if not rows:
             continue
-        parts.append(section(f"附属書A {names['number']}. {names[isms.lang]}" if ja else f"Annex A {names['number']}. {names[isms.lang]}"))
+        parts.append(section(t("audit_theme", lang, number=number, theme=t(f"theme_{theme}", lang))))
         parts.append(list_table(header, rows, widths=widths, css="isms-audit"))
     return "\n".join(parts)

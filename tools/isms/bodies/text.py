@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from isms.i18n import sep, t
-from isms.model import ControlDecision, Isms
+from isms.model import ControlDecision, Document, Isms
+from isms.model.people import party_text
 from isms.rsttext import esc
 
-__all__ = ["esc", "field_table", "list_table", "reasons_text", "ref", "role_text", "section", "status_text", "title"]
+__all__ = ["esc", "field_table", "list_table", "named", "party", "reasons_text", "ref", "role_text", "section", "status_text", "title"]
 
 
 def title(text: str, char: str = "#", over: bool = True) -> str:
@@ -47,6 +48,11 @@ def ref(label: str, text: str | None = None) -> str:
     return f":ref:`{esc(text)} <{label}>`" if text else f":ref:`{label}`"
 
 
+def named(doc: Document, lang: str) -> str:
+    """A document by title and number, where nothing links (Word): 適用宣言書(ISMS-R-01)."""
+    return esc(f"{doc.title}({doc.number})" if lang == "ja" else f"{doc.title} ({doc.number})")
+
+
 def role_text(isms: Isms, role_id: str | None) -> str:
     role = isms.role(role_id)
     if role is None:
@@ -57,11 +63,16 @@ def role_text(isms: Isms, role_id: str | None) -> str:
     return f"{esc(name)} ({esc(holders)})" if holders else esc(name)
 
 
+def party(isms: Isms, ident: str | None) -> str:
+    """An owner, assessor or approver (a role, a person or a department's head), escaped."""
+    return esc(party_text(isms.profile, ident)) if ident else "—"
+
+
 def status_text(decision: ControlDecision, lang: str) -> str:
     src = decision.source
     if not src.applicable or src.status is None:
         return "—"
-    text = t(src.status.value, lang)
+    text = t(f"status_{src.status.value}", lang)
     if src.target_date and src.status.value != "implemented":
         text += f" ({t('target_date', lang)} {src.target_date.isoformat()})"
     return text
@@ -71,4 +82,4 @@ def reasons_text(decision: ControlDecision, lang: str) -> str:
     src = decision.source
     if not src.applicable:
         return "—"
-    return esc(sep(lang).join(t(r.value, lang) for r in src.reasons))
+    return esc(sep(lang).join(t(f"reason_{r.value}", lang) for r in src.reasons))

@@ -8,12 +8,19 @@ template fails stops the checks of references and coverage that would miss its l
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+from isms.check.approvals import approvals_in_releases
+from isms.check.facts import retention_in_words
 from isms.check.ledger import ledger_rules
+from isms.check.records import check_records
+from isms.check.register import register_rules
 from isms.check.risks import check_risks
 from isms.check.rules import check_model, check_sources
-from isms.model import Isms, build_model
+from isms.check.schedules import restated_schedules
+from isms.check.soa import soa_rules
+from isms.model import Isms, build_model, clock
 from isms.problems import Problem
 from isms.sources.loader import load_sources
 
@@ -26,7 +33,9 @@ def _errors(problems: list[Problem]) -> bool:
     return any(p.severity == "error" for p in problems)
 
 
-def check(root: Path) -> tuple[Isms | None, list[Problem]]:
+def check(root: Path, as_of: dt.date | None = None) -> tuple[Isms | None, list[Problem]]:
+    """Every problem of the sources. Records may not be dated after today (isms.model.clock.today);
+    what is overdue is a warning as of `as_of` (default: the build date, isms.model.clock.build_date)."""
     sources, problems = load_sources(root)
     problems += check_sources(sources)
     problems += ledger_rules(sources)
@@ -38,4 +47,11 @@ def check(root: Path) -> tuple[Isms | None, list[Problem]]:
         return isms, _sorted(problems)
     problems += check_model(isms, sources)
     problems += check_risks(isms, sources)
+    problems += register_rules(isms, sources)
+    problems += soa_rules(isms, sources)
+    problems += retention_in_words(isms)
+    problems += check_records(isms, clock.today(), as_of or clock.build_date())
+    problems += restated_schedules(isms)
+    if not _errors(problems):  # the risk report is computed from a register that passed its rules
+        problems += approvals_in_releases(isms, sources)
     return isms, _sorted(problems)

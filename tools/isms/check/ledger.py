@@ -4,7 +4,9 @@ Sources arrive by pull request, so the ledger (manual_src/releases.yaml) and its
 (manual_src/releases/<version>/<doc id>.rst) are checked as evidence, not trusted:
 
 - snapshots: every snapshot the ledger implies exists and matches its fingerprint; no stray files;
-- segregation of duties: no release approved by its author (unless the profile allows it);
+- segregation of duties: for each document a release changed, its author, reviewer and approver are
+  three different people (a role stands for its holders; an entry without a per-document block
+  means the release's signers), unless the profile allows self-approval;
 - dates: no release in the future, and none dated before the release listed above it;
 - seals: every entry carries the seal ``isms release`` wrote (isms.ledger.seal);
 - git: an entry and its snapshots equal those in the commit tagged isms-<version>, when tagged.
@@ -24,8 +26,9 @@ from typing import Any
 from ruamel.yaml import YAML
 
 import isms.ledger as ledger_stage
-from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, resolve, signer_label
+from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, recorded_label, recorded_people, resolve
 from isms.ledger.content import fingerprint
+from isms.ledger.duties import conflict_text, conflicts
 from isms.ledger.git import tag_name
 from isms.ledger.seal import seal_of
 from isms.problems import Problem
@@ -148,19 +151,31 @@ def _snapshot_problems(context: _Context) -> list[Problem]:
 
 
 def _self_approval_problems(context: _Context, profile: Profile) -> list[Problem]:
-    """The rule `isms release` applies (isms.ledger.release), for every recorded release."""
+    """The rule `isms release` applies (isms.ledger.release), for every recorded release: for each
+    document it changed, author, reviewer and approver are different people."""
     if profile.approval.allow_self_approval:
         return []
     problems = []
-    for index, release in enumerate(context.ledger.releases):
-        author, approver = resolve(profile, release.author), resolve(profile, release.approver)
-        shared = release.author == release.approver or (author is not None and approver is not None and author.people & approver.people)
-        if shared:
-            problems.append(context.problem(index, "approver", message=(
-                f"release {release.version}: the approver ({signer_label(profile, release, 'approver')}) also wrote the release "
-                f"({signer_label(profile, release, 'author')}): segregation of duties (control 5.3) needs another approver; "
-                f"{RESTORE} (or set approval.allow_self_approval: true in the profile)"
-            )))
+    keys = ("author", "reviewer", "approver")
+    for index, release, changed in changed_documents(context.ledger):
+        release_level = [doc_id for doc_id in changed if doc_id not in release.signed]
+        if release_level or not release.signed:  # the release's own signers sign these documents
+            people = {key: recorded_people(profile, release, getattr(release, key)) for key in keys}
+            labels = {key: recorded_label(profile, release, getattr(release, key)) for key in keys}
+            for first, second, verb in conflicts(people):
+                problems.append(context.problem(index, first, message=(
+                    f"release {release.version}: {conflict_text(first, second, verb, labels, 'the release')}; "
+                    f"{RESTORE} (or set approval.allow_self_approval: true in the profile)"
+                )))
+        for doc_id, signed in release.signed.items():
+            idents = dict(zip(keys, (signed.author, signed.reviewer, signed.approver), strict=True))
+            people = {key: recorded_people(profile, release, ident) for key, ident in idents.items()}
+            labels = {key: recorded_label(profile, release, ident) for key, ident in idents.items()}
+            for first, second, verb in conflicts(people):
+                problems.append(context.problem(index, "signed", doc_id, message=(
+                    f"release {release.version}: {conflict_text(first, second, verb, labels, doc_id)}; "
+                    f"{RESTORE} (or set approval.allow_self_approval: true in the profile)"
+                )))
     return problems
 
 

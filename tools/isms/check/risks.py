@@ -44,18 +44,13 @@ def _duplicate_ids(loaded: LoadedYaml, key: str, ids: list[str], fix: str) -> li
 
 def _asset_rules(isms: Isms, loaded: LoadedYaml) -> list[Problem]:
     problems: list[Problem] = []
-    roles = {r.id for r in isms.profile.roles}
 
     def add(message: str, *loc: str | int) -> None:
         problems.append(Problem(loaded.path, *loaded.where(*loc), message))
 
     items = loaded.model.assets
     problems += _duplicate_ids(loaded, "assets", [a.id for a in items], "give each asset its own id")
-    for index, asset in enumerate(items):
-        if asset.owner is None:
-            add(f"asset {asset.id} has no 'owner': name the role that manages it (roles: {', '.join(sorted(roles))})", "assets", index, "id")
-        elif asset.owner not in roles:
-            add(f"asset {asset.id}: owner '{asset.owner}' is not a role in the profile (roles: {', '.join(sorted(roles))})", "assets", index, "owner")
+    for index, asset in enumerate(items):  # owners: isms.check.register
         for name in ("confidentiality", "integrity", "availability"):
             allowed = _scale(isms, name)
             value = getattr(asset, name)

@@ -276,7 +276,7 @@ def _check_rst(rendered: RenderedText, known_labels: frozenset[str], root: Path 
         if quoted:  # docutils gives a paragraph's first line: find the line that holds the culprit
             line = _line_containing(rendered.source, quoted.group(1), line)
         kind = "reST warning" if message["level"] == 2 else "reST error"
-        found.append(Problem(path, line, 1, f"{kind}: {_explain(text)}"))
+        found.append(Problem(path, line, 1, f"{kind}: {_explain(text, message.astext())}"))
 
     found += glued_markup(rendered)
     found += stray_space_problems(rendered)
@@ -311,9 +311,12 @@ def _line_containing(source, needle: str, start: int) -> int:
     return start
 
 
-def _explain(message: str) -> str:
+def _explain(message: str, context: str) -> str:
+    """context: the whole system message, with the source lines docutils quotes."""
     if "underline too short" in message or "overline too short" in message:
-        return message + " (a Japanese character counts as two columns: lengthen the underline)"
+        if any(unicodedata.east_asian_width(ch) in "WF" for ch in context):
+            return message + " (a Japanese character counts as two columns: lengthen the underline)"
+        return message + " (make the underline at least as long as the title)"
     if message.startswith('Unknown directive type'):
         return message + " (only docutils directives are supported in sources)"
     return message

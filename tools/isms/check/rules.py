@@ -11,7 +11,7 @@ from isms.check.rst import check_rst, stray_spaces
 from isms.model import LABEL_PATTERN, Isms, defined_labels
 from isms.problems import Problem
 from isms.sources.catalogue import load_catalogue
-from isms.sources.loader import CONTROLS_DIR, MANUAL_DIR, Sources
+from isms.sources.loader import CONTROLS_DIR, MANUAL_DIR, POLICY_INDEX_PATH, PROFILE_PATH, Sources
 from isms.sources.schema import Status
 from isms.sources.yamlio import position
 
@@ -39,6 +39,10 @@ def check_sources(sources: Sources) -> list[Problem]:
     return problems
 
 
+_TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+_TAG_MASK = "\ue010"
+
+
 def _stray_spaces_in_values(sources: Sources) -> list[Problem]:
     """The texts of the YAML files (reasons, justifications, items, risks, the profile's sentences) are
     printed as they are: the stray-space rule of reST texts (check.rst) holds for them too. Procedures
@@ -52,6 +56,7 @@ def _stray_spaces_in_values(sources: Sources) -> list[Problem]:
         for loc, value in _strings(data, ()):
             if loc[:1] in [(key,) for key in skipped]:
                 continue
+            value = _TEMPLATE_TAG.sub(_TAG_MASK, value)  # "{{ retention.log }}" prints a value, not its braces
             for match in stray_spaces(value):
                 line, col = position(data, loc)
                 around = value[max(match.start() - 6, 0) : match.end() + 6]
@@ -90,7 +95,7 @@ def _strings(node: object, loc: tuple[str | int, ...]):
 
 def check_model(isms: Isms, sources: Sources) -> list[Problem]:
     problems: list[Problem] = []
-    for rule in (_decision_rules, _manual_covers_clauses):
+    for rule in (_decision_rules, _manual_covers_clauses, _numbers_unique):
         problems += rule(isms, sources)
     problems += _stray_spaces_in_values(sources)  # typography: never a reason to stop the other rules
     problems += check_texts(isms)
@@ -226,6 +231,43 @@ def _profile_references(sources: Sources) -> list[Problem]:
     need(profile.manual.approver, roles, "role", "manual", "approver")
     need(profile.manual.classification, levels, "classification level", "manual", "classification")
     need(profile.default_classification, levels, "classification level", "default_classification")
+    documents = profile.documents
+    need(documents.procedures.approver, roles, "role", "documents", "procedures", "approver")
+    need(documents.procedures.classification, levels, "classification level", "documents", "procedures", "classification")
+    for name in type(documents).model_fields:
+        settings = getattr(documents, name)
+        if name == "procedures":
+            continue
+        need(settings.owner, roles, "role", "documents", name, "owner")
+        need(settings.approver, roles, "role", "documents", name, "approver")
+        need(settings.classification, levels, "classification level", "documents", name, "classification")
+    signers = profile.approval.release
+    if signers is not None:
+        for key in ("author", "reviewer", "approver"):
+            need(getattr(signers, key), roles | people, "role or person", "approval", "release", key)
+    for index, role in enumerate(profile.roles):
+        deputies = role.deputy if isinstance(role.deputy, dict) else {None: role.deputy} if role.deputy else {}
+        for duty, ident in deputies.items():
+            loc = ("roles", index, "deputy", *((duty,) if duty else ()))
+            need(ident, roles | people, "role or person", *loc)
+            held = set(next((r.holders for r in profile.roles if r.id == ident), [ident]))
+            if held & set(role.holders):
+                at_line, at_col = position(sources.profile_data, loc)
+                problems.append(Problem(path, at_line, at_col, f"role '{role.id}': its deputy '{ident}' is the person it stands in for: name someone else"))
+    for key, rule in profile.retention.items():
+        need(rule.keeper, roles, "role", "retention", key, "keeper")
+    for key, item in profile.information.items():
+        need(item.classification, levels, "classification level", "information", key, "classification")
+    for key, approver in profile.approvers.items():
+        need(approver.by, roles, "role", "approvers", key, "by")
+    if "rpo" in profile.continuity.systems:
+        at_line, at_col = position(sources.profile_data, ("continuity", "systems", "rpo"))
+        problems.append(Problem(path, at_line, at_col, "'rpo' names the recovery points ({{ continuity.rpo.failure }}): give the system another id"))
+    for dup in _duplicates(a.id for a in profile.audiences):
+        index = next(n for n, a in enumerate(profile.audiences) if a.id == dup)
+        problems.append(Problem(path, line("audiences", index), 1, f"duplicate id '{dup}' in audiences"))
+    for index, audience in enumerate(profile.audiences):
+        need(audience.classification, levels, "classification level", "audiences", index, "classification")
     for name in ("confidentiality", "integrity", "availability", "impact", "likelihood"):
         values = [level.value for level in getattr(profile.risk, name)]
         if len(set(values)) != len(values):
@@ -237,8 +279,6 @@ def _policy_references(sources: Sources) -> list[Problem]:
     profile = sources.profile
     if profile is None or sources.policy_index_data is None:
         return []
-    from isms.sources.loader import POLICY_INDEX_PATH
-
     path = sources.root / POLICY_INDEX_PATH
     roles = {r.id for r in profile.roles}
     levels = {c.id for c in profile.classification}
@@ -255,6 +295,24 @@ def _policy_references(sources: Sources) -> list[Problem]:
         for cid in entry.controls:
             if cid not in catalogue:
                 problems.append(Problem(path, policy.index_line, 1, f"policy '{entry.id}': unknown control id '{cid}'"))
+    return problems
+
+
+def _numbers_unique(isms: Isms, sources: Sources) -> list[Problem]:
+    """Two documents with one number cannot be told apart in the register, a citation or a file name."""
+    seen: dict[str, str] = {}
+    problems = []
+    profile_path = sources.root / PROFILE_PATH
+    for doc in isms.documents.values():
+        first = seen.setdefault(doc.number, doc.title)
+        if first == doc.title:
+            continue
+        if doc.kind == "policy":
+            policy = next(p for p in sources.policies if p.entry.id == doc.id)
+            where = (sources.root / POLICY_INDEX_PATH, policy.index_line)
+        else:
+            where = (profile_path, sources.profile_line("numbering"))
+        problems.append(Problem(where[0], where[1], 1, f"document number {doc.number} is given twice: to {first} and to {doc.title}; change the numbering scheme (numbering in profile.yaml)"))
     return problems
 
 
@@ -287,7 +345,7 @@ def _labels_defined_once(isms: Isms) -> list[Problem]:
     """A label names one place: the site could not build with two (and a reference would be ambiguous)."""
     generated = {doc.label: f"the generated {doc.id} document" for doc in isms.documents.values()}
     generated |= {f"ctl-{c.id}": f"the page of control {c.id}" for c in isms.catalogue}
-    generated |= {name: "a generated page" for name in ("attributes", "releases", "manual")}
+    generated |= {name: "a generated page" for name in ("attributes", "releases", "manual", "isms-records", "isms-status")}
     seen: dict[str, str] = {}
     problems = []
     for text in isms.texts():

@@ -9,26 +9,41 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from isms import __version__
-from isms.cli import release
-from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, checked, err, print_problems, root_of
+from isms.bodies import build_bodies
+from isms.cli import records, release
+from isms.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    UsageError,
+    as_of_date,
+    checked,
+    counted,
+    err,
+    errors,
+    print_problems,
+    root_of,
+)
+from isms.model import for_audience
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from isms.check import check
 
     root = root_of(args)
-    isms, problems = check(root)
+    isms, problems = check(root, as_of=args.as_of)
     print_problems(problems, root)
-    if problems:
-        files = len({p.path for p in problems})
-        err.print(f"[bold red]{len(problems)} problem(s)[/] in {files} file(s). Fix them and run `make check` again.")
+    found = errors(problems)
+    if found or isms is None:
+        files = len({p.path for p in found})
+        err.print(f"[bold red]{counted(len(found), 'problem')}[/] in {counted(files, 'file')}. Fix them and run `isms check` again.")
         return EXIT_PROBLEMS
-    assert isms is not None
     applicable = sum(1 for d in isms.decisions if d.source.applicable)
+    warnings = f" {counted(len(problems), 'warning')} (overdue on the evaluation date, restated schedules, facts written out): builds and releases go on." if problems else ""
     err.print(
-        f"[green]OK[/]: {len(isms.decisions)} controls decided ({applicable} applicable, "
-        f"{len(isms.decisions) - applicable} excluded), {len(isms.manual)} manual chapters, "
-        f"{len(isms.policies)} policies."
+        f"[green]OK[/]: {counted(len(isms.decisions), 'control')} decided ({applicable} applicable, "
+        f"{len(isms.decisions) - applicable} excluded), {counted(len(isms.manual), 'manual chapter')}, "
+        f"{counted(len(isms.policies), 'policy', 'policies')}.{warnings}"
     )
     return EXIT_OK
 
@@ -42,18 +57,31 @@ def cmd_build(args: argparse.Namespace) -> int:
         prepared = checked(args, "nothing was built")
     if prepared is None:
         return EXIT_PROBLEMS
-    root = prepared.root
+    root, isms, bodies, build_dir = prepared.root, prepared.isms, prepared.bodies, None
+    if args.audience:
+        audience = next((a for a in isms.profile.audiences if a.id == args.audience), None)
+        if audience is None:
+            known = ", ".join(a.id for a in isms.profile.audiences) or "none defined (profile: audiences)"
+            raise UsageError(f"--audience {args.audience}: not an audience of the profile (audiences: {known})")
+        # Versions stay those of the whole set: what is left out does not change what is released.
+        isms = for_audience(isms, audience)
+        bodies = build_bodies(isms)
+        build_dir = root / "build" / "audiences" / audience.id
     with err.status("building…") as status:
-        report = publish(prepared.isms, prepared.bodies, prepared.versions, names, on_start=lambda name: status.update(f"building {name}…"))
+        report = publish(isms, bodies, prepared.versions, names, on_start=lambda name: status.update(f"building {name}…"), build_dir=build_dir)
     if report.problems:
         print_problems(report.problems, root)
-        err.print(f"[bold red]{len(report.problems)} problem(s)[/]: the previous outputs were left as they were.")
+        err.print(f"[bold red]{counted(len(report.problems), 'problem')}[/]: the previous outputs were left as they were.")
         return EXIT_PROBLEMS
     for name, path in report.outputs.items():
         count = sum(1 for p in path.rglob("*") if p.is_file())
         err.print(f"[green]built[/] {path.relative_to(root)}/ ({count} files, {report.seconds[name]:.1f} s)")
     if report.manifest is not None:
         err.print(f"[green]wrote[/] {report.manifest.relative_to(root)} (check a copy with `isms verify DIR`)")
+    if isms.withheld:
+        err.print(f"left out for {args.audience} (classified above what it may read): {counted(len(isms.withheld), 'document')}", markup=False)
+        for doc in isms.withheld.values():
+            err.print(f"  {doc.number} {doc.title} ({doc.classification.id})", markup=False)
     return EXIT_OK
 
 
@@ -96,9 +124,9 @@ def cmd_risks(args: argparse.Namespace) -> int:
 
     root = root_of(args)
     isms, problems = check(root)
-    if isms is None or problems:
-        print_problems(problems, root)
-        err.print(f"[bold red]{len(problems)} problem(s)[/]: fix them first (`isms check`).")
+    if isms is None or errors(problems):
+        print_problems(errors(problems), root)
+        err.print(f"[bold red]{counted(len(errors(problems)), 'problem')}[/]: fix them first (`isms check`).")
         return EXIT_PROBLEMS
     risks = isms.risks.risks
     if args.json:
@@ -108,6 +136,27 @@ def cmd_risks(args: argparse.Namespace) -> int:
         mark = "" if r.accepted else " (not accepted)"
         controls = ",".join(r.controls) or "-"
         print(f"{r.id} {r.asset_id} value {r.asset_value} x {r.impact} x {r.likelihood} = {r.value:3d} {r.treatment_name(isms.lang)} [{controls}] residual {r.residual}{mark}")
+    return EXIT_OK
+
+
+def cmd_soa(args: argparse.Namespace) -> int:
+    from isms.check import check
+    from isms.model.soa import soa_entries
+
+    root = root_of(args)
+    isms, problems = check(root)
+    if isms is None or errors(problems):
+        print_problems(errors(problems), root)
+        err.print(f"[bold red]{counted(len(errors(problems)), 'problem')}[/]: fix them first (`isms check`).")
+        return EXIT_PROBLEMS
+    entries = soa_entries(isms)
+    if args.json:
+        print(json.dumps(entries, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for e in entries:
+        state = (e["status"] or "-") if e["applicable"] else "excluded"
+        due = f" (target {e['target_date']})" if e["target_date"] else ""
+        print(f"{e['id']:5} {state}{due} owner {e['owner'] or '-'} risks {','.join(e['risks']) or '-'}")
     return EXIT_OK
 
 
@@ -131,10 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", help="repository root (default: found from the current folder)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("check", help="validate all sources; one line per problem")
+    p = sub.add_parser("check", help="validate all sources; one line per problem (warnings do not fail)")
+    p.add_argument("--as-of", type=as_of_date, metavar="YYYY-MM-DD", help="the date overdue records are judged on (default: SOURCE_DATE_EPOCH's date, else today)")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("build", help="check, then build the document set into build/")
     p.add_argument("--only", choices=["html", "docx", "xlsx"], help="build one output only")
+    p.add_argument("--audience", metavar="ID", help="build for an audience of the profile (into build/audiences/ID/): documents classified above its level are left out")
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("verify", help="check a build (or a copy of it) against its manifest: missing, extra and altered files")
     p.add_argument("dir", nargs="?", metavar="DIR", help="the folder holding html/, docx/, xlsx/ (default: build/)")
@@ -146,10 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("risks", help="print the risk register with computed values")
     p.add_argument("--json", action="store_true", help="as a JSON list, one object per risk")
     p.set_defaults(func=cmd_risks)
+    p = sub.add_parser("soa", help="print the Statement of Applicability: one line per control, with the risks it treats")
+    p.add_argument("--json", action="store_true", help="as a JSON list, one object per control")
+    p.set_defaults(func=cmd_soa)
     p = sub.add_parser("schema", help="check (or --write) the JSON Schemas under tools/schema/")
     p.add_argument("--write", action="store_true")
     p.set_defaults(func=cmd_schema)
     release.add_parsers(sub)  # release, status, diff
+    records.add_parsers(sub)  # readiness
     return parser
 
 

@@ -21,15 +21,23 @@ def cmd_release(args: argparse.Namespace) -> int:
     for item in args.change or []:
         doc_id, sep, text = item.partition("=")
         if not sep or not text.strip():
-            raise UsageError(f"--change {item!r}: write it as DOC_ID=TEXT, e.g. ctl-5.15=アクセス権の見直し周期を変更")
+            raise UsageError(f"--change {item!r}: write it as DOC_ID=TEXT, e.g. ctl-5.15='new review interval'")
         per_document[doc_id.strip()] = text.strip()
+    document_signers: dict[str, tuple[str | None, str | None, str | None]] = {}
+    for item in args.signers or []:
+        doc_id, sep, idents = item.partition("=")
+        parts = [part.strip() or None for part in idents.split(",")]
+        if not sep or not doc_id.strip() or len(parts) != 3 or not any(parts):
+            raise UsageError(f"--signers {item!r}: write it as DOC_ID=AUTHOR,REVIEWER,APPROVER (leave one empty for its default), e.g. ctl-8.16=it_manager,ciso,")
+        document_signers[doc_id.strip()] = (parts[0], parts[1], parts[2])
     try:
         date = dt.date.fromisoformat(args.date) if args.date else None
     except ValueError:
         raise UsageError(f"--date {args.date!r}: write the date as YYYY-MM-DD") from None
     try:
         recorded = record_release(
-            isms, prepared.versions, args.version, args.summary, args.author, args.reviewer, args.approver, date, per_document, args.tag
+            isms, prepared.versions, args.version, args.summary, args.author, args.reviewer, args.approver, date, per_document, args.tag,
+            document_signers,
         )
     except ReleaseRefused as exc:
         err.print(f"[bold red]release refused:[/] {exc}")
@@ -92,12 +100,21 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("release", help="record an approved release in manual_src/releases.yaml (versions and histories follow)")
     p.add_argument("version", help='release number, e.g. 1.0 (must come after the last one: 1.10 > 1.9)')
-    p.add_argument("--summary", required=True, help="制定または改定主旨, e.g. 制定")
-    p.add_argument("--author", help="作成: role or person id (default: secretariat)")
-    p.add_argument("--reviewer", help="査問: role or person id (default: ciso)")
-    p.add_argument("--approver", help="承認: role or person id (default: the profile's top_management)")
-    p.add_argument("--date", help="制定/改定日 YYYY-MM-DD (default: today)")
-    p.add_argument("--change", action="append", metavar="DOC_ID=TEXT", help="a document's own 改定主旨 (repeatable)")
+    p.add_argument("--summary", required=True, help="the summary of changes printed in every revision history")
+    p.add_argument("--author", help="who prepared the release: a role or person id (default: the profile's approval.release.author)")
+    p.add_argument("--reviewer", help="who reviewed it: a role or person id (default: approval.release.reviewer)")
+    p.add_argument(
+        "--approver",
+        help="who approved the release: a role or person id (default: approval.release.approver, else top_management); "
+        "each document is approved by the approver the profile declares for its type",
+    )
+    p.add_argument("--date", help="the release date YYYY-MM-DD (default: today)")
+    p.add_argument("--change", action="append", metavar="DOC_ID=TEXT", help="a document's own summary of changes (repeatable)")
+    p.add_argument(
+        "--signers", action="append", metavar="DOC_ID=AUTHOR,REVIEWER,APPROVER",
+        help="a document's own signers, role or person ids; an empty one keeps its default: the release's author and reviewer, "
+        "and the approver the profile declares for the document's type (repeatable)",
+    )
     p.add_argument(
         "--tag", action="store_true",
         help="commit the ledger files and tag the commit isms-VERSION (refused while other changes are uncommitted)",
@@ -105,7 +122,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_release)
     p = sub.add_parser("status", help="list documents changed since the last release")
     p.set_defaults(func=cmd_status)
-    p = sub.add_parser("diff", help="新旧対照表 of the documents changed between two releases (default: last release -> working sources)")
+    p = sub.add_parser("diff", help="comparison of versions (old beside new) of the documents changed between two releases (default: last release -> working sources)")
     p.add_argument("old", nargs="?", help="release (default: the last one)")
     p.add_argument("new", nargs="?", help="release (default: the working sources)")
     p.set_defaults(func=cmd_diff)

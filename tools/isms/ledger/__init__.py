@@ -121,15 +121,41 @@ def signer_label(profile: Profile | None, release: Release, key: str) -> str:
     return signer.label if signer else ident
 
 
+def recorded_label(profile: Profile | None, release: Release, ident: str) -> str:
+    """A signer id of a release as printed: the name recorded at release time (the entry's signers,
+    or its author/reviewer/approver names); for entries without one, looked up in the current profile."""
+    record = release.signers.get(ident)
+    if record is not None:
+        return record.name
+    for key in ("author", "reviewer", "approver"):
+        if getattr(release, key) == ident and release.signer_name(key) is not None:
+            return release.signer_name(key) or ident
+    signer = resolve(profile, ident) if profile is not None else None
+    return signer.label if signer else ident
+
+
+def recorded_people(profile: Profile | None, release: Release, ident: str) -> frozenset[str]:
+    """The people a signer id stood for at release time (recorded), else as the profile says now;
+    an id neither knows stands for itself."""
+    record = release.signers.get(ident)
+    if record is not None and record.people:
+        return frozenset(record.people)
+    signer = resolve(profile, ident) if profile is not None else None
+    return signer.people if signer else frozenset({ident})
+
+
+def document_signers(profile: Profile | None, release: Release, doc_id: str) -> tuple[str, str, str]:
+    """The printed author, reviewer and approver of one document in a release (its own, else the release's)."""
+    signed = release.signers_of(doc_id)
+    return tuple(recorded_label(profile, release, ident) for ident in (signed.author, signed.reviewer, signed.approver))  # type: ignore[return-value]
+
+
 def compute_versions(profile: Profile, ledger: Ledger, fingerprints: Mapping[str, str]) -> dict[str, DocumentVersion]:
     last = last_fingerprints(ledger)
-    signed = {
-        r.version: tuple(signer_label(profile, r, key) for key in ("author", "reviewer", "approver")) for r in ledger.releases
-    }
     out = {}
     for doc_id, fp in fingerprints.items():
         revisions = tuple(
-            Revision(number, r.version, r.date, r.changes.get(doc_id, r.summary), *signed[r.version])
+            Revision(number, r.version, r.date, r.changes.get(doc_id, r.summary), *document_signers(profile, r, doc_id))
             for number, r in enumerate(history(ledger, doc_id), start=1)
         )
         out[doc_id] = DocumentVersion(revisions, draft=last.get(doc_id) != fp)

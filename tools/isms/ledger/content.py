@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 
-from isms.bodies import Bodies
+from isms.bodies import Bodies, Body
 from isms.model import Document, Isms
 
 
@@ -50,6 +50,11 @@ def register_text(isms: Isms, doc: Document, versions: Mapping[str, int]) -> str
     return "\n".join(lines) + "\n"
 
 
+def content_text(doc: Document, body: Body | None) -> str:
+    """The text a document's fingerprint is taken of (every document but the register)."""
+    return header(doc) + (body.content if body else "").rstrip("\n") + "\n"
+
+
 def document_texts(isms: Isms, bodies: Bodies, prospective: Callable[[dict[str, str]], Mapping[str, int]]) -> dict[str, str]:
     """doc id -> content text: the metadata header and the body's content (isms.bodies).
     prospective(fingerprints of the other documents) gives the versions they have at a release made
@@ -58,8 +63,7 @@ def document_texts(isms: Isms, bodies: Bodies, prospective: Callable[[dict[str, 
     for doc in isms.documents.values():
         if doc.id == "register":
             continue
-        body = bodies.get(doc.id)
-        texts[doc.id] = header(doc) + (body.content if body else "").rstrip("\n") + "\n"
+        texts[doc.id] = content_text(doc, bodies.get(doc.id))
     versions = prospective({k: fingerprint(v) for k, v in texts.items()})
     if "register" in isms.documents:
         doc = isms.documents["register"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from isms.i18n import t
 from isms.ledger import Change, Versions, changes, find_release, last_fingerprints, snapshot_text
 from isms.ledger.content import read_header
 from isms.model import Isms
@@ -77,7 +78,7 @@ def compare(isms: Isms, versions: Versions, old: str | None, new: str | None) ->
         old, new = new, old
     old_fp, new_fp = _fingerprints(isms, versions, old), _fingerprints(isms, versions, new)
     old_texts, new_texts = _texts(isms, versions, old), _texts(isms, versions, new)
-    missing = "(この版の内容は保存されていない)" if isms.lang == "ja" else "(no snapshot stored for this version)"
+    missing = t("diff_missing", isms.lang)
     out = []
     for change in changes(old_fp, new_fp):
         before = "" if change.kind == "new" else (old_texts.get(change.doc_id) or missing)

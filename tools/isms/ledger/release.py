@@ -16,22 +16,19 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 import isms.ledger as ledger_stage
+from isms.i18n import t
 from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, Change, Versions, changes, fingerprint, last_fingerprints, resolve, snapshot_text
 from isms.ledger.content import read_header
+from isms.ledger.duties import conflict_text, conflicts
 from isms.ledger.git import GitRefused, TagFailed, commit_and_tag, prepare, unstage
 from isms.ledger.seal import seal_of
 from isms.model import Isms
 from isms.sources.ledger_schema import VERSION_PATTERN, Release, version_key
 
-HEADER = """\
-# yaml-language-server: $schema=../tools/schema/releases.schema.json
-# Release ledger (リリース台帳): one entry per approved release, oldest first.
-# Written by `isms release VERSION --summary TEXT`; do not type entries by hand.
-# Every document's 版数, 制定日/改定日 and revision history are computed from this file:
-# a document's version goes up only in the releases in which its content fingerprint changed.
-# The content of each changed document is kept beside it in releases/<version>/<doc id>.rst
-# (for `isms diff`, the 新旧対照表).
-"""
+
+def _header(lang: str) -> str:
+    """The comment header a new ledger starts with, in the organisation's language."""
+    return "# yaml-language-server: $schema=../tools/schema/releases.schema.json\n" + t("ledger_header", lang)
 
 
 class ReleaseRefused(Exception):
@@ -65,12 +62,23 @@ def record_release(
     date: dt.date | None = None,
     per_document: dict[str, str] | None = None,
     tag: bool = False,
+    document_signers: dict[str, tuple[str | None, str | None, str | None]] | None = None,
 ) -> Recorded:
-    """isms must come from a clean `isms check` (the caller checks)."""
+    """isms must come from a clean `isms check` (the caller checks). document_signers: a document's
+    own (author, reviewer, approver), None for the default: the release's author and reviewer, and
+    the approver the profile declares for the document's type."""
     profile, ledger = isms.profile, isms.releases
-    author = author or "secretariat"
-    reviewer = reviewer or "ciso"
-    approver = approver or profile.top_management
+    defaults = profile.approval.release  # the profile's default signers, if it names them
+    author = author or (defaults.author if defaults else None)
+    reviewer = reviewer or (defaults.reviewer if defaults else None)
+    approver = approver or (defaults.approver if defaults else profile.top_management)
+    for key, value in (("author", author), ("reviewer", reviewer)):
+        if value is None:
+            raise ReleaseRefused(
+                f"who wrote and who reviewed the release? give --author and --reviewer (a role or person id), "
+                f"or name the default signers in the profile (approval.release); {key} is missing"
+            )
+    assert author is not None and reviewer is not None
     if not re.match(VERSION_PATTERN, version):
         raise ReleaseRefused(f"version {version!r} is not a release number like 1.0 or 1.10")
     if ledger.releases and version_key(version) <= version_key(ledger.releases[-1].version):
@@ -93,6 +101,12 @@ def record_release(
         raise ReleaseRefused(f"date {date.isoformat()} is in the future: record a release when it is approved")
     if ledger.releases and date < ledger.releases[-1].date:
         raise ReleaseRefused(f"date {date.isoformat()} is before the last release {ledger.releases[-1].version} ({ledger.releases[-1].date.isoformat()})")
+    for _, risk, key, given in isms.risks.approvals():
+        if given > date:
+            raise ReleaseRefused(
+                f"risk {risk.id}: {key} dated {given.isoformat()} (manual_src/risks.yaml) is after the release date {date.isoformat()}: "
+                "a release cannot contain an approval given after it"
+            )
     fingerprints = {doc_id: fingerprint(text) for doc_id, text in versions.contents.items()}
     changed = changes(last_fingerprints(ledger), fingerprints)
     if not changed:
@@ -100,6 +114,7 @@ def record_release(
     for doc_id in per_document or {}:
         if doc_id not in isms.documents:
             raise ReleaseRefused(f"--change: unknown document id '{doc_id}'")
+    signed = _document_signers(isms, changed, (author, reviewer, approver), document_signers or {})
 
     git = None
     if tag:
@@ -127,11 +142,15 @@ def record_release(
         entry[f"{key}_name"] = signers[key].label  # frozen: later changes in the profile leave this row alone
     if per_document:
         entry["changes"] = CommentedMap(per_document)
+    entry["signers"] = _signer_records(profile, signed, (author, reviewer, approver))
+    entry["signed"] = CommentedMap()
+    for doc_id, (doc_author, doc_reviewer, doc_approver) in sorted(signed.items(), key=lambda kv: _doc_order(isms).get(kv[0], len(isms.documents))):
+        entry["signed"][doc_id] = _flow(author=doc_author, reviewer=doc_reviewer, approver=doc_approver)
     order = _doc_order(isms)
     entry["documents"] = CommentedMap(sorted(fingerprints.items(), key=lambda kv: order.get(kv[0], len(order))))
     previous_seal = ledger.releases[-1].seal if ledger.releases else None
     entry["seal"] = seal_of(Release.model_validate(entry), previous_seal)  # chains this entry to the last one
-    _append(path, entry)
+    _append(path, entry, profile.language)
     tag_name = None
     if git is not None:
         try:
@@ -143,6 +162,69 @@ def record_release(
             undo()
             raise ReleaseRefused(f"{exc} Nothing was recorded.") from None
     return Recorded(version, lines, path, tag_name)
+
+
+def _flow(**values: object) -> CommentedMap:
+    """A mapping written on one line: {author: secretariat, reviewer: ciso, approver: top_management}."""
+    out = CommentedMap(values)
+    out.fa.set_flow_style()
+    return out
+
+
+def _document_signers(
+    isms: Isms, changed: list[Change], release: tuple[str, str, str], overrides: dict[str, tuple[str | None, str | None, str | None]]
+) -> dict[str, tuple[str, str, str]]:
+    """Each changed document's author, reviewer and approver, refused when the approver is not the
+    one the profile declares for the document's type, or when one person would sign twice."""
+    profile = isms.profile
+    changed_ids = {c.doc_id for c in changed}
+    for doc_id in overrides:
+        if doc_id not in changed_ids:
+            raise ReleaseRefused(f"--signers: '{doc_id}' is not a document this release changes")
+    signed: dict[str, tuple[str, str, str]] = {}
+    for change in changed:
+        doc = isms.documents.get(change.doc_id)
+        declared = doc.approver.id if doc is not None and doc.approver is not None else None
+        author, reviewer, approver = overrides.get(change.doc_id, (None, None, None))
+        if approver is not None and declared is not None and approver != declared:
+            raise ReleaseRefused(
+                f"--signers: {change.doc_id} is approved by '{declared}', as the profile declares for its type; '{approver}' may not approve it"
+            )
+        signed[change.doc_id] = (author or release[0], reviewer or release[1], approver or declared or release[2])
+    for doc_id, idents in signed.items():
+        for key, ident in zip(("author", "reviewer", "approver"), idents, strict=True):
+            if resolve(profile, ident) is None:
+                raise ReleaseRefused(f"{doc_id}: {key} '{ident}' is neither a role nor a person in manual_src/profile.yaml")
+    if profile.approval.allow_self_approval:
+        return signed
+    refused: dict[tuple[str, str, str, str, str], list[str]] = {}
+    for doc_id, idents in signed.items():
+        signers = dict(zip(("author", "reviewer", "approver"), (resolve(profile, ident) for ident in idents), strict=True))
+        people = {key: signer.people for key, signer in signers.items() if signer is not None}
+        labels = {key: signer.label for key, signer in signers.items() if signer is not None}
+        for first, second, verb in conflicts(people):
+            refused.setdefault((first, second, verb, labels[first], labels[second]), []).append(doc_id)
+    if refused:
+        (first, second, verb, first_label, second_label), docs = next(iter(refused.items()))
+        shown = ", ".join(docs[:5]) + (f" and {len(docs) - 5} more" if len(docs) > 5 else "")
+        raise ReleaseRefused(
+            conflict_text(first, second, verb, {first: first_label, second: second_label}, shown)
+            + f"; give another {first} (--signers DOC_ID=AUTHOR,REVIEWER,APPROVER, or the profile), or set approval.allow_self_approval: true in the profile"
+        )
+    return signed
+
+
+def _signer_records(profile, signed: dict[str, tuple[str, str, str]], release: tuple[str, str, str]) -> CommentedMap:
+    """Every signer id of the entry with its name and people as they are now (frozen in the ledger)."""
+    idents = list(dict.fromkeys([*release, *(ident for idents in signed.values() for ident in idents)]))
+    out = CommentedMap()
+    for ident in idents:
+        signer = resolve(profile, ident)
+        assert signer is not None
+        people = CommentedSeq(sorted(signer.people))
+        people.fa.set_flow_style()
+        out[ident] = _flow(name=signer.label, people=people)
+    return out
 
 
 class _Undo:
@@ -183,9 +265,9 @@ def _change_lines(isms: Isms, found: list[Change]) -> list[str]:
     return lines
 
 
-def _append(path: Path, entry: CommentedMap) -> None:
+def _append(path: Path, entry: CommentedMap, lang: str) -> None:
     yaml = _yaml()
-    text = path.read_text(encoding="utf-8") if path.is_file() else HEADER + "releases:\n"
+    text = path.read_text(encoding="utf-8") if path.is_file() else _header(lang) + "releases:\n"
     data = yaml.load(text)
     if data is None:
         data = CommentedMap()
@@ -196,7 +278,7 @@ def _append(path: Path, entry: CommentedMap) -> None:
     yaml.dump(data, out)
     result = out.getvalue()
     if not path.is_file() and not result.startswith("#"):
-        result = HEADER + result
+        result = _header(lang) + result
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text(result, encoding="utf-8")
     tmp.replace(path)

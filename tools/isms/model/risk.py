@@ -9,10 +9,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from isms.sources.risk_schema import FORM_NAMES, TREATMENT_NAMES, AssetSource, Form, RiskSource, Treatment
+from isms.i18n import t
+from isms.model.people import party
+from isms.sources.risk_schema import Assessment, AssetSource, Form, RiskSource, Treatment
+from isms.sources.schema import Profile
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class Asset:
         return self.confidentiality + self.integrity + self.availability
 
     def form_name(self, lang: str = "ja") -> str:
-        return FORM_NAMES[self.form][0 if lang == "ja" else 1]
+        return t(f"form_{self.form.value}", lang)
 
     @classmethod
     def from_source(cls, src: AssetSource) -> Asset:
@@ -42,6 +46,21 @@ class Asset:
 
 @dataclass(frozen=True)
 class Approval:
+    by: str
+    date: dt.date
+    note: str | None = None
+
+    def as_json(self) -> dict:
+        return {"by": self.by, "date": self.date.isoformat()}
+
+
+@dataclass(frozen=True)
+class Interim:
+    """The current residual risk, accepted until the controls the treatment waits for are in place."""
+
+    impact: int
+    likelihood: int
+    until: dt.date
     by: str
     date: dt.date
     note: str | None = None
@@ -63,6 +82,14 @@ class Risk:
     threshold: int
     plan: str | None = None
     approval: Approval | None = None
+    owner: str | None = None  # the risk owner as written: the risk's own, else the asset's owner
+    owner_person: str | None = None  # the one person it stands for (None: unknown, or several people)
+    assessed_on: dt.date | None = None
+    assessor: str | None = None
+    owner_approval: Approval | None = None
+    interim: Interim | None = None
+    removes: str | None = None  # avoid: the activity or asset given up
+    transferred_to: str | None = None  # transfer: who carries the risk
 
     @property
     def asset_value(self) -> int:
@@ -75,6 +102,11 @@ class Risk:
     @property
     def residual(self) -> int:
         return self.asset_value * self.residual_impact * self.residual_likelihood
+
+    @property
+    def interim_residual(self) -> int | None:
+        """The residual risk until the planned or partial controls are in place."""
+        return self.asset_value * self.interim.impact * self.interim.likelihood if self.interim else None
 
     @property
     def above_threshold(self) -> bool:
@@ -96,8 +128,8 @@ class Risk:
 
     def treatment_name(self, lang: str = "ja") -> str:
         if self.treatment is None:
-            return "未決定" if lang == "ja" else "undecided"
-        return TREATMENT_NAMES[self.treatment][0 if lang == "ja" else 1]
+            return t("treatment_undecided", lang)
+        return t(f"treatment_{self.treatment.value}", lang)
 
     def as_json(self) -> dict:
         return {
@@ -116,8 +148,12 @@ class Risk:
             "residual_impact": self.residual_impact,
             "residual_likelihood": self.residual_likelihood,
             "residual_risk": self.residual,
-            "approval": {"by": self.approval.by, "date": self.approval.date.isoformat()} if self.approval else None,
+            "approval": self.approval.as_json() if self.approval else None,
             "accepted": self.accepted,
+            "owner": self.owner_person,
+            "assessed_on": self.assessed_on.isoformat() if self.assessed_on else None,
+            "assessor": self.assessor,
+            "owner_approval": self.owner_approval.as_json() if self.owner_approval else None,
         }
 
 
@@ -138,21 +174,51 @@ class RiskRegister:
     def for_asset(self, asset_id: str) -> list[Risk]:
         return [r for r in self.risks if r.asset_id == asset_id]
 
+    def approvals(self) -> Iterator[tuple[int, Risk, str, dt.date]]:
+        """Every dated approval of the register: (index of the risk, risk, key, date); key is
+        approval (management), owner_approval or interim."""
+        for index, risk in enumerate(self.risks):
+            for key, given in (("approval", risk.approval), ("owner_approval", risk.owner_approval), ("interim", risk.interim)):
+                if given is not None:
+                    yield index, risk, key, given.date
 
-def build_register(threshold: int, assets: list[AssetSource], risks: list[RiskSource], assets_path: Path | None = None, risks_path: Path | None = None) -> RiskRegister:
+
+def build_register(
+    profile: Profile,
+    assets: list[AssetSource],
+    risks: list[RiskSource],
+    assessment: Assessment | None = None,
+    assets_path: Path | None = None,
+    risks_path: Path | None = None,
+) -> RiskRegister:
+    """assessment: the register's own (a risk may give its own instead)."""
+    threshold = profile.risk.acceptance_threshold
     register = RiskRegister(threshold, assets_path=assets_path, risks_path=risks_path)
     for src in assets:
         if register.asset(src.id) is None:  # duplicates are reported by the checks
             register.assets.append(Asset.from_source(src))
     for src in risks:
         residual = src.residual
-        approval = Approval(src.approval.by, src.approval.date, src.approval.note) if src.approval else None
+        asset = register.asset(src.asset)
+        owner = src.owner or (asset.owner if asset else None)
+        found = party(profile, owner)
+        assessed = src.assessment or assessment
+        interim = src.interim
         register.risks.append(
             Risk(
-                src.id, src.asset, register.asset(src.asset), src.threat, src.vulnerability, src.impact, src.likelihood,
+                src.id, src.asset, asset, src.threat, src.vulnerability, src.impact, src.likelihood,
                 src.treatment, tuple(src.controls),
                 residual.impact if residual else src.impact, residual.likelihood if residual else src.likelihood,
-                threshold, src.plan, approval,
+                threshold, src.plan,
+                approval=Approval(src.approval.by, src.approval.date, src.approval.note) if src.approval else None,
+                owner=owner,
+                owner_person=found.person if found else None,
+                assessed_on=assessed.date if assessed else None,
+                assessor=assessed.assessor if assessed else None,
+                owner_approval=Approval(src.owner_approval.by, src.owner_approval.date, src.owner_approval.note) if src.owner_approval else None,
+                interim=Interim(interim.residual.impact, interim.residual.likelihood, interim.until, interim.by, interim.date, interim.note) if interim else None,
+                removes=src.removes,
+                transferred_to=src.transferred_to,
             )
         )
     return register

@@ -189,9 +189,9 @@ class SourceEnvironment(ImmutableSandboxedEnvironment):
     code_generator_class = _GuardedCodeGenerator
     intercepted_binops = frozenset({"*", "**", "+", "%", "//"})
 
-    def __init__(self) -> None:
+    def __init__(self, escape: bool = True) -> None:
         super().__init__(
-            undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False, finalize=finalize, loader=None,
+            undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False, finalize=finalize if escape else _as_text, loader=None,
             extensions=[_Guards],
         )
         self.globals.clear()
@@ -245,7 +245,12 @@ class SourceEnvironment(ImmutableSandboxedEnvironment):
 
 
 
+def _as_text(value: Any) -> Any:
+    return value
+
+
 _ENV = SourceEnvironment()
+_PLAIN_ENV = SourceEnvironment(escape=False)  # data fields (an item's text): printed escaped where they are used
 
 
 class _TimeUp(TemplateLimitError):
@@ -289,11 +294,13 @@ class RenderedText:
         return self.source_lines[index]
 
 
-def render(source: TextSource, context: dict[str, Any]) -> tuple[RenderedText | None, list[Problem]]:
+def render(source: TextSource, context: dict[str, Any], plain: bool = False) -> tuple[RenderedText | None, list[Problem]]:
+    """plain: a data field (an item's text) rather than reST: values are not escaped here, since the
+    field is escaped where it is printed."""
     _budget.operations = 0
     try:
         with _time_budget(SECONDS):
-            template = _ENV.from_string(source.text)
+            template = (_PLAIN_ENV if plain else _ENV).from_string(source.text)
             pieces: list[str] = []
             size = 0
             for piece in template.generate(**context):

@@ -56,8 +56,11 @@ class _Prepared:
     versions: Versions
 
 
-def publish(isms: Isms, bodies: Bodies, versions: Versions, names: list[str], on_start: Callable[[str], None] | None = None) -> BuildReport:
-    build_dir = isms.root / "build"
+def publish(
+    isms: Isms, bodies: Bodies, versions: Versions, names: list[str], on_start: Callable[[str], None] | None = None, build_dir: Path | None = None
+) -> BuildReport:
+    """build_dir: build/ (a build for an audience goes to build/audiences/<id>/)."""
+    build_dir = build_dir or isms.root / "build"
     report = BuildReport()
     try:
         with _locked(build_dir):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import html
 
+from isms.i18n import t
 from isms.ledger.diff import WORKING, DocumentDiff
 from isms.model import Isms
 
@@ -23,21 +24,21 @@ table.diff td.diff_next { display: none; }
 
 
 def diff_html(isms: Isms, old: str, new: str, diffs: list[DocumentDiff]) -> str:
-    ja = isms.lang == "ja"
-    label = {WORKING: "作業中の原稿(改定案)" if ja else "working sources (draft)"}
+    lang = isms.lang
+    label = {WORKING: t("diff_working", lang)}
     old_label, new_label = label.get(old, old), label.get(new, new)
-    title = f"新旧対照表 {old_label} → {new_label}" if ja else f"Comparison {old_label} → {new_label}"
-    kinds = {"new": "新規" if ja else "new", "modified": "改定" if ja else "modified", "removed": "廃止" if ja else "removed"}
+    title = t("diff_title", lang, old=old_label, new=new_label)
+    kinds = {kind: t(f"diff_kind_{kind}", lang) for kind in ("new", "modified", "removed")}
     differ = difflib.HtmlDiff(wrapcolumn=70)
     parts = [f"<!DOCTYPE html>\n<html lang=\"{isms.lang}\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>",
              f"<style>{_CSS}</style></head><body>", f"<h1>{html.escape(title)}</h1>"]
     if not diffs:
-        parts.append(f"<p>{'変更された文書はない。' if ja else 'No document changed.'}</p>")
+        parts.append(f"<p>{t('diff_nothing', lang)}</p>")
     parts.append("<ul>" + "".join(f'<li><a href="#d{n}">{html.escape(kinds[d.change.kind])}: {html.escape(d.name)}</a></li>' for n, d in enumerate(diffs)) + "</ul>")
     for n, d in enumerate(diffs):
         parts.append(f'<h2 id="d{n}"><span class="isms-kind">{html.escape(kinds[d.change.kind])}</span>{html.escape(d.name)}</h2>')
-        table = differ.make_table(d.old.splitlines(), d.new.splitlines(), f"旧 ({old_label})" if ja else f"Old ({old_label})",
-                                  f"新 ({new_label})" if ja else f"New ({new_label})", context=True, numlines=2)
+        table = differ.make_table(d.old.splitlines(), d.new.splitlines(), t("diff_old", lang, label=old_label), t("diff_new", lang, label=new_label),
+                                  context=True, numlines=2)
         parts.append(table.replace('class="diff_header"', 'class="diff_header isms-col"', 0))
     parts.append("</body></html>\n")
     return "\n".join(parts)

@@ -13,14 +13,11 @@ from isms.sources.schema import natural_key
 
 Theme = Literal["organizational", "people", "physical", "technological"]
 
-THEMES: dict[str, dict[str, str]] = {
-    "organizational": {"ja": "組織的管理策", "en": "Organizational controls", "number": "5"},
-    "people": {"ja": "人的管理策", "en": "People controls", "number": "6"},
-    "physical": {"ja": "物理的管理策", "en": "Physical controls", "number": "7"},
-    "technological": {"ja": "技術的管理策", "en": "Technological controls", "number": "8"},
-}
+# Theme -> its number in Annex A (5. Organizational controls ...); the names are words (isms.i18n: theme_<theme>).
+THEMES: dict[str, str] = {"organizational": "5", "people": "6", "physical": "7", "technological": "8"}
 
-# Attribute vocabularies of ISO/IEC 27002:2022 (hashtags without '#'), in the standard's order.
+# Attribute vocabularies of ISO/IEC 27002:2022 (hashtags without '#'), in the standard's order. Their names
+# are words (isms.i18n: attr_<attribute>, attr_value_<value>).
 ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "control_type": ("Preventive", "Detective", "Corrective"),
     "properties": ("Confidentiality", "Integrity", "Availability"),
@@ -43,48 +40,6 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
         "Information_security_assurance",
     ),
     "domains": ("Governance_and_Ecosystem", "Protection", "Defence", "Resilience"),
-}
-
-ATTRIBUTE_NAMES: dict[str, dict[str, str]] = {
-    "control_type": {"ja": "管理策タイプ", "en": "Control type"},
-    "properties": {"ja": "情報セキュリティ特性", "en": "Information security properties"},
-    "concepts": {"ja": "サイバーセキュリティ概念", "en": "Cybersecurity concepts"},
-    "capabilities": {"ja": "運用機能", "en": "Operational capabilities"},
-    "domains": {"ja": "セキュリティドメイン", "en": "Security domains"},
-}
-
-# JIS Q 27002:2024 renderings of the attribute values (as the METI guideline quotes them, table 1).
-VALUE_NAMES_JA: dict[str, str] = {
-    "Preventive": "予防",
-    "Detective": "検知",
-    "Corrective": "是正",
-    "Confidentiality": "機密性",
-    "Integrity": "完全性",
-    "Availability": "可用性",
-    "Identify": "識別",
-    "Protect": "防御",
-    "Detect": "検知",
-    "Respond": "対応",
-    "Recover": "復旧",
-    "Governance": "ガバナンス",
-    "Asset_management": "資産管理",
-    "Information_protection": "情報保護",
-    "Human_resource_security": "人的資源のセキュリティ",
-    "Physical_security": "物理的セキュリティ",
-    "System_and_network_security": "システム及びネットワークのセキュリティ",
-    "Application_security": "アプリケーションセキュリティ",
-    "Secure_configuration": "セキュリティを保った構成",
-    "Identity_and_access_management": "識別情報及びアクセスの管理",
-    "Threat_and_vulnerability_management": "脅威及びぜい弱性の管理",
-    "Continuity": "継続",
-    "Supplier_relationships_security": "供給者関係のセキュリティ",
-    "Legal_and_compliance": "法令及び順守",
-    "Information_security_event_management": "情報セキュリティ事象管理",
-    "Information_security_assurance": "情報セキュリティ保証",
-    "Governance_and_Ecosystem": "ガバナンス及びエコシステム",
-    "Protection": "保護",
-    "Defence": "防御",
-    "Resilience": "レジリエンス",
 }
 
 
@@ -140,6 +95,3 @@ def load_clauses() -> tuple[dict, ...]:
     text = resources.files("isms.data").joinpath("clauses.yaml").read_text(encoding="utf-8")
     return tuple(YAML(typ="safe").load(text)["clauses"])
 
-
-def value_name(value: str, lang: str) -> str:
-    return VALUE_NAMES_JA.get(value, value) if lang == "ja" else value.replace("_", " ")

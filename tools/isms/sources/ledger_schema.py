@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from isms.sources.schema import Ident, Strict, Text
+from isms.sources.schema import Ident, Strict, Text, as_written
 
 VERSION_PATTERN = r"^[0-9]+(\.[0-9]+)*$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
@@ -26,8 +26,24 @@ Seal = Annotated[str, Field(pattern=SHA256_PATTERN, description="sha256 of this 
 def _no_number(value: object) -> object:
     # YAML reads an unquoted 1.10 as the float 1.1: refuse numbers instead of guessing.
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise ValueError(f"release version {value!r} must be a quoted string: write it as \"{value}\" in quotes")
+        written = as_written(value)
+        raise ValueError(f"release version {written} must be a quoted string: write it as \"{written}\" in quotes")
     return value
+
+
+class DocumentSigners(Strict):
+    """Who wrote, reviewed and approved one document of a release (作成, 査問, 承認)."""
+
+    author: Ident = Field(description="作成: role id or person id")
+    reviewer: Ident = Field(description="査問: role id or person id")
+    approver: Ident = Field(description="承認: role id or person id (the approver the profile declares for the document's type)")
+
+
+class SignerRecord(Strict):
+    """A signer as it was at release time: the name printed and the people the id stood for."""
+
+    name: Text = Field(description="as printed in revision histories, e.g. トップマネジメント 港 健一")
+    people: list[Ident] = Field(default_factory=list, description="person ids the role or person id stood for (segregation of duties)")
 
 
 class Release(Strict):
@@ -43,6 +59,10 @@ class Release(Strict):
     approver: Ident = Field(description="承認: role id or person id from the profile")
     approver_name: Text | None = Field(default=None, description="承認 as printed, frozen at release time")
     changes: dict[str, Text] = Field(default_factory=dict, description="per-document 改定主旨 (document id -> text); default: summary")
+    signers: dict[str, SignerRecord] = Field(default_factory=dict, description="every signer id of the entry, frozen at release time")
+    signed: dict[str, DocumentSigners] = Field(
+        default_factory=dict, description="each changed document: its author, reviewer and approver (a document missing here: the release's signers)"
+    )
     documents: dict[str, Fingerprint] = Field(description="every document at release time: document id -> sha256 of its content")
     # Optional in the schema so that an unsealed entry gets the ledger's own message (isms.check.ledger).
     seal: Seal | None = Field(default=None, description="written by `isms release`: a hand edit of the entry, or of any earlier one, breaks it")
@@ -52,6 +72,10 @@ class Release(Strict):
     def signer_name(self, key: str) -> str | None:
         """The recorded name of the author, reviewer or approver (None in entries written before names were recorded)."""
         return getattr(self, f"{key}_name")
+
+    def signers_of(self, doc_id: str) -> DocumentSigners:
+        """The author, reviewer and approver of one document: its own block, else the release's."""
+        return self.signed.get(doc_id) or DocumentSigners(author=self.author, reviewer=self.reviewer, approver=self.approver)
 
 
 class Ledger(Strict):

@@ -15,11 +15,15 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from isms.i18n import t
+
 CONTROL_ID_PATTERN = r"^[5-8]\.[1-9][0-9]?$"
 IDENT_PATTERN = r"^[a-z][a-z0-9_-]*$"
+ASSET_ID_PATTERN = r"^A-[0-9]{3,}$"
 
 Ident = Annotated[str, Field(pattern=IDENT_PATTERN, description="lower-case identifier: a-z, 0-9, _ and -")]
 Text = Annotated[str, Field(min_length=1)]
+AssetId = Annotated[str, Field(pattern=ASSET_ID_PATTERN, description="asset id from the asset inventory, e.g. A-001")]
 
 
 class Strict(BaseModel):
@@ -28,13 +32,19 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def as_written(value: object) -> str:
+    """A YAML number as the editor typed it: 8.10, not the float 8.1 (ruamel keeps the width)."""
+    width, dot = getattr(value, "_width", None), getattr(value, "_prec", None)
+    if isinstance(value, float) and isinstance(width, int) and isinstance(dot, int) and width > dot + 1:
+        return f"{value:.{width - dot - 1}f}"
+    return str(value)
+
+
 def _control_id(value: object) -> object:
     # YAML reads an unquoted 5.10 as the float 5.1: refuse numbers instead of guessing.
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise ValueError(
-            f"control id {value!r} must be a quoted string: write it as \"{value}\" in quotes "
-            "(unquoted, 5.10 is read as the number 5.1)"
-        )
+        written = as_written(value)
+        raise ValueError(f"control id {written} must be a quoted string: write it as \"{written}\" in quotes (unquoted, YAML reads it as a number)")
     return value
 
 
@@ -91,12 +101,23 @@ class Person(Strict):
     department: Ident
 
 
+class FormerPerson(Person):
+    """Someone who has left: records of the ISMS in operation still name them (isms.check.records)."""
+
+    left: dt.date = Field(description="the day they left the organisation")
+
+
 class Role(Strict):
     id: Ident
     name: Text = Field(description="role name in Japanese, e.g. 情報セキュリティ管理責任者")
     name_en: Text
     holders: list[Ident] = Field(min_length=1, description="person ids")
     responsibilities: list[Text] = Field(min_length=1)
+    deputy: Ident | dict[Ident, Ident] | None = Field(
+        None,
+        description="代行者 while the holder is absent: a person or role id, or one per duty ({intake: it_staff, decisions: ciso}); "
+        "texts print it as {{ roles.<id>.deputy.name }} (or .title)",
+    )
 
 
 class ClassificationLevel(Strict):
@@ -133,6 +154,7 @@ class ReviewIntervals(Strict):
     internal_audit: int = Field(12, gt=0)
     management_review: int = Field(12, gt=0)
     technical_verification: int = Field(6, gt=0, description="default for 技術的検証項目")
+    audit_cycle: int = Field(36, gt=0, description="months within which internal audits cover every clause and applicable control")
 
 
 MAX_NUMBER_LENGTH = 40
@@ -150,7 +172,9 @@ def number_format(value: str, allowed: dict[str, int], required: tuple[tuple[str
         if name not in allowed:
             known = ", ".join("{" + key + "}" for key in allowed) or "none"
             raise ValueError(f"unknown placeholder {{{name}}} (allowed here: {known})")
-        if spec and (allowed[name] == 0 or not _NUMBER_SPEC.match(spec)):
+        if spec and allowed[name] == 0:
+            raise ValueError(f"'{{{name}:{spec}}}': {{{name}}} is text and takes no format: write {{{name}}}")
+        if spec and not _NUMBER_SPEC.match(spec):
             raise ValueError(f"format '{{{name}:{spec}}}' is not allowed: use {{{name}}} or a zero-padded width such as {{{name}:02d}} (at most 6)")
     names = {name for name, _ in fields}
     if required and not any(set(option) <= names for option in required):
@@ -163,9 +187,10 @@ def number_format(value: str, allowed: dict[str, int], required: tuple[tuple[str
 
 
 class Numbering(Strict):
-    """Document numbers. Placeholders: {seq} (policies), {theme} and {num} or {id} (procedures)."""
+    """Document numbers. Placeholders: {seq} (policies, forms, records), {theme} and {num} or {id} (procedures)."""
 
     manual: Text = "ISMS-M-01"
+    scope: Text = Field("ISMS-M-02", description="ISMS適用範囲及び基準 (the profile's facts)")
     soa: Text = "ISMS-R-01"
     doc_register: Text = "ISMS-R-02"
     checklist: Text = "ISMS-R-03"
@@ -174,14 +199,17 @@ class Numbering(Strict):
     risk_plan: Text = Field("ISMS-R-06", description="リスク対応計画")
     audit_checklist: Text = Field("ISMS-R-07", description="内部監査チェックリスト")
     policy: Text = "ISMS-P-{seq:02d}"
+    policy_start: int = Field(1, ge=0, le=9999, description="the {seq} of the first policy (e.g. 2 when the manual is 001)")
     procedure: Text = "ISMS-C-{theme}-{num:02d}"
+    form: Text = Field("ISMS-F-{seq:02d}", description="blank forms (様式), one per record type")
+    record: Text = Field("ISMS-K-{seq:02d}", description="records kept on those forms (記録): the same {seq} as their form")
 
-    @field_validator("manual", "soa", "doc_register", "checklist", "assets", "risk_report", "risk_plan", "audit_checklist")
+    @field_validator("manual", "scope", "soa", "doc_register", "checklist", "assets", "risk_report", "risk_plan", "audit_checklist")
     @classmethod
     def _fixed(cls, value: str) -> str:
         return number_format(value, {})
 
-    @field_validator("policy")
+    @field_validator("policy", "form", "record")
     @classmethod
     def _policy_has_seq(cls, value: str) -> str:
         return number_format(value, {"seq": 1}, required=(("seq",),))
@@ -193,11 +221,51 @@ class Numbering(Strict):
 
 
 class ManualInfo(Strict):
-    title: Text = "ISMS管理マニュアル"
-    title_en: Text = "ISMS management manual"
+    title: Text = t("title_manual", "ja")
+    title_en: Text = t("title_manual", "en")
     owner: Ident = Field(description="role responsible for the manual")
     approver: Ident = Field(description="role that approves the manual")
     classification: Ident
+
+
+class DocumentSettings(Strict):
+    """Who owns and approves a generated document, and how it is classified. A missing value falls
+    back to the manual's (profile ``manual``)."""
+
+    owner: Ident | None = Field(None, description="role responsible for the document")
+    approver: Ident | None = Field(None, description="role that approves the document")
+    classification: Ident | None = Field(None, description="classification level of the document")
+
+
+class ProcedureSettings(Strict):
+    """Defaults of the procedures (実施手順書): a control's own owner and classification override them."""
+
+    approver: Ident | None = Field(None, description="role that approves the procedures")
+    classification: Ident | None = Field(None, description="classification level of a procedure without its own")
+
+
+class GeneratedDocuments(Strict):
+    """The documents the tool generates: owner, approver, classification of each."""
+
+    procedures: ProcedureSettings = ProcedureSettings()
+    soa: DocumentSettings = Field(DocumentSettings(), description="適用宣言書")
+    doc_register: DocumentSettings = Field(DocumentSettings(), description="文書管理台帳")
+    checklist: DocumentSettings = Field(DocumentSettings(), description="ISMS要求事項チェックリスト")
+    scope: DocumentSettings = Field(DocumentSettings(), description="ISMS適用範囲及び基準 (the profile's facts)")
+    assets: DocumentSettings = Field(DocumentSettings(), description="資産目録")
+    risk_report: DocumentSettings = Field(DocumentSettings(), description="リスクアセスメント結果報告書")
+    risk_plan: DocumentSettings = Field(DocumentSettings(), description="リスク対応計画")
+    audit_checklist: DocumentSettings = Field(DocumentSettings(), description="内部監査チェックリスト")
+
+
+class Audience(Strict):
+    """Readers a build can be made for (`isms build --audience ID`): documents classified above their
+    level are left out."""
+
+    id: Ident
+    name: Text
+    name_en: Text
+    classification: Ident = Field(description="the highest classification level this audience may read")
 
 
 class Distribution(Strict):
@@ -205,8 +273,59 @@ class Distribution(Strict):
     recipients: list[Text] = Field(default_factory=list, description="配付先リスト")
 
 
+class ReleaseSigners(Strict):
+    """Who signs a release by default (`isms release` options override them)."""
+
+    author: Ident = Field(description="作成: role or person id")
+    reviewer: Ident = Field(description="査問: role or person id")
+    approver: Ident = Field(description="承認: role or person id")
+
+
 class Approval(Strict):
     allow_self_approval: bool = Field(False, description="let the author approve a release (control 5.3 says no)")
+    release: ReleaseSigners | None = Field(None, description="default signers of `isms release`")
+
+
+class RetentionRule(Strict):
+    """How long records are kept (保管期間), stated once: texts print {{ retention.<id> }}."""
+
+    records: list[Text] = Field(min_length=1, description="the records as texts name them, e.g. 力量確認表 (isms check looks for them)")
+    keeper: Ident | None = Field(None, description="role that keeps them")
+    period: Text = Field(description="the period as a sentence uses it, e.g. 任期終了後3年")
+
+
+class ContinuitySystem(Strict):
+    """A system's recovery time objectives: texts print {{ continuity.<id>.failure_rto }} and .bcp_rto."""
+
+    name: Text
+    failure_rto: Text | None = Field(None, description="機器の故障時の目標復旧時間 (許容停止時間, control 8.14), e.g. 1営業日")
+    bcp_rto: Text | None = Field(None, description="BCP発動時の目標復旧時間 (control 5.30), e.g. 5営業日")
+
+
+class RecoveryPoints(Strict):
+    failure: Text = Field(description="目標復旧時点 after an equipment failure, e.g. 前日夜間のバックアップの時点")
+    bcp: Text = Field(description="目標復旧時点 when the BCP is invoked (the server room lost)")
+
+
+class Continuity(Strict):
+    """Recovery objectives, stated once: {{ continuity.rpo.failure }}, {{ continuity.file_server.bcp_rto }}."""
+
+    rpo: RecoveryPoints | None = None
+    systems: dict[Ident, ContinuitySystem] = Field(default_factory=dict)
+
+
+class NamedInformation(Strict):
+    """A kind of information and its classification: {{ information.<id>.classification }} prints the level's name."""
+
+    name: Text
+    classification: Ident = Field(description="a classification level id")
+
+
+class Approver(Strict):
+    """Who approves a record or decision that is not a document of the set: {{ approvers.<id>.name }}."""
+
+    what: Text = Field(description="the record or decision, e.g. 内部監査計画書")
+    by: Ident = Field(description="role id")
 
 
 def _date_format(value: str) -> str:
@@ -222,6 +341,7 @@ class Profile(Strict):
     scope: Scope
     departments: list[Department] = Field(min_length=1)
     people: list[Person] = Field(min_length=1)
+    former_people: list[FormerPerson] = Field(default_factory=list, description="people who left, still named by records; they hold no role")
     roles: list[Role] = Field(min_length=1)
     classification: list[ClassificationLevel] = Field(min_length=2)
     default_classification: Ident
@@ -229,8 +349,15 @@ class Profile(Strict):
     review: ReviewIntervals = ReviewIntervals()
     numbering: Numbering = Numbering()
     manual: ManualInfo
+    documents: GeneratedDocuments = GeneratedDocuments()
     distribution: Distribution
     approval: Approval = Approval()
+    audiences: list[Audience] = Field(default_factory=list, description="readers a build can be made for (isms build --audience)")
+    approvers: dict[Ident, Approver] = Field(default_factory=dict, description="who approves records and decisions: {{ approvers.<id>.name }}")
+    retention: dict[Ident, RetentionRule] = Field(default_factory=dict, description="保管期間 of records: {{ retention.<id> }}")
+    continuity: Continuity = Field(Continuity(), description="目標復旧時間・目標復旧時点: {{ continuity.<system>.bcp_rto }}")
+    information: dict[Ident, NamedInformation] = Field(default_factory=dict, description="機密分類 of named information: {{ information.<id>.classification }}")
+    year_start: int = Field(4, ge=1, le=12, description="first month of the ISMS year (4: FY2025 is 2025-04 .. 2026-03)")
     date_format: Annotated[str, AfterValidator(_date_format)] | None = Field(
         None, max_length=40, description="how documents print dates: YYYY, MM or M, DD or D and other text (default: YYYY年M月D日 for ja, YYYY-MM-DD for en)"
     )
@@ -272,6 +399,8 @@ class TailoredItem(Strict):
     reason: str | None = Field(None, description="修正理由 / 追加理由")
     technical: bool = Field(False, description="技術的検証項目: verified on its own review interval")
     review_months: int | None = Field(None, gt=0, description="review interval of a technical item")
+    status: Status | None = Field(None, description="partial or planned while the item is not in place yet (with target_date); omitted: in place")
+    target_date: dt.date | None = Field(None, description="when a partial or planned item will be in place")
 
 
 class ControlSource(Strict):
@@ -288,6 +417,7 @@ class ControlSource(Strict):
     classification: Ident | None = Field(None, description="classification of the procedure document")
     documents: list[DocumentRef] = Field(default_factory=list, description="related policy ids or control ids")
     records: list[Text] = Field(default_factory=list, description="records kept by the procedure")
+    assets: list[AssetId] = Field(default_factory=list, description="assets and systems of the inventory the procedure operates on, e.g. [A-045]")
     items: list[TailoredItem] = Field(default_factory=list)
     procedure: str | None = Field(None, description="実施手順 in reStructuredText")
 

@@ -188,8 +188,9 @@ def _decoded_control_characters(path: Path, data: Any) -> list[Problem]:
 
 
 _CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-# Japanese punctuation carries its own space: a folded line break after it is no space either ("、\nNC").
-_FOLDED_SPACE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])|(?<=[、。，．：；！？）」』】〕]) (?=\S)")
+# A folded line break next to a Japanese character or bracket: Japanese puts no space there (the
+# typesetting spaces Latin words itself), so the fold joins the lines without one.
+_FOLDED_SPACE = re.compile(rf"(?<=[{_CJK}]) |(?<=\S) (?=[{_CJK}])")
 
 
 def _unfold_cjk(node: Any) -> None:

@@ -21,7 +21,9 @@ from importlib import metadata
 from pathlib import Path
 
 from isms import __version__, i18n
-from isms.bodies.documents import SOA_COLUMNS
+from isms.bodies.documents import SOA_COLUMNS, register_body
+from isms.bodies.records import LANDSCAPE
+from isms.i18n import fingerprint as words_fingerprint
 from isms.model import Document
 from isms.problems import Problem
 from isms.render.context import BuildContext, WriterResult
@@ -65,8 +67,15 @@ def file_name(number: str, title: str) -> str:
 def plan(context: BuildContext) -> list[Job]:
     isms, bodies = context.isms, context.bodies.documents
     docs = isms.documents
-    manual = DocumentText("manual", bodies["manual"].parts, tuple(c.source.path for c in isms.manual), chapter_breaks=True)
-    jobs = [Job(docs["manual"], manual, toc=True)]
+    jobs = []
+    if "manual" in docs:  # not when left out for this build's audience
+        body = bodies["manual"]
+        parts = ((body.printed,) if body.printed else ()) + body.parts
+        sources = ((isms.root / "manual_src/profile.yaml",) if body.printed else ()) + tuple(c.source.path for c in isms.manual)
+        manual = DocumentText("manual", parts, sources, chapter_breaks=True)
+        jobs.append(Job(docs["manual"], manual, toc=True))
+    if "scope" in bodies:
+        jobs.append(Job(docs["scope"], DocumentText("scope", (bodies["scope"].printed or "",), (isms.root / "manual_src/profile.yaml",))))
     for policy in isms.policies:
         doc = docs.get(policy.entry.id)
         if doc is None:
@@ -90,6 +99,16 @@ def plan(context: BuildContext) -> list[Job]:
             soa = doc_id == "soa"
             text = DocumentText(doc_id, (body.printed,), (source,), merge=merge if soa else None, dense=soa)
             jobs.append(Job(docs[doc_id], text, landscape=True))
+    if "register" in docs:  # lists every document's version: written with the versions, not a body
+        register = register_body(isms, context.versions.documents, link=False)
+        jobs.append(Job(docs["register"], DocumentText("register", (register,), (isms.root / "manual_src/releases.yaml",)), landscape=True))
+    # The record sets and their blank forms (isms.bodies.records): the wide tables are landscape.
+    for doc in isms.ordered_documents:
+        body = bodies.get(doc.id)
+        if doc.kind in ("record", "form") and body is not None and body.printed is not None:
+            record_type = doc.id.split("-", 1)[1]
+            source = isms.records.source_of(record_type, isms.root)
+            jobs.append(Job(doc, DocumentText(doc.id, (body.printed,), (source,)), landscape=doc.id in LANDSCAPE))
     return jobs
 
 
@@ -114,13 +133,14 @@ def check_templates(reference: Path, frame: Path) -> list[Problem]:
 
 
 def _code_version(templates: tuple[Path, Path]) -> str:
-    """Changes whenever the writer, its libraries or the templates change."""
+    """Changes whenever the writer, its words, its libraries or the templates change."""
     digest = hashlib.sha256(__version__.encode())
+    digest.update(words_fingerprint().encode())
     for name in _LIBRARIES:
         with contextlib.suppress(metadata.PackageNotFoundError):
             digest.update(f"{name}={metadata.version(name)}".encode())
-    words = sorted(Path(i18n.__file__).parent.glob("*.py"))  # the printed words: not part of this package
-    for path in sorted(_PACKAGE.glob("*.py")) + sorted(_PACKAGE.glob("*.lua")) + words + list(templates):
+    dates = [Path(i18n.__file__)]  # format_date(): code of the printed words, not part of this package
+    for path in sorted(_PACKAGE.glob("*.py")) + sorted(_PACKAGE.glob("*.lua")) + dates + list(templates):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
 

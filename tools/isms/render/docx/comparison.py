@@ -37,34 +37,6 @@ CONTEXT_LINES = 2  # unchanged lines shown around a change
 MAX_CHARACTER_PAIRS = 4_000_000  # longer rewritten passages are marked line by line (difflib is quadratic)
 TEXT_WIDTH = PAGE_HEIGHT - 2 * MARGIN_SIDE  # landscape
 
-_WORDS: dict[str, tuple[str, str]] = {
-    "title": ("新旧対照表", "Comparison of versions"),
-    "set": ("{org} ISMS文書", "{org} ISMS documents"),
-    "working": ("作業中の原稿(改定案)", "working sources (draft)"),
-    "old": ("旧 ({label})", "Old ({label})"),
-    "new": ("新 ({label})", "New ({label})"),
-    "from": ("比較元(旧)", "From (old)"),
-    "to": ("比較先(新)", "To (new)"),
-    "legend": ("表記", "Marks"),
-    "legend_text": ("旧の欄で削除した文字を赤の取消線、新の欄で追加した文字を青の下線で示す。", "Removed text is red and struck through in the old column; added text is blue and underlined in the new column."),
-    "documents": ("変更された文書", "Documents changed"),
-    "nothing": ("変更された文書はない。", "No document changed."),
-    "kind": ("区分", "Change"),
-    "number": ("文書番号", "Document No."),
-    "name": ("文書名", "Title"),
-    "new_kind": ("新規", "new"),
-    "modified_kind": ("改定", "modified"),
-    "removed_kind": ("廃止", "removed"),
-    "absent": ("(なし)", "(none)"),
-    "classification": ("機密分類", "Classification"),
-    "page": ("ページ", "Page"),
-}
-
-
-def words(lang: str) -> dict[str, str]:
-    return {key: ja if lang == "ja" else en for key, (ja, en) in _WORDS.items()}
-
-
 # --------------------------------------------------------------------------- the comparison itself
 
 
@@ -242,7 +214,7 @@ def _release(isms: Isms, version: str):
 def version_label(isms: Isms, version: str, dated: bool = True) -> str:
     """'1.0 (2026-04-01)', or '1.0' (the column heads, as on the HTML page), or the working sources."""
     if version == WORKING:
-        return words(isms.lang)["working"]
+        return t("diff_working", isms.lang)
     release = _release(isms, version)
     return f"{version} ({release.date.isoformat()})" if release is not None and dated else version
 
@@ -265,7 +237,6 @@ def strictest_classification(isms: Isms, diffs: Sequence[DocumentDiff]) -> Class
 
 def comparison_docx(isms: Isms, old: str, new: str, diffs: Sequence[DocumentDiff]) -> bytes:
     lang = isms.lang
-    words_ = words(lang)
     reference, _ = template_paths(isms.root)
     document = open_docx(str(reference))
     body = document.element.body
@@ -275,53 +246,53 @@ def comparison_docx(isms: Isms, old: str, new: str, diffs: Sequence[DocumentDiff
             body.remove(child)
 
     org = isms.profile.organization
-    set_name = words_["set"].format(org=org.name if lang == "ja" or not org.name_en else org.name_en)
+    set_name = t("comparison_set", lang, org=org.name if lang == "ja" or not org.name_en else org.name_en)
     level = strictest_classification(isms, diffs)
     classification = level.name if lang == "ja" else level.name_en
     old_label, new_label = version_label(isms, old), version_label(isms, new)
     old_short, new_short = version_label(isms, old, dated=False), version_label(isms, new, dated=False)
-    kinds = {"new": words_["new_kind"], "modified": words_["modified_kind"], "removed": words_["removed_kind"]}
+    kinds = {kind: t(f"diff_kind_{kind}", lang) for kind in ("new", "modified", "removed")}
 
     content: list[etree._Element] = [
-        _title(words_["title"]),
+        _title(t("comparison_title", lang)),
         _table(
             [3000, TEXT_WIDTH - 3000],
             [
-                _field_row(words_["from"], [text_run(old_label)]),
-                _field_row(words_["to"], [text_run(new_label)]),
-                _field_row(words_["classification"], [text_run(classification)]),
-                _field_row(words_["legend"], _legend_runs(lang)),
+                _field_row(t("comparison_from", lang), [text_run(old_label)]),
+                _field_row(t("comparison_to", lang), [text_run(new_label)]),
+                _field_row(t("classification", lang), [text_run(classification)]),
+                _field_row(t("comparison_legend", lang), _legend_runs(lang)),
             ],
             header=False,
         ),
     ]
-    content.append(_paragraph("Heading1", text_run(words_["documents"])))
+    content.append(_paragraph("Heading1", text_run(t("changed_documents", lang))))
     if diffs:
         widths = [1400, 2600, TEXT_WIDTH - 4000]
-        rows = [_header_cells((words_["kind"], words_["number"], words_["name"]), widths)]
+        rows = [_header_cells((t("change", lang), t("document_no", lang), t("title", lang)), widths)]
         for diff in diffs:
             number, _, title = diff.name.partition(" ")
             rows.append(_header_cells((kinds[diff.change.kind], number, title), widths))
         content.append(_table(widths, rows))
     else:
-        content.append(_paragraph("BodyText", text_run(words_["nothing"])))
+        content.append(_paragraph("BodyText", text_run(t("diff_nothing", lang))))
 
     half = TEXT_WIDTH // 2
     for diff in diffs:
         content.append(_paragraph("Heading1", text_run(f"{diff.name}"), text_run(f"  [{kinds[diff.change.kind]}]")))
-        rows = [_header_cells((words_["old"].format(label=old_short), words_["new"].format(label=new_short)), [half, half])]
+        rows = [_header_cells((t("diff_old", lang, label=old_short), t("diff_new", lang, label=new_short)), [half, half])]
         found = passages(diff.old, diff.new)
         if diff.change.kind == "new":
-            found = [Passage([[Segment(words_["absent"])]], p.new, p.old_start, p.new_start) for p in found]
+            found = [Passage([[Segment(t("diff_absent", lang))]], p.new, p.old_start, p.new_start) for p in found]
         elif diff.change.kind == "removed":
-            found = [Passage(p.old, [[Segment(words_["absent"])]], p.old_start, p.new_start) for p in found]
+            found = [Passage(p.old, [[Segment(t("diff_absent", lang))]], p.old_start, p.new_start) for p in found]
         rows += [_passage_row(passage, half) for passage in found]
         content.append(_table([half, half], rows))
 
     for element in content:
         sectpr.addprevious(element)
     _page_setup(sectpr)
-    _header_footer(document, set_name, words_, classification, lang)
+    _header_footer(document, set_name, lang, classification)
     tidy(document.element)
 
     buffer = io.BytesIO()
@@ -332,15 +303,16 @@ def comparison_docx(isms: Isms, old: str, new: str, diffs: Sequence[DocumentDiff
     if "word/fontTable.xml" in parts:
         parts["word/fontTable.xml"] = language_font_table(parts["word/fontTable.xml"], lang)
     parts["docProps/app.xml"] = app_properties(org.name if lang == "ja" or not org.name_en else org.name_en)
-    title = f"{words_['title']} {old_label} → {new_label}"
+    title = f"{t('comparison_title', lang)} {old_label} → {new_label}"
     parts["docProps/core.xml"] = core_properties(title, org.name if lang == "ja" or not org.name_en else org.name_en, subject=classification, when=_release_date(isms, new))
     return write_package(parts)
 
 
 def _legend_runs(lang: str) -> list[etree._Element]:
-    if lang == "ja":
-        return [text_run("削除した文字", _mark(True)), text_run(" (旧の欄、赤の取消線)、"), text_run("追加した文字", _mark(False)), text_run(" (新の欄、青の下線)")]
-    return [text_run("removed text", _mark(True)), text_run(" (old column, red, struck through); "), text_run("added text", _mark(False)), text_run(" (new column, blue, underlined)")]
+    return [
+        text_run(t("comparison_removed", lang), _mark(True)), text_run(t("comparison_removed_note", lang)),
+        text_run(t("comparison_added", lang), _mark(False)), text_run(t("comparison_added_note", lang)),
+    ]
 
 
 def _release_date(isms: Isms, version: str) -> dt.date | None:
@@ -358,7 +330,7 @@ def _page_setup(sectpr: etree._Element) -> None:
     size.set(W + "orient", "landscape")
 
 
-def _header_footer(document, set_name: str, words_: dict[str, str], classification: str, lang: str) -> None:
+def _header_footer(document, set_name: str, lang: str, classification: str) -> None:
     section = document.sections[0]
     header = section.header
     header.is_linked_to_previous = False
@@ -369,7 +341,10 @@ def _header_footer(document, set_name: str, words_: dict[str, str], classificati
     stops = document.styles.element.iterfind("w:style[@w:styleId='Header']/w:pPr/w:tabs/w:tab", NS)
     tabs = w("tabs", None, *(w("tab", {"val": "clear", "pos": stop.get(W + "pos")}) for stop in stops))
     tabs.append(w("tab", {"val": "right", "pos": str(TEXT_WIDTH)}))
-    paragraph = _paragraph("Header", text_run(f"{set_name}  {words_['title']}"), w("r", None, w("tab")), text_run(t("cover_classification", lang, label=words_["classification"], value=classification)))
+    paragraph = _paragraph(
+        "Header", text_run(f"{set_name}  {t('comparison_title', lang)}"), w("r", None, w("tab")),
+        text_run(t("cover_classification", lang, label=t("classification", lang), value=classification)),
+    )
     paragraph.find("w:pPr", NS).append(tabs)
     element.append(paragraph)
     footer = section.footer
@@ -377,7 +352,7 @@ def _header_footer(document, set_name: str, words_: dict[str, str], classificati
     element = footer._element
     for child in list(element):
         element.remove(child)
-    element.append(_paragraph("Footer", text_run(f"{words_['page']} "), *field_runs("PAGE", "1"), text_run(" / "), *field_runs("NUMPAGES", "1")))
+    element.append(_paragraph("Footer", text_run(f"{t('page', lang)} "), *field_runs("PAGE", "1"), text_run(" / "), *field_runs("NUMPAGES", "1")))
     tidy(header._element)
     tidy(footer._element)
 

@@ -26,27 +26,20 @@ from isms.render.docx.paginate import PLACEHOLDER
 from isms.render.ooxml import NS, W, core_properties, paragraph_text, read_package, text_run, w, write_package, xml_bytes
 from isms.sources.schema import ClassificationLevel, Profile
 
-# Frame words i18n does not have; the rest come from isms.i18n.t.
-_WORDS: dict[str, tuple[str, str]] = {
-    "number": ("文書番号", "Document No."),
-    "pages": ("総ページ数", "Total pages"),
-    "pages_unit": (" ページ (表紙含む)", " pages (including this cover)"),
-    "toc": ("目次", "Contents"),
-    "toc_placeholder": ("目次を更新するには、右クリックして「フィールド更新」を選ぶ。", "Right-click and choose Update Field to refresh the contents."),
-    "page": ("ページ", "Page"),
-    "pending": ("未承認", "Not yet approved"),
+# The frame's words: {{ L.<name> }} in the template (the name) -> the word's key in isms.i18n. The names
+# are the template's interface: frame.docx files that organisations restyled use them.
+_LABELS: dict[str, str] = {
+    "title": "title", "classification": "classification", "version": "version", "issued": "issued", "revised": "revised",
+    "history": "history", "distribution": "distribution", "distribution_definition": "distribution_definition",
+    "distribution_list": "distribution_list", "draft": "draft", "none": "none", "approver": "approver", "reviewer": "reviewer",
+    "author": "author", "revision_summary": "revision_summary", "date": "date", "number": "document_no", "pages": "frame_pages",
+    "pages_unit": "frame_pages_unit", "toc": "toc", "toc_placeholder": "toc_placeholder", "page": "page", "pending": "history_pending",
+    "draft_mark": "draft_mark", "draft_mark_inline": "draft_mark_inline", "list_bullet": "list_bullet",
 }
-_I18N_KEYS = (
-    "title", "classification", "version", "issued", "revised", "history", "distribution", "distribution_definition",
-    "distribution_list", "draft", "none", "approver", "reviewer", "author", "revision_summary", "date", "draft_mark",
-    "draft_mark_inline", "list_bullet",
-)
 
 
 def labels(lang: str) -> dict[str, str]:
-    words = {key: t(key, lang) for key in _I18N_KEYS}
-    words.update({key: ja if lang == "ja" else en for key, (ja, en) in _WORDS.items()})
-    return words
+    return {name: t(key, lang) for name, key in _LABELS.items()}
 
 
 def date_text(day: dt.date | None, pattern: str) -> str:
@@ -72,7 +65,7 @@ def _sentence(text: str) -> str:
 def classification_text(level: ClassificationLevel, lang: str) -> str:
     """配付先の定義 begins with the document's own level, in the profile's words."""
     name = level.name if lang == "ja" else level.name_en
-    return t("classification_level", lang, name=name, description=_sentence(level.description), handling=_sentence(level.handling))
+    return t("classification_statement", lang, name=name, description=_sentence(level.description), handling=_sentence(level.handling))
 
 
 def signature(isms: Isms, doc: Document, version: DocumentVersion | None, pattern: str) -> dict[str, str] | None:

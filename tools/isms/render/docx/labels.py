@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TypedDict
 
+from isms.i18n import t
 from isms.model import Isms
 
 _TARGET = re.compile(r"^\.\.\s+_([^:`]+):\s*$")
@@ -63,9 +64,11 @@ def label_map(isms: Isms) -> dict[str, Label]:
     labels: dict[str, Label] = {}
     for doc in isms.documents.values():
         labels[doc.label.lower()] = Label(text=doc.title, number=doc.number, doc=doc.id)
-    excluded = "(適用除外)" if lang == "ja" else " (excluded)"
+    excluded = t("label_excluded", lang)
     for control in isms.catalogue:
-        labels.setdefault(f"ctl-{control.id}", Label(text=f"{control.id} {control.title(lang)}", number="", doc="", excluded=excluded))
+        # Excluded in the SoA, or its procedure left out for this build's audience (then no mark).
+        mark = "" if f"ctl-{control.id}" in isms.withheld else excluded
+        labels.setdefault(f"ctl-{control.id}", Label(text=f"{control.id} {control.title(lang)}", number="", doc="", excluded=mark))
     texts: list[tuple[str, str]] = [("manual", chapter.text) for chapter in isms.manual]
     texts += [(p.entry.id, p.body.text) for p in isms.policies if p.body is not None]
     texts += [(d.document_id, d.procedure.text) for d in isms.decisions if d.procedure is not None]

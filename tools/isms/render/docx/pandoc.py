@@ -17,24 +17,15 @@ from pathlib import Path
 
 from lxml import etree
 
+from isms.i18n import t
 from isms.problems import Problem
 from isms.render.docx.labels import Label
 from isms.render.ooxml import NS, XML_SPACE, W, paragraph_text, read_package, tidy, w, write_package, xml_bytes
 
 FILTER = Path(__file__).with_name("filter.lua")
 MARKER = "\ue000ISMS:"  # a private-use character: never in a source text
-ADMONITIONS = {
-    "ja": {
-        "attention": "注意", "caution": "注意", "danger": "危険", "error": "誤り", "hint": "ヒント",
-        "important": "重要", "note": "備考", "tip": "ヒント", "warning": "警告", "seealso": "参照",
-        "admonition": "備考",
-    },
-    "en": {
-        "attention": "Attention", "caution": "Caution", "danger": "Danger", "error": "Error", "hint": "Hint",
-        "important": "Important", "note": "Note", "tip": "Tip", "warning": "Warning", "seealso": "See also",
-        "admonition": "Note",
-    },
-}
+# reST admonitions the filter titles (the words: isms.i18n, admonition_<name>).
+ADMONITIONS = ("attention", "caution", "danger", "error", "hint", "important", "note", "tip", "warning", "seealso", "admonition")
 LANG_TAGS = {"ja": "ja-JP", "en": "en-US"}
 # A table cell whose content is a container of one of these classes gets this shading: the risk
 # report's heat map, in the colours of render/html/static/isms.css (the axis as the header row).
@@ -80,7 +71,7 @@ def convert(
                 files.append(str(path))
             docs.append({"id": body.doc_id, "parts": files, "drop_title": body.drop_title, "chapter_breaks": body.chapter_breaks, "signed": body.signed, "merge": list(body.merge) if body.merge else None})
         manifest = {
-            "docs": docs, "labels": labels, "lang": lang, "marker": MARKER, "admonitions": ADMONITIONS.get(lang, ADMONITIONS["en"]),
+            "docs": docs, "labels": labels, "lang": lang, "marker": MARKER, "admonitions": {name: t(f"admonition_{name}", lang) for name in ADMONITIONS},
             "shading": SHADING, "media": media or {},
         }
         manifest_path = work / "manifest.json"

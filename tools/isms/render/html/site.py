@@ -12,7 +12,8 @@ from isms.i18n import sep, t
 from isms.model import Document, Isms
 from isms.render.context import BuildContext
 from isms.render.html.history import history_table, release_pages
-from isms.sources.catalogue import ATTRIBUTE_NAMES, ATTRIBUTES, THEMES, value_name
+from isms.render.html.records import RECORDS_LABEL, STATUS_LABEL, add_record_pages
+from isms.sources.catalogue import ATTRIBUTES, THEMES
 
 
 @dataclass
@@ -38,6 +39,7 @@ def build_site(context: BuildContext) -> Site:
     _attribute_views(context.isms, site)
     _register(context, site)
     _paged(context, site)
+    add_record_pages(context, site)  # record sets, forms, the checklist and the status as of the build date
     _history(context, site)
     return site
 
@@ -89,6 +91,7 @@ def _home(context: BuildContext, site: Site) -> None:
     parts.append(section(t("home_start", lang)))
     start = [
         ("manual", "start_manual"),
+        ("scope", "start_scope"),
         ("pol-information_security_policy", "start_policy"),
         ("soa", "start_soa"),
         ("checklist", "start_checklist"),
@@ -96,17 +99,32 @@ def _home(context: BuildContext, site: Site) -> None:
         ("releases", "start_releases"),
         ("attributes", "start_attributes"),
         ("risk-report", "start_risk"),
+        (STATUS_LABEL, "start_status"),
+        (RECORDS_LABEL, "start_records"),
     ]
-    parts.append("\n".join(f"- {ref(label)}: {t(key, lang)}" for label, key in start) + "\n")
-    parts.append(_toctree(["manual/index", "policies/index", "soa", "controls/index", "attributes", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist", "releases/index"], hidden=True, maxdepth=2))
+    always = {"releases", "attributes", STATUS_LABEL, RECORDS_LABEL}  # pages of the site, not documents
+    parts.append("\n".join(f"- {ref(label)}: {t(key, lang)}" for label, key in start if label in isms.labels | always) + "\n")
+    if isms.audience is not None and isms.withheld:
+        audience = isms.audience.name if lang == "ja" else isms.audience.name_en
+        parts.append(section(t("withheld_title", lang)))
+        parts.append(t("withheld_intro", lang, audience=esc(audience)) + "\n")
+        parts.append("\n".join(f"- {esc(doc.number)} {esc(doc.title)}" for doc in isms.withheld.values()) + "\n")
+    pages = ["manual/index", "scope", "policies/index", "soa", "controls/index", "attributes", "register", "checklist", "assets",
+             "risk-report", "risk-plan", "audit-checklist", "status", "records/index", "releases/index"]
+    present = {"manual/index": "manual", "soa": "soa", "register": "register", "checklist": "checklist", "scope": "scope", "assets": "assets",
+               "risk-report": "risk-report", "risk-plan": "risk-plan", "audit-checklist": "audit-checklist"}
+    pages = [page for page in pages if page not in present or present[page] in isms.documents]
+    parts.append(_toctree(pages, hidden=True, maxdepth=2))
     site.add("index", "\n".join(parts))
 
 
 def _manual(context: BuildContext, site: Site) -> None:
     isms = context.isms
+    if "manual" not in isms.documents:  # left out for this build's audience
+        return
     doc = isms.documents["manual"]
     names = [f"manual/{chapter.source.path.stem}" for chapter in isms.manual]
-    index = [_header(context, doc), _toctree([n.split("/", 1)[1] for n in names], maxdepth=2)]
+    index = [_header(context, doc), context.bodies.documents["manual"].site, _toctree([n.split("/", 1)[1] for n in names], maxdepth=2)]
     site.add("manual/index", "\n".join(index), "manual")
     for name, chapter in zip(names, context.bodies.documents["manual"].parts, strict=True):
         site.add(name, chapter, "manual")
@@ -139,9 +157,9 @@ def _controls(context: BuildContext, site: Site) -> None:
         doc_id = decision.document_id if decision.document_id in isms.documents else None
         site.add(name, f".. _ctl-{control.id}:\n\n{title(esc(heading))}\n{context.bodies.controls[control.id]}", doc_id)
     parts = [title(t("controls_and_procedures", lang))]
-    for names in THEMES.values():
-        ids = [e for e in entries if e.split(".")[0] == names["number"]]
-        parts.append(_toctree(ids, caption=f"{names['number']}. {names[lang]}"))
+    for theme, number in THEMES.items():
+        ids = [e for e in entries if e.split(".")[0] == number]
+        parts.append(_toctree(ids, caption=f"{number}. {t(f'theme_{theme}', lang)}"))
     site.add("controls/index", "\n".join(parts))
 
 
@@ -165,13 +183,13 @@ def soa_data(isms: Isms) -> list[dict]:
 def _filter_ui(isms: Isms) -> str:
     lang = isms.lang
     selects = [
-        ("theme", t("theme", lang), [(k, f"{v['number']}. {v[lang]}") for k, v in THEMES.items()]),
+        ("theme", t("theme", lang), [(theme, f"{number}. {t(f'theme_{theme}', lang)}") for theme, number in THEMES.items()]),
         ("applicable", t("applicability", lang), [("true", t("yes", lang)), ("false", t("no", lang))]),
-        ("status", t("status", lang), [(s, t(s, lang)) for s in ("implemented", "partial", "planned")] + [("excluded", t("no", lang))]),
+        ("status", t("status", lang), [(s, t(f"status_{s}", lang)) for s in ("implemented", "partial", "planned")] + [("excluded", t("no", lang))]),
     ]
-    selects += [(name, ATTRIBUTE_NAMES[name][lang], [(v, "#" + value_name(v, lang)) for v in ATTRIBUTES[name]]) for name in ATTRIBUTES]
+    selects += [(name, t(f"attr_{name}", lang), [(v, "#" + t(f"attr_value_{v}", lang)) for v in ATTRIBUTES[name]]) for name in ATTRIBUTES]
     all_label = _h(t("filter_all", lang))
-    html = ['<form class="isms-filter" id="isms-soa-filter" aria-label="SoA filter">']
+    html = [f'<form class="isms-filter" id="isms-soa-filter" aria-label="{_h(t("filter_label", lang))}">']
     for key, label, options in selects:
         opts = "".join(f'<option value="{v}">{_h(text)}</option>' for v, text in options)
         html.append(f'<label>{_h(label)} <select data-filter="{key}"><option value="">{all_label}</option>{opts}</select></label>')
@@ -186,6 +204,8 @@ def _h(text: str) -> str:
 
 
 def _soa(context: BuildContext, site: Site) -> None:
+    if "soa" not in context.isms.documents:
+        return
     doc = context.isms.documents["soa"]
     parts = [_header(context, doc), _filter_ui(context.isms), context.bodies.documents["soa"].site]
     site.add("soa", "\n".join(parts), "soa")
@@ -202,31 +222,35 @@ def _attribute_views(isms: Isms, site: Site) -> None:
         members = [d for d in applicable if value in d.control.attributes["control_type"]]
         share = f"{100 * len(members) / len(applicable):.0f}%" if applicable else "—"
         links = " ".join(ref(f"ctl-{d.id}", d.id) for d in members)
-        rows.append((esc("#" + value_name(value, lang)), str(len(members)), share, links))
+        rows.append((esc("#" + t(f"attr_value_{value}", lang)), str(len(members)), share, links))
     header = (t("control_type", lang), t("count", lang), t("share", lang), t("control", lang))
     parts.append(list_table(header, rows, widths=(15, 8, 8, 69), css="isms-balance"))
     parts.append(t("balance_note", lang, applicable=len(applicable)) + "\n")
     parts.append(section(t("matrix", lang)))
     concepts = ATTRIBUTES["concepts"]
-    header = (ATTRIBUTE_NAMES["capabilities"][lang], *(esc("#" + value_name(c, lang)) for c in concepts))
+    header = (t("attr_capabilities", lang), *(esc("#" + t(f"attr_value_{c}", lang)) for c in concepts))
     matrix_rows = []
     for capability in ATTRIBUTES["capabilities"]:
         cells = []
         for concept in concepts:
             members = [d for d in isms.decisions if capability in d.control.attributes["capabilities"] and concept in d.control.attributes["concepts"]]
             cells.append(" ".join(ref(f"ctl-{d.id}", d.id if d.source.applicable else f"({d.id})") for d in members) or "—")
-        matrix_rows.append((esc("#" + value_name(capability, lang)), *cells))
+        matrix_rows.append((esc("#" + t(f"attr_value_{capability}", lang)), *cells))
     parts.append(list_table(header, matrix_rows, widths=(20, 16, 16, 16, 16, 16), css="isms-matrix"))
     site.add("attributes", "\n".join(parts))
 
 
 def _register(context: BuildContext, site: Site) -> None:
+    if "register" not in context.isms.documents:
+        return
     doc = context.isms.documents["register"]
     site.add("register", "\n".join([_header(context, doc), register_body(context.isms, context.versions.documents)]), "register")
 
 
 def _paged(context: BuildContext, site: Site) -> None:
     """要求事項チェックリスト, 資産目録, リスクアセスメント結果報告書, リスク対応計画, 内部監査チェックリスト."""
-    for doc_id in ("checklist", "assets", "risk-report", "risk-plan", "audit-checklist"):
-        doc = context.isms.documents[doc_id]
+    for doc_id in ("scope", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist"):
+        doc = context.isms.documents.get(doc_id)
+        if doc is None:
+            continue
         site.add(doc_id, "\n".join([_header(context, doc), context.bodies.documents[doc_id].site]), doc_id)

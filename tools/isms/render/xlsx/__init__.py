@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import shutil
 import unicodedata
 from pathlib import Path
@@ -22,47 +23,56 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from isms import __version__
-from isms.i18n import t
+from isms.i18n import fingerprint as words_fingerprint
+from isms.i18n import sep, t
 from isms.model import ControlDecision, Isms
 from isms.problems import Problem
 from isms.render.context import BuildContext, WriterResult
 from isms.render.ooxml import core_properties, read_package, write_package
+from isms.render.xlsx.records import write_record_workbooks
+from isms.render.xlsx.register import write_register_workbook
 from isms.render.xlsx.risk import write_risk_workbooks
-from isms.render.xlsx.sheets import text_only
-from isms.sources.catalogue import ATTRIBUTE_NAMES, ATTRIBUTES, THEMES, value_name
+from isms.render.xlsx.sheets import text_only, xlsx_name
+from isms.sources.catalogue import ATTRIBUTES
 
-FONT_NAME = "Yu Gothic"  # 游ゴシック, Excel's Japanese default
+FONTS = {"ja": "Yu Gothic", "en": "Calibri"}  # 游ゴシック, Excel's Japanese default; Excel's Latin default
 _THIN = Side(style="thin", color="808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 
-# (key, Japanese header, English header, width in characters)
-_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
-    ("id", "No.", "No.", 6),
-    ("title_ja", "管理策", "Control (ja)", 30),
-    ("title_en", "Control", "Control", 30),
-    ("theme", "テーマ", "Theme", 12),
-    ("applicable", "適用", "Applicable", 7),
-    ("reasons", "採用理由", "Reason for inclusion", 48),
-    ("status", "実施状況", "Implementation status", 11),
-    ("target_date", "完了予定日", "Target date", 12),
-    ("exclusion", "除外の理由", "Justification for exclusion", 32),
-    ("owner", "責任者", "Owner", 24),
-    ("procedure", "手順書番号", "Procedure document", 14),
+# (the header's word in isms.i18n, width in characters)
+_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("col_no", 6),
+    ("xlsx_title_ja", 30),
+    ("xlsx_title_en", 30),
+    ("theme", 12),
+    ("applicable", 7),
+    ("reasons", 48),
+    ("status", 11),
+    ("target_date", 12),
+    ("exclusion", 32),
+    ("owner", 24),
+    ("xlsx_procedure_no", 14),
+    ("soa_risks", 16),
 )
+# Only a Japanese workbook shows the Japanese title beside the English one.
+_JAPANESE_ONLY = {"xlsx_title_ja"}
+
+
+def columns(lang: str) -> list[tuple[str, int]]:
+    return [(key, width) for key, width in _COLUMNS if lang == "ja" or key not in _JAPANESE_ONLY]
 _ATTRIBUTE_WIDTHS = {"control_type": 12, "properties": 18, "concepts": 14, "capabilities": 24, "domains": 20}
 
 
 def file_name(isms: Isms) -> str:
-    doc = isms.documents["soa"]
-    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in f"{doc.number} {doc.title}") + ".xlsx"
+    return xlsx_name(isms.documents["soa"])
 
 
 # --------------------------------------------------------------------------- data
 
 
 def _join(values: list[str], lang: str) -> str:
-    return ("、" if lang == "ja" else ", ").join(values)
+    return sep(lang).join(values)
 
 
 def _owner(isms: Isms, role_id: str | None) -> str:
@@ -78,37 +88,45 @@ def _owner(isms: Isms, role_id: str | None) -> str:
 def control_row(isms: Isms, decision: ControlDecision) -> list[object]:
     lang = isms.lang
     control, src = decision.control, decision.source
-    reasons = _join([t(r.value, lang) for r in src.reasons], lang) if src.applicable else ""
+    reasons = _join([t(f"reason_{r.value}", lang) for r in src.reasons], lang) if src.applicable else ""
     if src.applicable and src.reason_note:
         reasons = f"{reasons}\n{' '.join(src.reason_note.split())}" if reasons else " ".join(src.reason_note.split())
     doc = isms.documents.get(decision.document_id)
+    risks = isms.risks.for_control(control.id) if "risk-report" in isms.documents else []
     row: list[object] = [
         control.id,
-        control.title_ja,
+        *((control.title_ja,) if lang == "ja" else ()),
         control.title_en,
-        THEMES[control.theme][lang],
+        t(f"theme_{control.theme}", lang),
         t("yes" if src.applicable else "no", lang),
         reasons,
-        t(src.status.value, lang) if src.applicable and src.status else "",
+        t(f"status_{src.status.value}", lang) if src.applicable and src.status else "",
         src.target_date if src.applicable and src.target_date else None,
         " ".join(src.exclusion.split()) if not src.applicable and src.exclusion else "",
         _owner(isms, src.owner),
         doc.number if doc is not None and src.applicable else "",
+        ", ".join(r.id for r in risks),
     ]
-    row += [_join([value_name(v, lang) for v in control.attributes.get(name, ())], lang) for name in ATTRIBUTES]
+    row += [_join([t(f"attr_value_{v}", lang) for v in control.attributes.get(name, ())], lang) for name in ATTRIBUTES]
     return row
 
 
 def header(lang: str) -> list[str]:
-    names = [ja if lang == "ja" else en for _, ja, en, _ in _COLUMNS]
-    return names + [ATTRIBUTE_NAMES[name][lang] for name in ATTRIBUTES]
+    return [t(key, lang) for key, _ in columns(lang)] + [t(f"attr_{name}", lang) for name in ATTRIBUTES]
+
+
+LEGEND_COLUMNS = {"ja": ("legend_attribute", "legend_attribute_en", "legend_value", "legend_value_en"), "en": ("legend_attribute_en", "legend_value_en")}
 
 
 def legend_rows(lang: str) -> list[list[str]]:
+    """A Japanese legend maps the JIS names to the standard's hashtags; an English one lists the hashtags."""
     rows = []
     for name, values in ATTRIBUTES.items():
         for value in values:
-            rows.append([ATTRIBUTE_NAMES[name][lang], ATTRIBUTE_NAMES[name]["en"], value_name(value, "ja"), f"#{value}"])
+            if lang == "ja":
+                rows.append([t(f"attr_{name}", lang), t(f"attr_{name}", "en"), t(f"attr_value_{value}", "ja"), f"#{value}"])
+            else:
+                rows.append([t(f"attr_{name}", lang), f"#{value}"])
     return rows
 
 
@@ -127,9 +145,10 @@ def _lines(value: object, width: int) -> int:
     return sum(max(1, math.ceil(_text_width(line) / max(width - 1, 1))) for line in text.split("\n"))
 
 
-def _format_sheet(sheet: Worksheet, widths: list[int], rows: int) -> None:
-    body_font = Font(name=FONT_NAME, size=10)
-    bold = Font(name=FONT_NAME, size=10, bold=True)
+def _format_sheet(sheet: Worksheet, widths: list[int], rows: int, lang: str) -> None:
+    font = FONTS.get(lang, FONTS["en"])
+    body_font = Font(name=font, size=10)
+    bold = Font(name=font, size=10, bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -162,27 +181,41 @@ def workbook_bytes(isms: Isms) -> bytes:
     sheet.append(header(lang))
     for decision in isms.decisions:  # natural order: 5.2 before 5.10
         sheet.append(control_row(isms, decision))
-    widths = [width for *_, width in _COLUMNS] + [_ATTRIBUTE_WIDTHS[name] for name in ATTRIBUTES]
-    _format_sheet(sheet, widths, len(isms.decisions) + 1)
-    date_column = get_column_letter(1 + [key for key, *_ in _COLUMNS].index("target_date"))
+    widths = [width for _, width in columns(lang)] + [_ATTRIBUTE_WIDTHS[name] for name in ATTRIBUTES]
+    _format_sheet(sheet, widths, len(isms.decisions) + 1, lang)
+    date_column = get_column_letter(1 + [key for key, _ in columns(lang)].index("target_date"))
     for cell in sheet[date_column][1:]:
         cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "C2"  # header row, and No. + 管理策 while scrolling right
+    sheet.freeze_panes = "C2"  # header row, and No. + the control's title while scrolling right
 
     legend = book.create_sheet(t("sheet_legend", lang))
-    legend.append(["属性", "Attribute", "値 (JIS Q 27002)", "Value (ISO/IEC 27002)"] if lang == "ja" else ["Attribute (ja)", "Attribute", "Value (ja)", "Value"])
+    legend.append([t(key, lang) for key in LEGEND_COLUMNS.get(lang, LEGEND_COLUMNS["en"])])
     for row in legend_rows(lang):
         legend.append(row)
-    _format_sheet(legend, [24, 30, 36, 40], len(legend_rows(lang)) + 1)
+    _format_sheet(legend, [24, 30, 36, 40][: len(legend_rows(lang)[0])], len(legend_rows(lang)) + 1, lang)
     legend.freeze_panes = "A2"
 
     text_only(book)
     buffer = io.BytesIO()
     book.save(buffer)
-    # openpyxl stamps the clock into core.xml and the zip entries: replace both.
-    parts = read_package(buffer.getvalue())
-    organisation = isms.profile.organization.name
-    parts["docProps/core.xml"] = core_properties(f"{doc.number} {doc.title}", organisation)
+    return finish_package(buffer.getvalue(), f"{doc.number} {doc.title}", isms)
+
+
+def organisation_name(isms: Isms) -> str:
+    org = isms.profile.organization
+    return org.name if isms.lang == "ja" or not org.name_en else org.name_en
+
+
+_EAST_ASIAN_THEME_FONT = re.compile(rb'<a:font script="[A-Za-z]+" typeface="[^"]*[^\x00-\x7f][^"]*"/>')
+
+
+def finish_package(data: bytes, title: str, isms: Isms) -> bytes:
+    """openpyxl stamps the clock into core.xml and the zip entries: both replaced, for reproducible
+    bytes. An English workbook keeps no East Asian font names of openpyxl's default theme."""
+    parts = read_package(data)
+    parts["docProps/core.xml"] = core_properties(title, organisation_name(isms))
+    if isms.lang != "ja" and "xl/theme/theme1.xml" in parts:
+        parts["xl/theme/theme1.xml"] = _EAST_ASIAN_THEME_FONT.sub(b"", parts["xl/theme/theme1.xml"])
     return write_package(parts)
 
 
@@ -190,8 +223,9 @@ def _fingerprint(isms: Isms) -> str:
     payload = {
         "tool": __version__,
         "code": hashlib.sha256(Path(__file__).read_bytes() + Path(text_only.__code__.co_filename).read_bytes()).hexdigest(),
+        "words": words_fingerprint(),  # headers, sheet names and legend are words (isms.i18n)
         "lang": isms.lang,
-        "doc": [isms.documents["soa"].number, isms.documents["soa"].title, isms.profile.organization.name],
+        "doc": [isms.documents["soa"].number, isms.documents["soa"].title, organisation_name(isms)],
         "rows": [control_row(isms, d) for d in isms.decisions],
     }
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, default=str).encode()).hexdigest()
@@ -200,18 +234,23 @@ def _fingerprint(isms: Isms) -> str:
 def _risk_workbooks(isms: Isms, out: Path) -> list[Problem]:
     """The asset inventory, risk register and audit checklist (isms.render.xlsx.risk), made reproducible."""
     try:
-        paths = write_risk_workbooks(isms, out)
+        paths = write_risk_workbooks(isms, out) + write_record_workbooks(isms, out)
     except Exception as exc:  # their data is validated by `isms check`; anything left is reported, not raised
-        return [Problem(isms.root / "manual_src", 1, 1, f"could not write the risk workbooks: {type(exc).__name__}: {exc}")]
+        return [Problem(isms.root / "manual_src", 1, 1, f"could not write the risk and record workbooks: {type(exc).__name__}: {exc}")]
     for path in paths:
-        parts = read_package(path.read_bytes())
-        parts["docProps/core.xml"] = core_properties(path.stem, isms.profile.organization.name)
-        path.write_bytes(write_package(parts))
+        path.write_bytes(finish_package(path.read_bytes(), path.stem, isms))
     return []
 
 
 def build_xlsx(context: BuildContext) -> WriterResult:
-    return WriterResult(_build(context.isms, context.out, context.cache))
+    problems = _build(context.isms, context.out, context.cache)
+    register = context.isms.documents.get("register")
+    if not problems and register is not None:
+        path = context.out / xlsx_name(register)
+        write_register_workbook(context.isms, context.versions, path)
+        path.write_bytes(finish_package(path.read_bytes(), path.stem, context.isms))
+    return WriterResult(problems)
+
 
 
 def _build(isms: Isms, out: Path, cache: Path) -> list[Problem]:

@@ -6,42 +6,20 @@ returns their paths; the xlsx writer (isms.render.xlsx) calls it with its output
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from isms.i18n import t
 from isms.model import Isms
-from isms.render.xlsx.sheets import text_only
+from isms.model.people import party_text
+from isms.render.xlsx.sheets import simple_sheet as _sheet
+from isms.render.xlsx.sheets import text_only, xlsx_name
 from isms.sources.catalogue import load_clauses
 
-HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
-ALERT_FILL = PatternFill("solid", fgColor="F4B6B0")
 
-
-def _sheet(wb: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[object]], widths: Sequence[int], alert_column: int | None = None):
-    ws = wb.active  # one sheet per workbook
-    ws.title = title
-    ws.append(list(header))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        ws.append(list(row))
-        for cell in ws[ws.max_row]:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if alert_column is not None and row[alert_column] is True:
-            for cell in ws[ws.max_row]:
-                cell.fill = ALERT_FILL
-    for index, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    return ws
+def _words(lang: str, *keys: str) -> tuple[str, ...]:
+    return tuple(t(key, lang) for key in keys)
 
 
 def _role(isms: Isms, role_id: str | None) -> str:
@@ -51,7 +29,7 @@ def _role(isms: Isms, role_id: str | None) -> str:
 
 def asset_rows(isms: Isms) -> list[tuple[object, ...]]:
     return [
-        (a.group, a.id, a.name, a.form_name(isms.lang), _role(isms, a.owner), a.location, a.confidentiality, a.integrity, a.availability, a.value)
+        (a.group, a.id, a.name, a.form_name(isms.lang), party_text(isms.profile, a.owner) if a.owner else "", a.location, a.confidentiality, a.integrity, a.availability, a.value, a.note or "")
         for a in isms.risks.assets
     ]
 
@@ -64,7 +42,11 @@ def risk_register_rows(isms: Isms) -> list[tuple[object, ...]]:
                 r.id, r.asset_id, r.asset.name if r.asset else "", r.threat, r.vulnerability, r.asset_value, r.impact, r.likelihood, r.value,
                 r.treatment_name(isms.lang), ", ".join(r.controls), r.plan or "", r.residual_impact, r.residual_likelihood, r.residual,
                 _role(isms, r.approval.by) if r.approval else "", r.approval.date.isoformat() if r.approval else "",
-                t("accepted" if r.accepted else "not_approved", isms.lang), r.residual_above_threshold and r.approval is None,
+                t("accepted" if r.accepted else "not_approved", isms.lang),
+                party_text(isms.profile, r.owner) if r.owner else "", r.assessed_on.isoformat() if r.assessed_on else "",
+                party_text(isms.profile, r.assessor) if r.assessor else "", r.owner_approval.date.isoformat() if r.owner_approval else "",
+                r.interim_residual if r.interim else "", r.interim.until.isoformat() if r.interim else "",
+                r.residual_above_threshold and r.approval is None,
             )
         )
     return rows
@@ -85,37 +67,38 @@ def audit_rows(isms: Isms) -> list[tuple[object, ...]]:
 
 
 def write_risk_workbooks(isms: Isms, out_dir: Path) -> list[Path]:
-    ja = isms.lang == "ja"
+    lang = isms.lang
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
 
     def save(wb: Workbook, doc_id: str, name: str) -> None:
+        if doc_id in isms.withheld:  # not for this build's audience
+            return
         doc = isms.documents.get(doc_id)
-        path = out_dir / (f"{doc.number}_{doc.title}.xlsx" if doc else name)
+        path = out_dir / (xlsx_name(doc) if doc else name)
         text_only(wb)
         wb.save(path)
         written.append(path)
 
     wb = Workbook()
-    header = ("資産グループ", "ID", "情報資産", "形態", "管理責任者", "保管場所", "機密性", "完全性", "可用性", "資産価値") if ja else (
-        "Group", "ID", "Asset", "Form", "Owner", "Location", "C", "I", "A", "Value")
-    _sheet(wb, "資産目録" if ja else "Assets", header, asset_rows(isms), (18, 8, 34, 8, 20, 30, 7, 7, 7, 8))
+    header = _words(lang, "xlsx_asset_group", "col_id", "asset", "asset_form", "asset_owner", "xlsx_asset_location", "xlsx_confidentiality",
+                    "xlsx_integrity", "xlsx_availability", "inventory_value", "asset_note")
+    _sheet(wb, t("sheet_assets", lang), header, asset_rows(isms), (18, 8, 34, 8, 20, 30, 7, 7, 7, 8, 30))
     save(wb, "assets", "assets.xlsx")
 
     wb = Workbook()
-    header = (
-        ("ID", "資産ID", "情報資産", "脅威", "脆弱性", "資産価値", "影響度", "発生頻度", "リスク値", "対応", "管理策", "対応計画",
-         "残留影響度", "残留発生頻度", "残留リスク", "承認者", "承認日", "判定", "要承認")
-        if ja
-        else ("ID", "Asset ID", "Asset", "Threat", "Vulnerability", "Asset value", "Impact", "Likelihood", "Risk", "Treatment", "Controls", "Plan",
-              "Residual impact", "Residual likelihood", "Residual risk", "Approved by", "Date", "State", "Needs approval")
+    header = _words(
+        lang, "col_id", "xlsx_asset_id", "asset", "xlsx_threat", "xlsx_vulnerability", "asset_value", "impact", "likelihood", "risk_value",
+        "treatment", "risk_controls", "xlsx_plan", "xlsx_residual_impact", "xlsx_residual_likelihood", "xlsx_residual_risk", "approved_by",
+        "approval_date", "risk_state", "risk_owner", "xlsx_assessed_on", "xlsx_assessor", "xlsx_owner_approval", "interim_residual",
+        "interim_until", "xlsx_needs_approval",
     )
-    _sheet(wb, "リスク登録簿" if ja else "Risks", header, risk_register_rows(isms),
-           (8, 8, 24, 34, 30, 8, 7, 7, 8, 7, 16, 30, 8, 8, 8, 16, 11, 8, 8), alert_column=len(header) - 1)
+    _sheet(wb, t("sheet_risks", lang), header, risk_register_rows(isms),
+           (8, 8, 24, 34, 30, 8, 7, 7, 8, 7, 16, 30, 8, 8, 8, 16, 11, 8, 18, 11, 18, 11, 8, 11, 8), alert_column=len(header) - 1)
     save(wb, "risk-report", "risks.xlsx")
 
     wb = Workbook()
-    header = ("箇条・管理策", "監査項目", "確認する記録", "結果", "所見") if ja else ("Clause or control", "Audit item", "Records", "Result", "Findings")
-    _sheet(wb, "内部監査チェックリスト" if ja else "Audit checklist", header, audit_rows(isms), (12, 50, 36, 12, 40))
+    header = _words(lang, "xlsx_audit_target", "audit_item", "xlsx_audit_records", "audit_result", "audit_findings")
+    _sheet(wb, t("sheet_audit", lang), header, audit_rows(isms), (12, 50, 36, 12, 40))
     save(wb, "audit-checklist", "audit-checklist.xlsx")
     return written

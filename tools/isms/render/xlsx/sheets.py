@@ -7,7 +7,20 @@ Excel's quote prefix (the leading apostrophe), so a threat written as =HYPERLINK
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from isms.model import Document
+
+
+def xlsx_name(doc: Document) -> str:
+    """'<number> <title>.xlsx' without the characters Windows or macOS refuse in file names: every
+    workbook is named like the Word files."""
+    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in f"{doc.number} {doc.title}") + ".xlsx"
+
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -20,3 +33,29 @@ def text_only(book: Workbook) -> None:
                 if cell.data_type == "f" or (isinstance(value, str) and value.startswith(FORMULA_START)):
                     cell.data_type = "s"
                     cell.quotePrefix = True
+
+
+HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+ALERT_FILL = PatternFill("solid", fgColor="F4B6B0")
+
+
+def simple_sheet(wb: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[object]], widths: Sequence[int], alert_column: int | None = None):
+    ws = wb.active  # one sheet per workbook
+    ws.title = title
+    ws.append(list(header))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in rows:
+        ws.append(list(row))
+        for cell in ws[ws.max_row]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if alert_column is not None and row[alert_column] is True:
+            for cell in ws[ws.max_row]:
+                cell.fill = ALERT_FILL
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    return ws
