@@ -26,7 +26,7 @@ from isms.cli.common import prepare
 from isms.ledger import document_versions
 from isms.model import Isms, build_model
 from isms.publish import publish
-from isms.render import BuildContext
+from isms.render import BuildContext, names
 from isms.render import docx as writer
 from isms.render.docx.compose import signer_lines
 from isms.render.docx.paths import FONTS_CONF
@@ -115,6 +115,14 @@ def part(path: Path, name: str) -> etree._Element:
 
 
 # --------------------------------------------------------------------------- the document set
+
+
+def test_the_site_names_the_word_files_the_writer_writes(built: Built) -> None:
+    """The site's downloads (isms.render.names) list exactly the Word writer's documents, in its order,
+    so that two documents sharing a number get the same file names in both."""
+    listed = names.word_documents(built.isms, built.prepared.bodies)
+    assert [doc.id for doc in listed] == built.doc_ids()
+    assert set(names.docx_names(listed).values()) == {p.name for p in built.out.iterdir()}
 
 
 def test_one_document_per_policy_applicable_control_manual_soa_and_risk_document(built: Built) -> None:

@@ -114,7 +114,7 @@ def test_periodic_records_become_overdue_and_warn_without_failing(run, model, sa
     result = run("--root", str(sample), "check", "--as-of", "2027-03-01")
     assert result.code == 0, result.out
     assert not [line for line in result.lines() if ": error: " in line]
-    assert "warning(s)" in result.err and "OK" in result.err
+    assert " warnings" in result.err and "OK" in result.err
     reviews = sample / RECORDS / "reviews.yaml"
     expect(result, reviews, sample, "  - id: MR-2025", "clause 9.3: 'マネジメントレビュー報告書' is overdue on 2027-03-01, due by 2027-02-20", "warning")
     expect(result, sample / "manual_src/activities.yaml", sample, "months: [6, 12]", "activity phishing_drill (標的型メール訓練) is overdue", "warning")
@@ -198,7 +198,8 @@ def test_audit_programme_must_cover_every_clause_and_applicable_control_in_its_c
 def test_a_gap_in_the_audit_cycle_under_way_is_a_warning(run, sample: Path) -> None:
     """A control made applicable mid-cycle is not yet in an audit plan: plan it before the cycle ends."""
     (sample / "controls/8.25.yaml").write_text(
-        (sample / "controls/8.26.yaml").read_text(encoding="utf-8").replace('id: "8.26"', 'id: "8.25"'), encoding="utf-8"
+        (sample / "controls/8.26.yaml").read_text(encoding="utf-8").replace('id: "8.26"', 'id: "8.25"').replace("risk_treatment, ", ""),  # no risk names 8.25
+        encoding="utf-8",
     )
     result = run("--root", str(sample), "check")
     assert result.code == 0, result.out

@@ -169,6 +169,7 @@ def _text(path: Path) -> str:
     from html import unescape
 
     text = re.sub(r"<script.*?</script>|<style.*?</style>", "", path.read_text(encoding="utf-8"), flags=re.S)
+    text = re.sub(r'<span class="isms-id">([^<]*)</span>', r"\1", text)  # identifiers kept whole: part of their text
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)))
 
 

@@ -117,7 +117,7 @@ def test_manifest_lists_every_output_with_its_sha256_and_the_commit(cold: ColdBu
     text = (build / "manifest.json").read_text(encoding="utf-8")
     manifest = json.loads(text)
     assert manifest["files"] == digests(build)
-    assert "html/index.html" in manifest["files"] and "html/searchindex.js" in manifest["files"]
+    assert "html/index.html" in manifest["files"] and "html/_static/isms-search/index.js" in manifest["files"]
     assert any(name.startswith("docx/") for name in manifest["files"]) and any(name.startswith("xlsx/") for name in manifest["files"])
     assert manifest["commit"] == git(cold.first, "rev-parse", "HEAD")
     assert manifest["uncommitted_changes"] is False

@@ -330,7 +330,7 @@ class Approver(Strict):
 
 def _date_format(value: str) -> str:
     if not all(token in value for token in ("YYYY", "M", "D")):
-        raise ValueError("a date format names the year, month and day: YYYY, M or MM, D or DD (e.g. YYYY年M月D日)")
+        raise ValueError("a date format names the year, month and day: YYYY, M or MM, D or DD (e.g. YYYY-MM-DD, YYYY/M/D)")
     return value
 
 

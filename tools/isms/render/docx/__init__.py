@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import shutil
 import time
 import zipfile
@@ -26,6 +25,7 @@ from isms.bodies.records import LANDSCAPE
 from isms.i18n import fingerprint as words_fingerprint
 from isms.model import Document
 from isms.problems import Problem
+from isms.render import names
 from isms.render.context import BuildContext, WriterResult
 from isms.render.docx import batch, paginate
 from isms.render.docx.compose import frame_context
@@ -34,7 +34,6 @@ from isms.render.docx.pandoc import DocumentText
 from isms.render.docx.paths import template_paths
 
 _PACKAGE = Path(__file__).parent
-_ILLEGAL = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 _LIBRARIES = ("pypandoc-binary", "docxtpl", "docxcompose", "python-docx", "lxml")
 
 
@@ -60,8 +59,7 @@ class Stats:
 
 def file_name(number: str, title: str) -> str:
     """'<number> <title>.docx' without characters Windows or macOS refuse in file names."""
-    name = _ILLEGAL.sub("_", f"{number} {title}").strip().rstrip(".")
-    return f"{name or 'document'}.docx"
+    return names.docx_name(number, title)
 
 
 def plan(context: BuildContext) -> list[Job]:
@@ -178,15 +176,11 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
     labels = label_map(isms)
     jobs = plan(build)
     items: dict[str, batch.Item] = {}
-    names: dict[str, str] = {}
     for job in jobs:
         context = frame_context(isms, build.versions, job.doc, job.toc)
         seed = fingerprint(code, job, context, dict(referenced(job.body.parts, labels)), isms.lang)
         items[job.doc.id] = batch.Item(job.body, context, seed, job.landscape, job.toc)
-        name = file_name(job.doc.number, job.doc.title)
-        if name.casefold() in {n.casefold() for n in names.values()}:  # two documents sharing a number
-            name = file_name(f"{job.doc.number} {job.doc.id}", job.doc.title)
-        names[job.doc.id] = name
+    file_names = names.docx_names(job.doc for job in jobs)  # the names the site links (html/downloads)
     cached = {doc_id: cache / f"{item.seed}.docx" for doc_id, item in items.items()}
     todo = [items[doc_id] for doc_id, path in cached.items() if not path.is_file()]
     stats.documents, stats.seconds["plan"] = len(jobs), time.perf_counter() - started
@@ -209,7 +203,7 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
         return problems
 
     for doc_id, path in cached.items():
-        shutil.copyfile(path, out / names[doc_id])
+        shutil.copyfile(path, out / file_names[doc_id])
     keep = {path.name for path in cached.values()}
     for stale in cache.glob("*.docx"):
         if stale.name not in keep:  # outputs of earlier states: the cache does not grow without end

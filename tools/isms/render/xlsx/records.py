@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from isms.i18n import t
 from isms.model import Isms
 from isms.model.records import corrective_status, record_doc_id
-from isms.render.xlsx.sheets import text_only
+from isms.render.xlsx.sheets import text_only, xlsx_name
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 
@@ -132,7 +132,7 @@ def write_record_workbooks(isms: Isms, out_dir: Path) -> list[Path]:
             continue
         book = make(isms)
         text_only(book)
-        path = out_dir / ("".join("_" if ch in '\\/:*?"<>|' else ch for ch in f"{doc.number}_{doc.title}") + ".xlsx")
+        path = out_dir / xlsx_name(doc)
         book.save(path)
         written.append(path)
     return written
