@@ -25,7 +25,7 @@ from isms.ledger import find_release
 from isms.ledger.content import read_header
 from isms.ledger.diff import WORKING, DocumentDiff
 from isms.model import Isms
-from isms.render.docx.package import app_properties, language_font_table, language_styles, word_settings
+from isms.render.docx.package import THEME, app_properties, language_font_table, language_styles, language_theme, word_settings
 from isms.render.docx.paths import template_paths
 from isms.render.docx.reference import MARGIN_SIDE, PAGE_HEIGHT, PAGE_WIDTH
 from isms.render.ooxml import NS, W, core_properties, field_runs, read_package, text_run, tidy, w, write_package
@@ -302,6 +302,8 @@ def comparison_docx(isms: Isms, old: str, new: str, diffs: Sequence[DocumentDiff
     parts["word/settings.xml"] = word_settings(parts["word/settings.xml"])
     if "word/fontTable.xml" in parts:
         parts["word/fontTable.xml"] = language_font_table(parts["word/fontTable.xml"], lang)
+    if THEME in parts:
+        parts[THEME] = language_theme(parts[THEME], lang)
     parts["docProps/app.xml"] = app_properties(org.name if lang == "ja" or not org.name_en else org.name_en)
     title = f"{t('comparison_title', lang)} {old_label} → {new_label}"
     parts["docProps/core.xml"] = core_properties(title, org.name if lang == "ja" or not org.name_en else org.name_en, subject=classification, when=_release_date(isms, new))

@@ -21,7 +21,7 @@ from isms.ledger import Versions
 from isms.model import Document, Isms
 from isms.model.versions import DocumentVersion
 from isms.render.docx.frame import SIGNERS
-from isms.render.docx.package import app_properties, language_font_table, language_styles, word_settings
+from isms.render.docx.package import THEME, app_properties, language_font_table, language_styles, language_theme, word_settings
 from isms.render.docx.paginate import PLACEHOLDER
 from isms.render.ooxml import NS, W, core_properties, paragraph_text, read_package, text_run, w, write_package, xml_bytes
 from isms.sources.schema import ClassificationLevel, Profile
@@ -229,6 +229,8 @@ def finish(data: bytes, context: dict[str, Any], landscape: bool) -> bytes:
     parts["word/styles.xml"] = language_styles(parts["word/styles.xml"], context["lang"])
     if "word/fontTable.xml" in parts:
         parts["word/fontTable.xml"] = language_font_table(parts["word/fontTable.xml"], context["lang"])
+    if THEME in parts:
+        parts[THEME] = language_theme(parts[THEME], context["lang"])
     day = dt.date.fromisoformat(context["core_date"]) if context["core_date"] else None
     parts["docProps/core.xml"] = core_properties(
         f"{context['number']} {context['title']}", context["organisation"], subject=context["classification"], when=day

@@ -137,3 +137,22 @@ def language_font_table(font_table: bytes, lang: str) -> bytes:
         if face not in names:
             root.append(w("font", {"name": face}, w("charset", {"val": "00"}), w("family", {"val": family}), w("pitch", {"val": "variable"})))
     return xml_bytes(root)
+
+
+DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/main"
+THEME = "word/theme/theme1.xml"
+
+
+def language_theme(theme: bytes, lang: str) -> bytes:
+    """A document that is not Japanese names no font by a CJK or Hangul name: the theme's fonts per
+    script (Hang 맑은 고딕, Hans 等线, Hant 新細明體 of the Office theme) are left out. They are optional;
+    Word and LibreOffice pick their own font for a script the theme does not list."""
+    if lang == "ja":
+        return theme
+    root = etree.fromstring(theme)
+    for kind in ("majorFont", "minorFont"):
+        for fonts in root.iter(f"{{{DRAWING}}}{kind}"):
+            for font in fonts.findall(f"{{{DRAWING}}}font"):
+                if not font.get("typeface", "").isascii():
+                    fonts.remove(font)
+    return xml_bytes(root)
