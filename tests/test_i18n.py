@@ -64,6 +64,8 @@ BUILT_KEYS: dict[str, tuple[str, ...]] = {
     "change_": ("new", "modified", "removed"),  # ledger.Change.kind
     "diff_kind_": ("new", "modified", "removed"),
     "admonition_": ADMONITIONS,
+    "download_": ("docx", "xlsx"),  # render.html: the kinds of approved files a page links
+    "search_": ("searching", "count", "none", "hits", "more"),  # render.html.extension: the search script's labels
 }
 
 # Phrases a language leaves out (an empty text, so no placeholders): key -> why.
