@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Result, copy_sample, edit, line_of
+from isms.bodies.records import comprehension_tests_body
 from isms.check import check
 from isms.cli import main
 from isms.model.readiness import readiness
@@ -92,6 +93,17 @@ def without(isms, *keys: str):
 def test_each_kind_of_record_removed_is_reported_missing(model, record: str, missing: set[tuple[str, str]]) -> None:
     items = readiness(without(model, record), dt.date(2026, 11, 30))
     assert {(item.clause, item.item) for item in items if item.status == "missing"} == missing
+
+
+def test_a_test_session_without_named_attendees_prints_their_count(model) -> None:
+    """A retest attended only by people not in the profile ('others', TR-2026-04) has no score to list:
+    the results say how many attended, instead of a list-table without rows (which stops the build)."""
+    body = comprehension_tests_body(model)
+    results = body.split("**TR-2026-04(2026-07-10)の結果**\n", 1)[1].split("\n\n**", 1)[0]
+    assert results.strip() == "ほか2名(出席者一覧による)"
+    for table in body.split(".. list-table::")[1:]:
+        assert table.split("\n\n", 1)[0].count(":header-rows: 1") == 1
+        assert table.count("   * - ") >= 2, table  # the header and at least one row
 
 
 def test_a_sample_without_a_record_file_still_passes_the_check(run, sample: Path) -> None:
