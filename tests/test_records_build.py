@@ -93,13 +93,13 @@ def test_texts_print_the_declared_schedules(build: Path) -> None:
 
 def test_workbooks_of_objectives_training_and_corrective_actions(build: Path) -> None:
     xlsx = build / "xlsx"
-    objectives = openpyxl.load_workbook(xlsx / "ISMS-K-02_ISMS有効性評価表.xlsx")
+    objectives = openpyxl.load_workbook(xlsx / "ISMS-K-02 ISMS有効性評価表.xlsx")
     assert [ws.title for ws in objectives.worksheets] == ["目的", "測定結果"]
     assert objectives.worksheets[0].max_row == 11 and objectives.worksheets[1].max_row == 31  # FY2025 and FY2026, with a header row
-    training = openpyxl.load_workbook(xlsx / "ISMS-K-07_教育実施記録.xlsx")
+    training = openpyxl.load_workbook(xlsx / "ISMS-K-07 教育実施記録.xlsx")
     rows = list(training.worksheets[0].iter_rows(min_row=2, values_only=True))
     assert ("TR-2025-01", "G-2025", "全社情報セキュリティ教育") in {row[:3] for row in rows}
     assert any(row[0] == "TR-2025-01" and row[5] == "伊藤 茂" and row[6] == 70 and row[7] == "不合格" for row in rows)
     assert training.worksheets[0].auto_filter.ref
-    actions = openpyxl.load_workbook(xlsx / "ISMS-K-11_是正要求書兼回答書.xlsx").worksheets[0]
+    actions = openpyxl.load_workbook(xlsx / "ISMS-K-11 是正要求書兼回答書.xlsx").worksheets[0]
     assert [row[0] for row in actions.iter_rows(min_row=2, values_only=True)] == ["CA-2025-03", "CA-2025-01", "CA-2025-02", "CA-2026-01"]
