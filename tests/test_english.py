@@ -46,8 +46,8 @@ def test_soa_headers_and_banner_are_english(english: Path) -> None:
     page = parse(english, "soa.html")
     header = header_row(page, "isms-soa")
     assert header == [
-        "No.", "Control", "Applicability", "Reason for inclusion", "Implementation status",
-        "Justification for exclusion", "Procedure document", "Risks treated",
+        "No.", "Control", "Applicability", "Reason for inclusion", "Justification for exclusion",
+        "Implementation status", "Owner", "Procedure document", "Risks treated",
     ]  # fmt: skip
     assert not JAPANESE.search(" ".join(header))
     assert texts(page.xpath("//h1")) == ["Statement of Applicability"]
