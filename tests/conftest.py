@@ -18,10 +18,10 @@ from isms.cli import main
 REPO = Path(__file__).resolve().parents[1]
 SOURCE_DIRS = ("manual_src", "controls", "policy_templates")
 
-# The build date every test sees (isms.model.clock.build_date): the last day of the sample's ISMS year
-# FY2025, on which its records are complete. Outputs and overdue warnings depend on the build date,
-# so tests pin it instead of following the clock.
-SAMPLE_EPOCH = "1774958400"  # 2026-03-31 12:00 UTC
+# The build date every test sees (isms.model.clock.build_date): the last day the sample's records reach
+# (FY2025 complete, FY2026 up to the November internal audit), on which nothing is overdue. Outputs and
+# overdue warnings depend on the build date, so tests pin it instead of following the clock.
+SAMPLE_EPOCH = "1796040000"  # 2026-11-30 12:00 UTC
 os.environ["SOURCE_DATE_EPOCH"] = SAMPLE_EPOCH
 
 

@@ -349,7 +349,10 @@ def comprehension_tests_body(isms: Isms, link: bool = True) -> str:
                 verdict = t("passed" if records.passed(session, pid, course) else ("failed" if score is not None else "not_taken"), lang)
                 rows.append((person(isms, pid), str(score) if score is not None else "—", verdict))
             parts.append(f"**{esc(t('test_results', lang, session=session.id, date=_date(session.date)))}**\n")
-            parts.append(list_table((t("person", lang), t("score", lang), t("verdict", lang)), rows, widths=(40, 30, 30), css="isms-records"))
+            if rows:
+                parts.append(list_table((t("person", lang), t("score", lang), t("verdict", lang)), rows, widths=(40, 30, 30), css="isms-records"))
+            else:  # only attendees not named in the profile: a table without rows is not valid reST
+                parts.append((t("others_count", lang, count=session.others) if session.others else t("none_recorded", lang)) + "\n")
     if not courses:
         parts.append(t("none_recorded", lang) + "\n")
     return "\n".join(parts)
