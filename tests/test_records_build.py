@@ -15,9 +15,6 @@ import openpyxl
 import pytest
 from lxml import html as lxml_html
 
-from conftest import copy_sample
-from isms.cli import main
-
 RECORD_TITLES = (
     "ISMS体制図", "ISMS有効性評価表", "ISMS年間計画表", "力量確認表", "教育計画書", "理解度確認テスト", "教育実施記録",
     "内部監査計画書", "内部監査結果報告書", "マネジメントレビュー報告書", "是正要求書兼回答書",
@@ -25,10 +22,8 @@ RECORD_TITLES = (
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = copy_sample(tmp_path_factory.mktemp("records-build") / "isms")
-    assert main(["--root", str(root), "build"]) == 0
-    return root / "build"
+def build(sample_build: Path) -> Path:
+    return sample_build / "build"
 
 
 def text_of(path: Path) -> str:
