@@ -161,6 +161,7 @@ def build_html(context: BuildContext) -> WriterResult:
 
 
 def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, object]) -> list[Problem]:
+    import sphinx.locale
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
@@ -188,6 +189,9 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
         for page in outdir.rglob("*.html") if outdir.exists() else ():
             page.unlink()
     warnings = io.StringIO()
+    # Sphinx keeps its message catalogues per process and adds a new language only as a fallback:
+    # after a Japanese site, an English one in the same process would say 索引. Start afresh.
+    sphinx.locale.translators.clear()
     try:
         with patch_docutils(srcdir), docutils_namespace():
             app = Sphinx(
