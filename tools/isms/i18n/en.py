@@ -484,4 +484,13 @@ WORDS: dict[str, str] = {
     "people": "People",
     "person": "Name",
     "person_title": "Title",
+    # the progress and summary of `isms build` (cli/build.py)
+    "build_stage_check": "checking sources",
+    "build_stage_html": "site (Sphinx)",
+    "build_stage_docx": "Word documents",
+    "build_stage_xlsx": "workbooks",
+    "build_stage_publish": "switching outputs",
+    "build_stage_done": "{stage}: done ({seconds} s)",
+    "build_summary": "{documents} documents: {built} built, {skipped} skipped as unchanged ({seconds} s)",
+    "build_unchanged": "nothing changed since the last build: all {documents} documents skipped as unchanged ({seconds} s)",
 }

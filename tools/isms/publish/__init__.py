@@ -19,13 +19,16 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import multiprocessing
 import os
 import secrets
 import shutil
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from isms.bodies import Bodies
@@ -57,7 +60,13 @@ class _Prepared:
 
 
 def publish(
-    isms: Isms, bodies: Bodies, versions: Versions, names: list[str], on_start: Callable[[str], None] | None = None, build_dir: Path | None = None
+    isms: Isms,
+    bodies: Bodies,
+    versions: Versions,
+    names: list[str],
+    on_start: Callable[[str], None] | None = None,
+    build_dir: Path | None = None,
+    on_done: Callable[[str, float], None] | None = None,
 ) -> BuildReport:
     """build_dir: build/ (a build for an audience goes to build/audiences/<id>/)."""
     build_dir = build_dir or isms.root / "build"
@@ -65,7 +74,7 @@ def publish(
     try:
         with _locked(build_dir):
             _recover(build_dir)
-            _build_set(_Prepared(isms, bodies, versions), build_dir, names, report, on_start)
+            _build_set(_Prepared(isms, bodies, versions), build_dir, names, report, on_start, on_done)
     except BuildBusy as exc:
         report.problems = [Problem(exc.path, 1, 1, str(exc))]
     except OSError as exc:
@@ -73,25 +82,31 @@ def publish(
     return report
 
 
-def _build_set(prepared: _Prepared, build_dir: Path, names: list[str], report: BuildReport, on_start: Callable[[str], None] | None) -> None:
+def _build_set(
+    prepared: _Prepared,
+    build_dir: Path,
+    names: list[str],
+    report: BuildReport,
+    on_start: Callable[[str], None] | None,
+    on_done: Callable[[str, float], None] | None,
+) -> None:
     isms = prepared.isms
     cache = build_dir / CACHE
     staging = build_dir / SETS / f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
     staging.mkdir(parents=True)
     switched = False
     try:
+        contexts = {}
         for name in names:
-            if on_start:
-                on_start(name)
-            started = time.perf_counter()
-            out = staging / name
-            out.mkdir()
+            (staging / name).mkdir()
             (cache / name).mkdir(parents=True, exist_ok=True)
-            context = BuildContext(isms, prepared.bodies, prepared.versions, out, cache / name)
-            report.problems += _run_writer(name, context, report)
-            report.seconds[name] = time.perf_counter() - started
-            if report.problems:
-                return
+            contexts[name] = BuildContext(isms, prepared.bodies, prepared.versions, staging / name, cache / name)
+        report.problems += _run_writers(contexts, report, on_start, on_done)
+        if report.problems:
+            return
+        if on_start:
+            on_start("publish")
+        started = time.perf_counter()
         previous = current_set(build_dir)
         for name in OUTPUTS:
             if name not in names and previous is not None and (previous / name).is_dir():
@@ -106,11 +121,101 @@ def _build_set(prepared: _Prepared, build_dir: Path, names: list[str], report: B
         _crash_point("switched")
         report.outputs = {name: build_dir / name for name in names}
         report.manifest = build_dir / MANIFEST_NAME
+        if on_done:
+            on_done("publish", time.perf_counter() - started)
     finally:
         if not switched:
             shutil.rmtree(staging, ignore_errors=True)
     with contextlib.suppress(OSError):  # the new set is in place; leftovers are removed by the next build
         _prune(build_dir)
+
+
+def _run_writers(
+    contexts: dict[str, BuildContext], report: BuildReport, on_start: Callable[[str], None] | None, on_done: Callable[[str, float], None] | None
+) -> list[Problem]:
+    """Every writer; on two or more cores the others run in a child process while Sphinx (the html
+    writer, single-threaded and the longest) runs here. Each writes only its own folders, so the
+    outputs are the same bytes as one after another."""
+    names = list(contexts)
+    beside = [name for name in names if name != "html"]
+    if "html" not in names or not beside or not overlapping():
+        problems: list[Problem] = []
+        for name in names:
+            problems += _timed_writer(name, contexts[name], report, on_start, on_done)
+            if problems:
+                break
+        return problems
+    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+    child = multiprocessing.get_context("fork").Process(target=_child_writers, args=(beside, contexts, sender), name="isms-writers")
+    child.start()
+    sender.close()
+    for name in beside:
+        if on_start:
+            on_start(name)
+    try:
+        problems = _timed_writer("html", contexts["html"], report, on_start, on_done)
+    except BaseException:
+        child.terminate()
+        child.join()
+        raise
+    try:
+        results: list[tuple[str, list[Problem], dict[str, object], float, OSError | None]] = receiver.recv()
+    except EOFError:  # the child died (killed, out of memory): its outputs are not trusted
+        results = [(beside[0], [Problem(contexts[beside[0]].isms.root, 1, 1, f"the {beside[0]} writer's process ended unexpectedly (exit code {child.exitcode}); the previous outputs are unchanged.")], {}, 0.0, None)]
+    finally:
+        receiver.close()
+        child.join()
+    for name, found, stats, seconds, error in results:
+        if error is not None:
+            raise error
+        report.stats[name] = stats
+        report.seconds[name] = seconds
+        if on_done:
+            on_done(name, seconds)
+        problems += found
+    return problems
+
+
+def _child_writers(names: list[str], contexts: dict[str, BuildContext], sender: Connection) -> None:
+    """In the child: the writers beside Sphinx, one after another, on the last core."""
+    if hasattr(os, "sched_setaffinity"):
+        with contextlib.suppress(OSError):
+            cpus = sorted(os.sched_getaffinity(0))
+            os.sched_setaffinity(0, cpus[1:] or cpus)
+    results = []
+    for name in names:
+        report = BuildReport()
+        started = time.perf_counter()
+        try:
+            found = _run_writer(name, contexts[name], report)
+            results.append((name, found, report.stats.get(name, {}), time.perf_counter() - started, None))
+        except OSError as exc:
+            results.append((name, [], {}, time.perf_counter() - started, exc))
+            break
+        if found:
+            break
+    sender.send(results)
+    sender.close()
+
+
+def overlapping() -> bool:
+    """Whether the writers beside Sphinx run in a process of their own (ISMS_SEQUENTIAL=1: never,
+    as the tests do to compare both ways)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cpus >= 2 and sys.platform == "linux" and os.environ.get("ISMS_SEQUENTIAL") != "1"
+
+
+def _timed_writer(
+    name: str, context: BuildContext, report: BuildReport, on_start: Callable[[str], None] | None, on_done: Callable[[str, float], None] | None
+) -> list[Problem]:
+    if on_start:
+        on_start(name)
+    started = time.perf_counter()
+    problems = _run_writer(name, context, report)
+    report.seconds[name] = time.perf_counter() - started
+    if on_done:
+        on_done(name, report.seconds[name])
+    return problems
 
 
 def _run_writer(name: str, context: BuildContext, report: BuildReport) -> list[Problem]:
