@@ -11,6 +11,8 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 
+from isms.render.html import navigation
+
 CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 # A line break between two Japanese characters is an artefact of the source's line wrapping;
 # browsers would render it as a space inside a Japanese sentence.
@@ -82,6 +84,7 @@ def drop_empty_search_terms(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    navigation.setup(app)
     app.connect("doctree-read", join_cjk_lines)
     app.connect("html-page-context", add_security_policy)
     app.connect("build-finished", drop_empty_search_terms)
