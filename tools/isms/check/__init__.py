@@ -19,7 +19,7 @@ from isms.check.rules import check_model, check_sources
 from isms.check.soa import soa_rules
 from isms.model import Isms, build_model
 from isms.problems import Problem
-from isms.sources.loader import load_sources
+from isms.sources.loader import Sources, load_sources
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
@@ -31,20 +31,31 @@ def _errors(problems: list[Problem]) -> bool:
 
 
 def check(root: Path) -> tuple[Isms | None, list[Problem]]:
+    sources, isms, problems = load_and_model(root)
+    if isms is None or _errors(problems):
+        return isms, _sorted(problems)
+    return isms, _sorted(problems + model_rules(isms, sources))
+
+
+def load_and_model(root: Path) -> tuple[Sources, Isms | None, list[Problem]]:
+    """The first gates: every file loads and fits its shape, the ledger holds, the model builds.
+    (`isms build` renders from here while model_rules run beside it, and publishes only if they pass.)"""
     sources, problems = load_sources(root)
     problems += check_sources(sources)
     problems += ledger_rules(sources)
     if _errors(problems):
-        return None, _sorted(problems)
+        return sources, None, problems
     isms, found = build_model(sources)
-    problems += found
-    if isms is None or _errors(problems):
-        return isms, _sorted(problems)
-    problems += check_model(isms, sources)
+    return sources, isms, problems + found
+
+
+def model_rules(isms: Isms, sources: Sources) -> list[Problem]:
+    """The rules over a model that built without errors (sorted)."""
+    problems = check_model(isms, sources)
     problems += check_risks(isms, sources)
     problems += register_rules(isms, sources)
     problems += soa_rules(isms, sources)
     problems += retention_in_words(isms)
     if not _errors(problems):  # the risk report is computed from a register that passed its rules
         problems += approvals_in_releases(isms, sources)
-    return isms, _sorted(problems)
+    return _sorted(problems)

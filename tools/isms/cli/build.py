@@ -4,13 +4,14 @@ its stages and a progress bar on a terminal (plain lines otherwise) and one summ
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import time
 from pathlib import Path
 
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, counted, err, errors, prepare, print_problems, root_of
+from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, counted, err, errors, print_problems, root_of
 from isms.i18n import t
 from isms.publish import stamp as stamps
 
@@ -78,6 +79,8 @@ def _language(root: Path) -> str:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from isms.bodies import build_bodies
+    from isms.check import load_and_model, model_rules
+    from isms.ledger import document_versions
     from isms.model import for_audience
     from isms.publish import current_set, publish
     from isms.render import WRITERS
@@ -99,14 +102,22 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     progress = BuildProgress(["check", *names, "publish"], _language(root))
     progress.start("check")
-    prepared, problems = prepare(root)
-    if prepared is None:
+    sources_read, isms, problems = load_and_model(root)
+    gate = None
+    if isms is not None and not errors(problems):
+        gate = functools.partial(model_rules, isms, sources_read)
+        try:  # rendered from a model whose rules run beside Sphinx (the gate): this must not raise on it
+            bodies = build_bodies(isms)
+            versions = document_versions(isms, bodies)
+        except Exception:
+            problems, gate = problems + model_rules(isms, sources_read), None
+            if not errors(problems):
+                raise
+    if isms is None or errors(problems):
         progress.stop()
-        print_problems(problems, root)
+        print_problems(sorted(set(problems), key=lambda p: (str(p.path), p.line, p.col, p.message)), root)
         err.print(f"[bold red]{counted(len(errors(problems)), 'error')}[/]: nothing was built. Fix them (`isms check`) and try again.")
         return EXIT_PROBLEMS
-    warnings = [problem.format(root) for problem in problems]
-    isms, bodies = prepared.isms, prepared.bodies
     progress.lang = isms.lang
     if args.audience:
         audience = next((a for a in isms.profile.audiences if a.id == args.audience), None)
@@ -119,11 +130,16 @@ def cmd_build(args: argparse.Namespace) -> int:
         bodies = build_bodies(isms)
     progress.done("check")
     try:
-        report = publish(isms, bodies, prepared.versions, names, on_start=progress.start, build_dir=build_dir, on_done=progress.done)
+        report = publish(isms, bodies, versions, names, on_start=progress.start, build_dir=build_dir, on_done=progress.done, gate=gate)
     finally:
         progress.stop()
+    warnings = [problem.format(root) for problem in sorted(set(problems + report.warnings), key=lambda p: (str(p.path), p.line, p.col, p.message))]
     for line in warnings:
         print(line)
+    if report.problems and report.gate_failed:
+        print_problems(report.problems, root)
+        err.print(f"[bold red]{counted(len(report.problems), 'error')}[/]: nothing was built. Fix them (`isms check`) and try again.")
+        return EXIT_PROBLEMS
     if report.problems:
         print_problems(report.problems, root)
         err.print(f"[bold red]{counted(len(report.problems), 'problem')}[/]: the previous outputs were left as they were.")

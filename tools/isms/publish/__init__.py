@@ -49,6 +49,8 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     manifest: Path | None = None
+    warnings: list[Problem] = field(default_factory=list)  # of the gate: printed, they stop nothing
+    gate_failed: bool = False  # the problems are the gate's: the sources are wrong, not a writer
     stats: dict[str, dict[str, object]] = field(default_factory=dict)  # per writer
 
 
@@ -67,14 +69,17 @@ def publish(
     on_start: Callable[[str], None] | None = None,
     build_dir: Path | None = None,
     on_done: Callable[[str, float], None] | None = None,
+    gate: Callable[[], list[Problem]] | None = None,
 ) -> BuildReport:
-    """build_dir: build/ (a build for an audience goes to build/audiences/<id>/)."""
+    """build_dir: build/ (a build for an audience goes to build/audiences/<id>/). gate: rules that
+    must pass before the outputs are switched in (they run beside Sphinx); their errors stop the
+    build as a writer's problems do."""
     build_dir = build_dir or isms.root / "build"
     report = BuildReport()
     try:
         with _locked(build_dir):
             _recover(build_dir)
-            _build_set(_Prepared(isms, bodies, versions), build_dir, names, report, on_start, on_done)
+            _build_set(_Prepared(isms, bodies, versions), build_dir, names, report, on_start, on_done, gate)
     except BuildBusy as exc:
         report.problems = [Problem(exc.path, 1, 1, str(exc))]
     except OSError as exc:
@@ -89,6 +94,7 @@ def _build_set(
     report: BuildReport,
     on_start: Callable[[str], None] | None,
     on_done: Callable[[str, float], None] | None,
+    gate: Callable[[], list[Problem]] | None = None,
 ) -> None:
     isms = prepared.isms
     cache = build_dir / CACHE
@@ -101,7 +107,7 @@ def _build_set(
             (staging / name).mkdir()
             (cache / name).mkdir(parents=True, exist_ok=True)
             contexts[name] = BuildContext(isms, prepared.bodies, prepared.versions, staging / name, cache / name)
-        report.problems += _run_writers(contexts, report, on_start, on_done)
+        report.problems += _run_writers(contexts, report, on_start, on_done, gate)
         if report.problems:
             return
         if on_start:
@@ -131,14 +137,21 @@ def _build_set(
 
 
 def _run_writers(
-    contexts: dict[str, BuildContext], report: BuildReport, on_start: Callable[[str], None] | None, on_done: Callable[[str, float], None] | None
+    contexts: dict[str, BuildContext],
+    report: BuildReport,
+    on_start: Callable[[str], None] | None,
+    on_done: Callable[[str, float], None] | None,
+    gate: Callable[[], list[Problem]] | None = None,
 ) -> list[Problem]:
-    """Every writer; on two or more cores the others run in a child process while Sphinx (the html
-    writer, single-threaded and the longest) runs here. Each writes only its own folders, so the
-    outputs are the same bytes as one after another."""
+    """The gate, then every writer; on two or more cores the gate and the other writers run in a
+    child process while Sphinx (the html writer, single-threaded and the longest) runs here. Each
+    writer writes only its own folders, so the outputs are the same bytes as one after another."""
     names = list(contexts)
     beside = [name for name in names if name != "html"]
-    if "html" not in names or not beside or not overlapping():
+    if "html" not in names or not overlapping():
+        found = _gate(gate, report)
+        if found:
+            return found
         problems: list[Problem] = []
         for name in names:
             problems += _timed_writer(name, contexts[name], report, on_start, on_done)
@@ -146,7 +159,7 @@ def _run_writers(
                 break
         return problems
     receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
-    child = multiprocessing.get_context("fork").Process(target=_child_writers, args=(beside, contexts, sender), name="isms-writers")
+    child = multiprocessing.get_context("fork").Process(target=_child_writers, args=(beside, contexts, gate, sender), name="isms-writers")
     child.start()
     sender.close()
     for name in beside:
@@ -159,42 +172,63 @@ def _run_writers(
         child.join()
         raise
     try:
-        results: list[tuple[str, list[Problem], dict[str, object], float, OSError | None]] = receiver.recv()
+        gated, results = receiver.recv()
     except EOFError:  # the child died (killed, out of memory): its outputs are not trusted
-        results = [(beside[0], [Problem(contexts[beside[0]].isms.root, 1, 1, f"the {beside[0]} writer's process ended unexpectedly (exit code {child.exitcode}); the previous outputs are unchanged.")], {}, 0.0, None)]
+        gated, results = [], [("beside", [Problem(contexts["html"].isms.root, 1, 1, f"the process of the writers beside Sphinx ended unexpectedly (exit code {child.exitcode}); the previous outputs are unchanged.")], {}, 0.0, None)]
     finally:
         receiver.close()
         child.join()
+    errors = [p for p in gated if p.severity == "error"]
+    report.warnings += [p for p in gated if p.severity != "error"]
+    if errors:  # the rules gate the outputs: their problems are the cause, not what Sphinx says of them
+        report.gate_failed = True
+        return errors
     for name, found, stats, seconds, error in results:
         if error is not None:
             raise error
-        report.stats[name] = stats
-        report.seconds[name] = seconds
-        if on_done:
-            on_done(name, seconds)
+        if name in contexts:
+            report.stats[name] = stats
+            report.seconds[name] = seconds
+            if on_done:
+                on_done(name, seconds)
         problems += found
     return problems
 
 
-def _child_writers(names: list[str], contexts: dict[str, BuildContext], sender: Connection) -> None:
-    """In the child: the writers beside Sphinx, one after another, on the last core."""
+def _gate(gate: Callable[[], list[Problem]] | None, report: BuildReport) -> list[Problem]:
+    """The gate's errors (its warnings go to the report)."""
+    found = gate() if gate is not None else []
+    report.warnings += [p for p in found if p.severity != "error"]
+    errors = [p for p in found if p.severity == "error"]
+    report.gate_failed = bool(errors)
+    return errors
+
+
+def _child_writers(names: list[str], contexts: dict[str, BuildContext], gate: Callable[[], list[Problem]] | None, sender: Connection) -> None:
+    """In the child: the gate, then the writers beside Sphinx one after another, on the last core."""
     if hasattr(os, "sched_setaffinity"):
         with contextlib.suppress(OSError):
             cpus = sorted(os.sched_getaffinity(0))
             os.sched_setaffinity(0, cpus[1:] or cpus)
     results = []
-    for name in names:
-        report = BuildReport()
-        started = time.perf_counter()
-        try:
-            found = _run_writer(name, contexts[name], report)
-            results.append((name, found, report.stats.get(name, {}), time.perf_counter() - started, None))
-        except OSError as exc:
-            results.append((name, [], {}, time.perf_counter() - started, exc))
-            break
-        if found:
-            break
-    sender.send(results)
+    try:
+        gated = gate() if gate is not None else []
+    except Exception as exc:  # a bug in a rule: one clear line, as a writer's
+        root = next(iter(contexts.values())).isms.root
+        gated = [Problem(root, 1, 1, f"the check failed unexpectedly ({type(exc).__name__}: {exc}); the previous outputs are unchanged. Please report this.")]
+    if not any(p.severity == "error" for p in gated):
+        for name in names:
+            report = BuildReport()
+            started = time.perf_counter()
+            try:
+                found = _run_writer(name, contexts[name], report)
+                results.append((name, found, report.stats.get(name, {}), time.perf_counter() - started, None))
+            except OSError as exc:
+                results.append((name, [], {}, time.perf_counter() - started, exc))
+                break
+            if found:
+                break
+    sender.send((gated, results))
     sender.close()
 
 
