@@ -20,7 +20,7 @@ from conftest import copy_sample, edit
 from isms.cli.common import prepare
 from isms.model import Isms
 from isms.publish import publish
-from isms.render import BuildContext
+from isms.render import BuildContext, names
 from isms.render import docx as writer
 from isms.render.docx.paths import FONTS_CONF
 
@@ -99,12 +99,21 @@ def part(path: Path, name: str) -> etree._Element:
 # --------------------------------------------------------------------------- the document set
 
 
+def test_the_site_names_the_word_files_the_writer_writes(built: Built) -> None:
+    """The site's downloads (isms.render.names) list exactly the Word writer's documents, in its order,
+    so that two documents sharing a number get the same file names in both."""
+    listed = names.word_documents(built.isms, built.prepared.bodies)
+    assert [doc.id for doc in listed] == built.doc_ids()
+    assert set(names.docx_names(listed).values()) == {p.name for p in built.out.iterdir()}
+
+
 def test_one_document_per_policy_applicable_control_manual_soa_and_risk_document(built: Built) -> None:
     isms = built.isms
     applicable = [d for d in isms.decisions if d.source.applicable]
     names = sorted(p.name for p in built.out.iterdir())
-    # manual, scope and criteria, policies, procedures, SoA, register, risk documents
-    assert len(names) == 2 + len(isms.policies) + len(applicable) + 2 + len(RISK_DOCUMENTS)
+    records = [d for d in isms.documents.values() if d.kind in ("record", "form")]  # the record sets and their blank forms
+    # manual, scope and criteria, policies, procedures, SoA, register, risk documents, records and forms
+    assert len(names) == 2 + len(isms.policies) + len(applicable) + 2 + len(RISK_DOCUMENTS) + len(records) and len(records) == 22
     for doc_id in (*RISK_DOCUMENTS, "scope", "register"):
         assert f"{isms.documents[doc_id].number} {isms.documents[doc_id].title}.docx" in names
     assert "ISMS-C-5-15 5.15 アクセス制御 実施手順書.docx" in names

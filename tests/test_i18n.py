@@ -13,8 +13,11 @@ import pytest
 import isms
 from isms.i18n import LANGUAGES, en, fingerprint, ja, sep, t, words
 from isms.model import DocumentKind
+from isms.model.readiness import MISSING, OVERDUE, PRESENT
+from isms.model.records import RECORD_TYPES, record_doc_id
 from isms.render.docx.pandoc import ADMONITIONS
 from isms.sources.catalogue import ATTRIBUTES, THEMES
+from isms.sources.records_schema import AuditResult, CompetenceResult, Direction, Grade, NcSource, Topic
 from isms.sources.risk_schema import Form, Treatment
 from isms.sources.schema import Level, Origin, Reason, ReviewIntervals, Status
 
@@ -34,7 +37,25 @@ BUILT_KEYS: dict[str, tuple[str, ...]] = {
     "form_": tuple(Form),
     "treatment_": tuple(Treatment),
     "kind_": typing.get_args(DocumentKind),
-    "title_": ("scope", "soa", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist"),  # model.build_documents
+    "title_": (
+        "scope", "soa", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist",  # model.build_documents
+        *(record_doc_id(record_type) for record_type, _ in RECORD_TYPES),  # the record sets (model.records)
+    ),
+    "month_": tuple(range(1, 13)),
+    "month_abbr_": tuple(range(1, 13)),
+    "frequency_": (1, 2, 12),  # model.records: the counts a year has a word for
+    "cadence_": (1, 2, 4, 12),
+    "target_": tuple(Direction),
+    "objective_": ("achieved", "not_achieved", "not_measured"),  # model.records.Objective status
+    "result_": tuple(CompetenceResult),
+    "audit_": tuple(AuditResult),
+    "grade_": tuple(Grade),
+    "review_input_": tuple("abcdefg"),  # clause 9.3.2 a) to g)
+    "topic_": tuple(Topic),
+    "ca_": ("closed", "effectiveness", "in_progress", "overdue"),  # model.records.corrective_status
+    "source_": tuple(NcSource),
+    "readiness_": (PRESENT, MISSING, OVERDUE),
+    "state_": ("done", "planned", "due", "overdue"),  # model.records: an occurrence's state
     "org_": ("name_en", "short_name"),  # bodies.scope: optional organisation fields
     "scope_": ("business", "organization", "assets", "technology", "exclusions", "interfaces"),  # bodies.scope: Scope fields
     "scale_": ("confidentiality", "integrity", "availability", "impact", "likelihood"),  # bodies.scope: risk scales
@@ -59,6 +80,8 @@ ALLOWED: dict[tuple[str, str | None], str] = {
     ("check/register.py", None): "messages of `isms check` name the treatment options as the register's readers know them (受容, 回避, 移転)",
     ("check/rules.py", None): "messages of `isms check` and the placeholder pattern (未定, 準備中) it looks for",
     ("check/rst.py", None): "a message of `isms check`",
+    ("check/schedules.py", None): "the patterns of a schedule written in Japanese (年2回, 毎年6月, 四半期ごと)",
+    ("sources/loader.py", "(ISMS年間計画表)"): "a load error names the file",
     ("sources/loader.py", "(資産目録)"): "a load error names the file",
     ("sources/loader.py", "(リスクアセスメント)"): "a load error names the file",
     ("sources/yamlio.py", "full-width colon"): "a YAML error hint quotes the full-width colon",

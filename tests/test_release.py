@@ -169,6 +169,7 @@ def _text(path: Path) -> str:
     from html import unescape
 
     text = re.sub(r"<script.*?</script>|<style.*?</style>", "", path.read_text(encoding="utf-8"), flags=re.S)
+    text = re.sub(r'<span class="isms-id">([^<]*)</span>', r"\1", text)  # identifiers kept whole: part of their text
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)))
 
 
@@ -213,9 +214,10 @@ def test_signer_names_are_frozen_at_release_time(run, isms_root: Path) -> None:
     assert "    reviewer: ciso\n    reviewer_name: 情報セキュリティ管理責任者 田中 美咲\n" in text
     assert "    approver: top_management\n    approver_name: トップマネジメント 港 健一\n" in text
 
-    # Personnel change: 小林 leaves (removed from the profile), 吉田 takes over the secretariat,
-    # and the CISO is renamed. The check still passes and the 1.0 row is unchanged.
+    # Personnel change: 小林 leaves (moved to former_people: the records still name him), 吉田 takes
+    # over the secretariat, and the CISO is renamed. The check still passes and the 1.0 row is unchanged.
     edit(profile, "  - {id: kobayashi, name: 小林 直樹, title: 経営企画室 主任, department: planning}\n", "")
+    edit(profile, "\n# ISMSの役割", "\nformer_people:\n  - {id: kobayashi, name: 小林 直樹, title: 経営企画室 主任, department: planning, left: 2026-05-31}\n\n# ISMSの役割")
     edit(profile, "holders: [kobayashi]", "holders: [yoshida]")
     edit(root / "manual_src/risks.yaml", "owner_approval: {by: kobayashi,", "owner_approval: {by: yoshida,")  # the new risk owner re-approves
     edit(profile, "田中 美咲", "田中 美咲(旧姓 山本)")

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_sample, edit
+from conftest import SAMPLE_EPOCH, copy_sample, edit
 from isms import __version__
 from isms.publish.manifest import output_files, sha256_file, source_state, verify
 
-EPOCH = "1700000000"
+EPOCH = SAMPLE_EPOCH  # the build date: the site's status pages are as of it, so every build here sets it
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "isms tests", "GIT_AUTHOR_EMAIL": "tests@isms.invalid", "GIT_AUTHOR_DATE": "2026-04-01T09:00:00+09:00",
     "GIT_COMMITTER_NAME": "isms tests", "GIT_COMMITTER_EMAIL": "tests@isms.invalid", "GIT_COMMITTER_DATE": "2026-04-01T09:00:00+09:00",
@@ -47,7 +47,7 @@ def isms(root: Path, *args: str) -> list[str]:
 
 def build_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "ISMS_TEST_KILL_AT")}
-    return {**env, **extra}
+    return {**env, "SOURCE_DATE_EPOCH": EPOCH, **extra}
 
 
 def digests(build: Path) -> dict[str, str]:
@@ -117,7 +117,7 @@ def test_manifest_lists_every_output_with_its_sha256_and_the_commit(cold: ColdBu
     text = (build / "manifest.json").read_text(encoding="utf-8")
     manifest = json.loads(text)
     assert manifest["files"] == digests(build)
-    assert "html/index.html" in manifest["files"] and "html/searchindex.js" in manifest["files"]
+    assert "html/index.html" in manifest["files"] and "html/_static/isms-search/index.js" in manifest["files"]
     assert any(name.startswith("docx/") for name in manifest["files"]) and any(name.startswith("xlsx/") for name in manifest["files"])
     assert manifest["commit"] == git(cold.first, "rev-parse", "HEAD")
     assert manifest["uncommitted_changes"] is False

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from isms.bodies.checklist import checklist_body
 from isms.bodies.documents import control_body, soa_body
+from isms.bodies.records import record_bodies
 from isms.bodies.risk import assets_body, audit_checklist_body, risk_plan_body, risk_report_body
 from isms.bodies.scope import scope_body
 from isms.bodies.text import esc, named, ref, title
@@ -104,6 +105,7 @@ def _paged(isms: Isms) -> dict[str, Callable[[], tuple[str, str | None]]]:
         "risk-report": lambda: (risk_report_body(isms, html=True), risk_report_body(isms, html=False, link=False)),
         "risk-plan": lambda: (risk_plan_body(isms), risk_plan_body(isms, link=False)),
         "audit-checklist": lambda: (audit_checklist_body(isms), audit_checklist_body(isms, link=False)),
+        **record_bodies(isms),  # the record sets and their blank forms (isms.bodies.records)
     }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from isms.bodies.text import esc, list_table, named, party, ref, role_text, section, status_text
 from isms.i18n import sep, t
 from isms.model import ControlDecision, Isms
+from isms.model.readiness import RECORD_DOCUMENTS
 from isms.model.risk import Risk
 from isms.sources.catalogue import THEMES, load_clauses
 from isms.sources.risk_schema import Treatment
@@ -373,14 +374,13 @@ def audit_clause_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
         for needed in clause["documents"]:
             question = t("audit_clause_question", lang, id=clause["id"], title=clause["title"][lang], document=needed[lang])
             where = [label for label in needed.get("where", []) if label in known]
-            record_of = needed.get("record_of")
+            record = RECORD_DOCUMENTS.get(needed.get("record", ""))  # the record set that keeps it
+            if record in isms.documents:
+                where.append(isms.documents[record].label)
             if where and link:
                 evidence = ", ".join(ref(label) for label in where)
             elif where:
                 evidence = sep(lang).join(_where_text(isms, label, needed[lang]) for label in where)
-            elif record_of:
-                decision = isms.decision(record_of)
-                evidence = (esc(needed[lang]) + " (" + (ref(f"ctl-{record_of}") if link else esc(record_of)) + ")") if decision else esc(needed[lang])
             else:
                 evidence = esc(needed[lang])
             rows.append((esc(question), evidence, _result_boxes(lang, link), ""))

@@ -8,16 +8,19 @@ template fails stops the checks of references and coverage that would miss its l
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from isms.check.approvals import approvals_in_releases
 from isms.check.facts import retention_in_words
 from isms.check.ledger import ledger_rules
+from isms.check.records import check_records
 from isms.check.register import register_rules
 from isms.check.risks import check_risks
 from isms.check.rules import check_model, check_sources
+from isms.check.schedules import restated_schedules
 from isms.check.soa import soa_rules
-from isms.model import Isms, build_model
+from isms.model import Isms, build_model, clock
 from isms.problems import Problem
 from isms.sources.loader import Sources, load_sources
 
@@ -30,11 +33,13 @@ def _errors(problems: list[Problem]) -> bool:
     return any(p.severity == "error" for p in problems)
 
 
-def check(root: Path) -> tuple[Isms | None, list[Problem]]:
+def check(root: Path, as_of: dt.date | None = None) -> tuple[Isms | None, list[Problem]]:
+    """Every problem of the sources. Records may not be dated after today (isms.model.clock.today);
+    what is overdue is a warning as of `as_of` (default: the build date, isms.model.clock.build_date)."""
     sources, isms, problems = load_and_model(root)
     if isms is None or _errors(problems):
         return isms, _sorted(problems)
-    return isms, _sorted(problems + model_rules(isms, sources))
+    return isms, _sorted(problems + model_rules(isms, sources, as_of))
 
 
 def load_and_model(root: Path) -> tuple[Sources, Isms | None, list[Problem]]:
@@ -49,13 +54,15 @@ def load_and_model(root: Path) -> tuple[Sources, Isms | None, list[Problem]]:
     return sources, isms, problems + found
 
 
-def model_rules(isms: Isms, sources: Sources) -> list[Problem]:
+def model_rules(isms: Isms, sources: Sources, as_of: dt.date | None = None) -> list[Problem]:
     """The rules over a model that built without errors (sorted)."""
     problems = check_model(isms, sources)
     problems += check_risks(isms, sources)
     problems += register_rules(isms, sources)
     problems += soa_rules(isms, sources)
     problems += retention_in_words(isms)
+    problems += check_records(isms, clock.today(), as_of or clock.build_date())
+    problems += restated_schedules(isms)
     if not _errors(problems):  # the risk report is computed from a register that passed its rules
         problems += approvals_in_releases(isms, sources)
     return _sorted(problems)

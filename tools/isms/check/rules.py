@@ -319,7 +319,7 @@ def _labels_defined_once(isms: Isms) -> list[Problem]:
     """A label names one place: the site could not build with two (and a reference would be ambiguous)."""
     generated = {doc.label: f"the generated {doc.id} document" for doc in isms.documents.values()}
     generated |= {f"ctl-{c.id}": f"the page of control {c.id}" for c in isms.catalogue}
-    generated |= {name: "a generated page" for name in ("attributes", "releases", "manual")}
+    generated |= {name: "a generated page" for name in ("attributes", "releases", "manual", "isms-records", "isms-status")}
     seen: dict[str, str] = {}
     problems = []
     for text in isms.texts():

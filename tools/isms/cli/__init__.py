@@ -9,29 +9,39 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from isms import __version__
-from isms.cli import release
+from isms.cli import records, release
 from isms.cli.build import cmd_build
-from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, counted, err, errors, print_problems, root_of
+from isms.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    UsageError,
+    as_of_date,
+    counted,
+    err,
+    errors,
+    print_problems,
+    root_of,
+)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from isms.check import check
 
     root = root_of(args)
-    isms, problems = check(root)
+    isms, problems = check(root, as_of=args.as_of)
     print_problems(problems, root)
-    if errors(problems) or isms is None:
-        files = len({p.path for p in problems})
-        err.print(f"[bold red]{counted(len(problems), 'problem')}[/] in {counted(files, 'file')}. Fix them and run `isms check` again.")
-        return EXIT_PROBLEMS
-    if problems:  # warnings: reported (exit 1), but they stop no build or release
-        err.print(f"[bold yellow]{counted(len(problems), 'warning')}[/]: builds and releases go on; fix them to keep the sources consistent.")
+    found = errors(problems)
+    if found or isms is None:
+        files = len({p.path for p in found})
+        err.print(f"[bold red]{counted(len(found), 'problem')}[/] in {counted(files, 'file')}. Fix them and run `isms check` again.")
         return EXIT_PROBLEMS
     applicable = sum(1 for d in isms.decisions if d.source.applicable)
+    warnings = f" {counted(len(problems), 'warning')} (overdue on the evaluation date, restated schedules, facts written out): builds and releases go on." if problems else ""
     err.print(
         f"[green]OK[/]: {counted(len(isms.decisions), 'control')} decided ({applicable} applicable, "
         f"{len(isms.decisions) - applicable} excluded), {counted(len(isms.manual), 'manual chapter')}, "
-        f"{counted(len(isms.policies), 'policy', 'policies')}."
+        f"{counted(len(isms.policies), 'policy', 'policies')}.{warnings}"
     )
     return EXIT_OK
 
@@ -76,8 +86,8 @@ def cmd_risks(args: argparse.Namespace) -> int:
     root = root_of(args)
     isms, problems = check(root)
     if isms is None or errors(problems):
-        print_problems(problems, root)
-        err.print(f"[bold red]{counted(len(problems), 'problem')}[/]: fix them first (`isms check`).")
+        print_problems(errors(problems), root)
+        err.print(f"[bold red]{counted(len(errors(problems)), 'problem')}[/]: fix them first (`isms check`).")
         return EXIT_PROBLEMS
     risks = isms.risks.risks
     if args.json:
@@ -97,8 +107,8 @@ def cmd_soa(args: argparse.Namespace) -> int:
     root = root_of(args)
     isms, problems = check(root)
     if isms is None or errors(problems):
-        print_problems(problems, root)
-        err.print(f"[bold red]{counted(len(problems), 'problem')}[/]: fix them first (`isms check`).")
+        print_problems(errors(problems), root)
+        err.print(f"[bold red]{counted(len(errors(problems)), 'problem')}[/]: fix them first (`isms check`).")
         return EXIT_PROBLEMS
     entries = soa_entries(isms)
     if args.json:
@@ -131,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", help="repository root (default: found from the current folder)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("check", help="validate all sources; one line per problem")
+    p = sub.add_parser("check", help="validate all sources; one line per problem (warnings do not fail)")
+    p.add_argument("--as-of", type=as_of_date, metavar="YYYY-MM-DD", help="the date overdue records are judged on (default: SOURCE_DATE_EPOCH's date, else today)")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("build", help="check, then build the document set into build/")
     p.add_argument("--only", choices=["html", "docx", "xlsx"], help="build one output only")
@@ -154,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write", action="store_true")
     p.set_defaults(func=cmd_schema)
     release.add_parsers(sub)  # release, status, diff
+    records.add_parsers(sub)  # readiness
     return parser
 
 

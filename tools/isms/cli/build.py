@@ -93,7 +93,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     skipped = stamps.up_to_date(root, build_dir, options)
     if skipped is not None:
         for line in skipped.warnings:
-            print(line)
+            err.print(line, markup=False, style="yellow")
         seconds = f"{time.perf_counter() - began:.1f}"
         err.print(t("build_unchanged", skipped.lang, documents=skipped.documents, seconds=seconds), markup=False)
         return EXIT_OK
@@ -115,7 +115,7 @@ def cmd_build(args: argparse.Namespace) -> int:
                 raise
     if isms is None or errors(problems):
         progress.stop()
-        print_problems(sorted(set(problems), key=lambda p: (str(p.path), p.line, p.col, p.message)), root)
+        print_problems(sorted(set(errors(problems)), key=lambda p: (str(p.path), p.line, p.col, p.message)), root)
         err.print(f"[bold red]{counted(len(errors(problems)), 'error')}[/]: nothing was built. Fix them (`isms check`) and try again.")
         return EXIT_PROBLEMS
     progress.lang = isms.lang
@@ -133,9 +133,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         report = publish(isms, bodies, versions, names, on_start=progress.start, build_dir=build_dir, on_done=progress.done, gate=gate)
     finally:
         progress.stop()
-    warnings = [problem.format(root) for problem in sorted(set(problems + report.warnings), key=lambda p: (str(p.path), p.line, p.col, p.message))]
+    found = set(problems + report.warnings)
+    # Counted, not listed (`isms check` lists them); a skipped build says it again.
+    warnings = [f"{counted(len(found), 'warning')} (overdue records, restated schedules, facts written out): `isms check` lists them."] if found else []
     for line in warnings:
-        print(line)
+        err.print(line, markup=False, style="yellow")
     if report.problems and report.gate_failed:
         print_problems(report.problems, root)
         err.print(f"[bold red]{counted(len(report.problems), 'error')}[/]: nothing was built. Fix them (`isms check`) and try again.")

@@ -4,6 +4,7 @@ the one way to get from sources to a checked model, its bodies and their version
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,14 @@ class UsageError(Exception):
     """A command line that cannot be run (exit 2); the message says what to type instead."""
 
 
+def as_of_date(text: str) -> dt.date:
+    """--as-of YYYY-MM-DD (argparse type)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD") from None
+
+
 def root_of(args: argparse.Namespace) -> Path:
     start = Path(args.root).resolve() if args.root else Path.cwd()
     root = find_root(start)
@@ -42,36 +51,40 @@ def print_problems(problems: list[Problem], root: Path) -> None:
         print(problem.format(root))
 
 
+def errors(problems: list[Problem]) -> list[Problem]:
+    """Problems that stop a command; warnings (overdue records, restated schedules) do not."""
+    return [p for p in problems if p.severity == "error"]
+
+
 @dataclass(frozen=True)
 class Prepared:
     root: Path
     isms: Isms
     bodies: Bodies
     versions: Versions
-
-
-def errors(problems: list[Problem]) -> list[Problem]:
-    """The problems that stop a command; warnings are printed and let it go on."""
-    return [p for p in problems if p.severity == "error"]
+    warnings: tuple[Problem, ...] = ()
 
 
 def prepare(root: Path) -> tuple[Prepared | None, list[Problem]]:
-    """`isms check`, then the bodies and their versions (None while the check finds errors; the
-    problems returned with a model are warnings)."""
+    """`isms check`, then the bodies and their versions (None while the check finds errors; its
+    warnings come with the result)."""
     isms, problems = check(root)
     if errors(problems) or isms is None:
         return None, problems
     bodies = build_bodies(isms)
-    return Prepared(root, isms, bodies, document_versions(isms, bodies)), problems
+    return Prepared(root, isms, bodies, document_versions(isms, bodies), tuple(problems)), []
 
 
 def checked(args: argparse.Namespace, purpose: str) -> Prepared | None:
-    """prepare(), or None with the problems printed and what was not done (warnings are printed too)."""
+    """prepare(), or None with the problems printed and what was not done. Warnings are counted
+    (on stderr), not listed: `isms check` lists them."""
     root = root_of(args)
     prepared, problems = prepare(root)
-    print_problems(problems, root)
     if prepared is None:
+        print_problems(errors(problems), root)
         err.print(f"[bold red]{counted(len(errors(problems)), 'error')}[/]: {purpose}. Fix them (`isms check`) and try again.")
+    elif prepared.warnings:
+        err.print(f"[yellow]{counted(len(prepared.warnings), 'warning')}[/] (overdue records, restated schedules, facts written out): `isms check` lists them.")
     return prepared
 
 

@@ -7,7 +7,7 @@ spreadsheet writers only read them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from isms.i18n import sep, t
+from isms.model.records import RECORD_TYPES, Records, build_records, form_doc_id, record_doc_id
 from isms.model.risk import RiskRegister, build_register
 from isms.model.templating import RenderedText, Trusted, render
 from isms.problems import Problem
@@ -27,12 +28,12 @@ from isms.sources.loader import LoadedControl, Sources, TextSource
 from isms.sources.media import publish_images
 from isms.sources.schema import Audience, ClassificationLevel, ControlSource, PolicyEntry, Profile, Role, natural_key
 
-DocumentKind = Literal["manual", "policy", "procedure", "soa", "register", "checklist"]
+DocumentKind = Literal["manual", "policy", "procedure", "soa", "register", "checklist", "record", "form"]
 
 
 @dataclass(frozen=True)
 class Document:
-    id: str  # "manual", "soa", "register", "checklist", a policy id, or "ctl-5.15"
+    id: str  # "manual", "soa", "register", "checklist", a policy id, "ctl-5.15", "rec-<type>" or "form-<type>"
     kind: DocumentKind
     number: str
     title: str  # in the profile's language
@@ -83,6 +84,7 @@ class Isms:
     media: dict[str, Path] = field(default_factory=dict)  # published image name -> file (isms.sources.media)
     audience: Audience | None = None  # the readers of this build (None: everything is built)
     withheld: dict[str, Document] = field(default_factory=dict)  # documents left out for the audience
+    records: Records = field(default_factory=Records, repr=False)  # the ISMS in operation (isms.model.records)
 
     @property
     def lang(self) -> str:
@@ -120,7 +122,7 @@ class Isms:
     @cached_property
     def ordered_documents(self) -> tuple[Document, ...]:
         """Manual, policies, procedures (5.2 before 5.10), then the registers: the register's order."""
-        order = {"manual": 0, "policy": 1, "procedure": 2, "soa": 3, "register": 4, "checklist": 5}
+        order = {"manual": 0, "policy": 1, "procedure": 2, "soa": 3, "register": 4, "checklist": 5, "record": 6, "form": 7}
         return tuple(sorted(self.documents.values(), key=lambda d: (order[d.kind], natural_key(d.control_id) if d.control_id else (0,))))
 
 
@@ -230,9 +232,13 @@ GENERATED: tuple[tuple[str, DocumentKind, str, str], ...] = (
 )
 
 
-def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dict[str, ControlSource]) -> dict[str, Document]:
+def build_documents(
+    profile: Profile, policies: list[PolicyEntry], controls: dict[str, ControlSource], records: Collection[str] = ()
+) -> dict[str, Document]:
     """A document's title is in the profile's language; its owner, approver and classification come
-    from the profile (a generated document without settings of its own takes the manual's)."""
+    from the profile (a generated document without settings of its own takes the manual's). `records`
+    names the record files present (isms.sources.loader.RECORD_FILES keys): a filled record needs its
+    file, a blank form does not."""
     lang = profile.language
     ja = lang == "ja"
     numbering = profile.numbering
@@ -268,10 +274,23 @@ def build_documents(profile: Profile, policies: list[PolicyEntry], controls: dic
             _classification(profile, settings.classification or manual.classification),
             _role(profile, settings.owner or manual.owner), _role(profile, settings.approver or manual.approver), doc_id,
         )
+    # The record sets (isms.model.records): a blank form each, and the filled record where its data is.
+    for seq, (record_type, needs) in enumerate(RECORD_TYPES, start=1):
+        for doc_id, kind, scheme in (
+            (record_doc_id(record_type), "record", numbering.record),
+            (form_doc_id(record_type), "form", numbering.form),
+        ):
+            if kind == "record" and needs is not None and needs not in records:
+                continue
+            title = t(f"title_{record_doc_id(record_type)}", lang)
+            docs[doc_id] = Document(
+                doc_id, kind, scheme.format(seq=seq), title if kind == "record" else t("form_title", lang, title=title),  # type: ignore[arg-type]
+                _classification(profile, manual.classification), _role(profile, manual.owner), _role(profile, manual.approver), doc_id,
+            )
     return docs
 
 
-def template_context(profile: Profile, documents: dict[str, Document]) -> dict[str, Any]:
+def template_context(profile: Profile, documents: dict[str, Document], records: Records | None = None) -> dict[str, Any]:
     """The variables an editor may use in manual, policy and procedure texts (README: Template variables)."""
     people = {p.id: plain(p) for p in profile.people}
     separator = sep(profile.language)
@@ -316,12 +335,15 @@ def template_context(profile: Profile, documents: dict[str, Document]) -> dict[s
     if profile.continuity.rpo is not None:
         continuity["rpo"] = plain(profile.continuity.rpo)
     data = plain(profile)
+    activities, annual_plan = (records or Records()).template_context(profile, profile.language)
     return {
         "retention": _Attrs({key: rule.period for key, rule in profile.retention.items()}),
         "continuity": continuity,
         "information": information,
         "classified": _Attrs({level: tuple(i.name for i in information.values() if i.classification == name) for level, name in levels.items()}),
         "approvers": _Attrs({key: party(item.by) for key, item in profile.approvers.items()}),
+        "activities": plain(activities),
+        "annual_plan": plain(annual_plan),
         "org": data.organization,
         "profile": data,
         "scope": data.scope,
@@ -345,8 +367,9 @@ def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
     first_source: dict[str, LoadedControl] = {}
     for loaded in sorted(sources.controls, key=lambda c: c.path.stem != c.source.id):
         first_source.setdefault(loaded.source.id, loaded)
-    documents = build_documents(profile, [p.entry for p in sources.policies], {k: v.source for k, v in first_source.items()})
-    context = template_context(profile, documents)
+    records = build_records(sources.records, profile)
+    documents = build_documents(profile, [p.entry for p in sources.policies], {k: v.source for k, v in first_source.items()}, set(sources.records))
+    context = template_context(profile, documents, records)
     problems: list[Problem] = []
     media: dict[str, Path] = {}
 
@@ -379,7 +402,7 @@ def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
     decisions.sort(key=lambda d: d.control.sort_key)
     manual = [r for r in (rendered(chapter) for chapter in sources.manual_chapters) if r is not None]
     policies = [PolicyDocument(p.entry, rendered(p.body)) for p in sources.policies]
-    isms = Isms(sources.root, profile, catalogue, decisions, documents, manual, policies, media=media)
+    isms = Isms(sources.root, profile, catalogue, decisions, documents, manual, policies, media=media, records=records)
     if sources.ledger is not None:
         isms.releases = sources.ledger.model
     if sources.assets is not None and sources.risks is not None:

@@ -3,6 +3,7 @@
 Layout of build/ (all links relative, so a copied build/ keeps working)::
 
     build/.sets/<id>/{html,docx,xlsx,manifest.json}   complete output sets (only the current one is kept)
+    build/.sets/<id>/html/downloads/                   hard links of the set's docx/ and xlsx/ files
     build/current -> .sets/<id>                        switched with ONE os.replace of a new link
     build/html -> current/html                         stable links: users open build/html/index.html
     build/docx, build/xlsx, build/manifest.json        likewise
@@ -37,6 +38,7 @@ from isms.model import Isms
 from isms.problems import Problem
 from isms.publish.manifest import MANIFEST_NAME, OUTPUTS, manifest_bytes, source_state
 from isms.render import BuildContext, writer
+from isms.render.names import DOWNLOADS
 
 SETS, CURRENT, CACHE, LOCK = ".sets", "current", ".cache", ".lock"
 _LINKED = (*OUTPUTS, MANIFEST_NAME)  # what build/ shows through `current`
@@ -117,6 +119,7 @@ def _build_set(
         for name in OUTPUTS:
             if name not in names and previous is not None and (previous / name).is_dir():
                 _link_tree(previous / name, staging / name)
+        _link_downloads(staging)
         (staging / MANIFEST_NAME).write_bytes(manifest_bytes(staging, source_state(isms.root)))
         # The links go through `current`, so they can be made first: one the old set lacks dangles
         # (reads as absent) until the switch.
@@ -298,6 +301,28 @@ def _replace_with_link(path: Path, target: str) -> None:
         tmp.unlink()
     os.symlink(target, tmp)
     os.replace(tmp, path)
+
+
+def _link_downloads(staging: Path) -> None:
+    """The site links every document's approved files (html/downloads/, names from
+    isms.render.names): hard links of this set's Word files and workbooks, made after all writers
+    ran, so that the site always offers the files of its own set."""
+    site = staging / "html"
+    if not site.is_dir():
+        return
+    target = site / DOWNLOADS
+    # An html/ linked from the previous set carries that set's files: removing the links here
+    # leaves the previous set whole.
+    shutil.rmtree(target, ignore_errors=True)
+    files = [path for name in ("docx", "xlsx") if (staging / name).is_dir() for path in sorted((staging / name).iterdir()) if path.is_file()]
+    if not files:
+        return
+    target.mkdir()
+    for path in files:
+        try:
+            os.link(path, target / path.name)
+        except OSError:
+            shutil.copy2(path, target / path.name)
 
 
 def _link_tree(source: Path, target: Path) -> None:

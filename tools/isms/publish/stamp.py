@@ -42,7 +42,7 @@ class Stamp:
     fingerprint: str
     set_name: str = ""
     lang: str = "en"
-    warnings: list[str] = field(default_factory=list)  # printed again by a skipped build
+    warnings: list[str] = field(default_factory=list)  # what the build said of warnings: a skipped build says it again
     media: list[str] = field(default_factory=list)  # images from outside the source folders (root-relative)
     documents: int = 0  # what the build made, for the summary line of a skipped build
 

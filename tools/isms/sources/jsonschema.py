@@ -8,6 +8,16 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from isms.sources.ledger_schema import Ledger
+from isms.sources.records_schema import (
+    ActivityIndex,
+    ActivityLog,
+    AuditsFile,
+    CompetenceFile,
+    CorrectiveActionsFile,
+    ObjectivesSource,
+    ReviewsFile,
+    TrainingFile,
+)
 from isms.sources.risk_schema import AssetInventory, RiskRegisterSource
 from isms.sources.schema import ControlSource, PolicyIndex, Profile
 
@@ -19,6 +29,14 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "releases.schema.json": Ledger,
     "assets.schema.json": AssetInventory,
     "risks.schema.json": RiskRegisterSource,
+    "activities.schema.json": ActivityIndex,
+    "activity-log.schema.json": ActivityLog,
+    "objectives.schema.json": ObjectivesSource,
+    "competence.schema.json": CompetenceFile,
+    "training.schema.json": TrainingFile,
+    "audits.schema.json": AuditsFile,
+    "reviews.schema.json": ReviewsFile,
+    "corrective-actions.schema.json": CorrectiveActionsFile,
 }
 
 

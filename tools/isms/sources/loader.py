@@ -12,6 +12,16 @@ from typing import Any
 
 from isms.problems import Problem
 from isms.sources.ledger_schema import Ledger
+from isms.sources.records_schema import (
+    ActivityIndex,
+    ActivityLog,
+    AuditsFile,
+    CompetenceFile,
+    CorrectiveActionsFile,
+    ObjectivesSource,
+    ReviewsFile,
+    TrainingFile,
+)
 from isms.sources.risk_schema import AssetInventory, RiskRegisterSource
 from isms.sources.schema import ControlSource, PolicyEntry, PolicyIndex, Profile, natural_key
 from isms.sources.yamlio import outside_root, position, read_source, read_yaml, validate
@@ -25,6 +35,19 @@ ASSETS_PATH = Path("manual_src/assets.yaml")
 RISKS_PATH = Path("manual_src/risks.yaml")
 LEDGER_PATH = Path("manual_src/releases.yaml")
 SNAPSHOT_DIR = Path("manual_src/releases")  # <version>/<doc id>.rst: each released document's content
+
+# The ISMS in operation (isms.sources.records_schema): each file is optional; what is missing, the
+# requirements checklist reports missing.
+RECORD_FILES: dict[str, tuple[Path, type, str]] = {
+    "activities": (Path("manual_src/activities.yaml"), ActivityIndex, "declared ISMS activities (ISMS年間計画表)"),
+    "activity_log": (Path("manual_src/records/activity_log.yaml"), ActivityLog, "activity log"),
+    "objectives": (Path("manual_src/records/objectives.yaml"), ObjectivesSource, "objectives and measurements"),
+    "competence": (Path("manual_src/records/competence.yaml"), CompetenceFile, "competence evaluations"),
+    "training": (Path("manual_src/records/training.yaml"), TrainingFile, "training plans and sessions"),
+    "audits": (Path("manual_src/records/audits.yaml"), AuditsFile, "internal audits"),
+    "reviews": (Path("manual_src/records/reviews.yaml"), ReviewsFile, "management reviews"),
+    "corrective_actions": (Path("manual_src/records/corrective_actions.yaml"), CorrectiveActionsFile, "nonconformities and corrective actions"),
+}
 
 
 @dataclass(frozen=True)
@@ -97,6 +120,7 @@ class Sources:
     assets: LoadedYaml | None = None  # manual_src/assets.yaml
     risks: LoadedYaml | None = None  # manual_src/risks.yaml
     ledger: LoadedYaml | None = None  # manual_src/releases.yaml (none before the first release)
+    records: dict[str, LoadedYaml] = field(default_factory=dict)  # RECORD_FILES keys -> the files present
 
     def profile_line(self, *loc: str | int) -> int:
         return position(self.profile_data, loc)[0] if self.profile_data is not None else 1
@@ -126,7 +150,13 @@ def _load_registers(sources: Sources) -> list[Problem]:
     sources.risks, found = _load(root, RISKS_PATH, RiskRegisterSource, "risk register (リスクアセスメント)")
     problems += found
     sources.ledger, found = _load(root, LEDGER_PATH, Ledger, "release ledger", required=False)
-    return problems + found
+    problems += found
+    for key, (path, model, what) in RECORD_FILES.items():
+        loaded, found = _load(root, path, model, what, required=False)
+        problems += found
+        if loaded is not None:
+            sources.records[key] = loaded
+    return problems
 
 
 def _load_profile(sources: Sources) -> list[Problem]:

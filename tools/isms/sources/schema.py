@@ -101,6 +101,12 @@ class Person(Strict):
     department: Ident
 
 
+class FormerPerson(Person):
+    """Someone who has left: records of the ISMS in operation still name them (isms.check.records)."""
+
+    left: dt.date = Field(description="the day they left the organisation")
+
+
 class Role(Strict):
     id: Ident
     name: Text = Field(description="role name in Japanese, e.g. 情報セキュリティ管理責任者")
@@ -148,6 +154,7 @@ class ReviewIntervals(Strict):
     internal_audit: int = Field(12, gt=0)
     management_review: int = Field(12, gt=0)
     technical_verification: int = Field(6, gt=0, description="default for 技術的検証項目")
+    audit_cycle: int = Field(36, gt=0, description="months within which internal audits cover every clause and applicable control")
 
 
 MAX_NUMBER_LENGTH = 40
@@ -180,7 +187,7 @@ def number_format(value: str, allowed: dict[str, int], required: tuple[tuple[str
 
 
 class Numbering(Strict):
-    """Document numbers. Placeholders: {seq} (policies), {theme} and {num} or {id} (procedures)."""
+    """Document numbers. Placeholders: {seq} (policies, forms, records), {theme} and {num} or {id} (procedures)."""
 
     manual: Text = "ISMS-M-01"
     scope: Text = Field("ISMS-M-02", description="ISMS適用範囲及び基準 (the profile's facts)")
@@ -194,13 +201,15 @@ class Numbering(Strict):
     policy: Text = "ISMS-P-{seq:02d}"
     policy_start: int = Field(1, ge=0, le=9999, description="the {seq} of the first policy (e.g. 2 when the manual is 001)")
     procedure: Text = "ISMS-C-{theme}-{num:02d}"
+    form: Text = Field("ISMS-F-{seq:02d}", description="blank forms (様式), one per record type")
+    record: Text = Field("ISMS-K-{seq:02d}", description="records kept on those forms (記録): the same {seq} as their form")
 
     @field_validator("manual", "scope", "soa", "doc_register", "checklist", "assets", "risk_report", "risk_plan", "audit_checklist")
     @classmethod
     def _fixed(cls, value: str) -> str:
         return number_format(value, {})
 
-    @field_validator("policy")
+    @field_validator("policy", "form", "record")
     @classmethod
     def _policy_has_seq(cls, value: str) -> str:
         return number_format(value, {"seq": 1}, required=(("seq",),))
@@ -326,6 +335,7 @@ class Profile(Strict):
     scope: Scope
     departments: list[Department] = Field(min_length=1)
     people: list[Person] = Field(min_length=1)
+    former_people: list[FormerPerson] = Field(default_factory=list, description="people who left, still named by records; they hold no role")
     roles: list[Role] = Field(min_length=1)
     classification: list[ClassificationLevel] = Field(min_length=2)
     default_classification: Ident
@@ -341,6 +351,7 @@ class Profile(Strict):
     retention: dict[Ident, RetentionRule] = Field(default_factory=dict, description="保管期間 of records: {{ retention.<id> }}")
     continuity: Continuity = Field(Continuity(), description="目標復旧時間・目標復旧時点: {{ continuity.<system>.bcp_rto }}")
     information: dict[Ident, NamedInformation] = Field(default_factory=dict, description="機密分類 of named information: {{ information.<id>.classification }}")
+    year_start: int = Field(4, ge=1, le=12, description="first month of the ISMS year (4: FY2025 is 2025-04 .. 2026-03)")
 
 
 # --------------------------------------------------------------------------- controls

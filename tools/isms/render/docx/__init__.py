@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import shutil
 import time
 import zipfile
@@ -22,9 +21,11 @@ from pathlib import Path
 
 from isms import __version__
 from isms.bodies.documents import register_body
+from isms.bodies.records import LANDSCAPE
 from isms.i18n import fingerprint as words_fingerprint
 from isms.model import Document
 from isms.problems import Problem
+from isms.render import names
 from isms.render.context import BuildContext, WriterResult
 from isms.render.docx import batch
 from isms.render.docx.compose import frame_context
@@ -33,7 +34,6 @@ from isms.render.docx.pandoc import DocumentText
 from isms.render.docx.paths import template_paths
 
 _PACKAGE = Path(__file__).parent
-_ILLEGAL = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 _LIBRARIES = ("pypandoc-binary", "docxtpl", "docxcompose", "python-docx", "lxml")
 
 
@@ -59,8 +59,7 @@ class Stats:
 
 def file_name(number: str, title: str) -> str:
     """'<number> <title>.docx' without characters Windows or macOS refuse in file names."""
-    name = _ILLEGAL.sub("_", f"{number} {title}").strip().rstrip(".")
-    return f"{name or 'document'}.docx"
+    return names.docx_name(number, title)
 
 
 def plan(context: BuildContext) -> list[Job]:
@@ -97,6 +96,13 @@ def plan(context: BuildContext) -> list[Job]:
     if "register" in docs:  # lists every document's version: written with the versions, not a body
         register = register_body(isms, context.versions.documents, link=False)
         jobs.append(Job(docs["register"], DocumentText("register", (register,), (isms.root / "manual_src/releases.yaml",)), landscape=True))
+    # The record sets and their blank forms (isms.bodies.records): the wide tables are landscape.
+    for doc in isms.ordered_documents:
+        body = bodies.get(doc.id)
+        if doc.kind in ("record", "form") and body is not None and body.printed is not None:
+            record_type = doc.id.split("-", 1)[1]
+            source = isms.records.source_of(record_type, isms.root)
+            jobs.append(Job(doc, DocumentText(doc.id, (body.printed,), (source,)), landscape=doc.id in LANDSCAPE))
     return jobs
 
 
@@ -165,7 +171,6 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
     jobs = plan(build)
     items: dict[str, batch.Item] = {}
     keys: dict[str, str] = {}
-    names: dict[str, str] = {}
     for job in jobs:
         context = frame_context(isms, build.versions, job.doc, job.toc)
         printed = dict(referenced(job.body.parts, labels))
@@ -173,10 +178,7 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
         # that a change to the tool that leaves a document's content alone leaves its bytes alone.
         keys[job.doc.id] = fingerprint(code, job, context, printed, isms.lang)
         items[job.doc.id] = batch.Item(job.body, context, fingerprint("", job, context, printed, isms.lang), job.landscape)
-        name = file_name(job.doc.number, job.doc.title)
-        if name.casefold() in {n.casefold() for n in names.values()}:  # two documents sharing a number
-            name = file_name(f"{job.doc.number} {job.doc.id}", job.doc.title)
-        names[job.doc.id] = name
+    file_names = names.docx_names(job.doc for job in jobs)  # the names the site links (html/downloads)
     cached = {doc_id: cache / f"{keys[doc_id]}.docx" for doc_id in items}
     todo = [items[doc_id] for doc_id, path in cached.items() if not path.is_file()]
     stats.documents, stats.seconds["plan"] = len(jobs), time.perf_counter() - started
@@ -199,7 +201,7 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
         return problems
 
     for doc_id, path in cached.items():
-        shutil.copyfile(path, out / names[doc_id])
+        shutil.copyfile(path, out / file_names[doc_id])
     keep = {path.name for path in cached.values()}
     for stale in cache.glob("*.docx"):
         if stale.name not in keep:  # outputs of earlier states: the cache does not grow without end

@@ -12,6 +12,8 @@ from isms.i18n import sep, t
 from isms.model import Document, Isms
 from isms.render.context import BuildContext
 from isms.render.html.history import history_table, release_pages
+from isms.render.html.records import RECORDS_LABEL, STATUS_LABEL, add_record_pages
+from isms.render.names import docx_names, word_documents, xlsx_names
 from isms.sources.catalogue import ATTRIBUTES, THEMES
 
 
@@ -21,6 +23,8 @@ class Site:
 
     pages: dict[str, str] = field(default_factory=dict)
     page_documents: dict[str, str] = field(default_factory=dict)
+    # document id -> its approved files (kind, file name), published in html/downloads/
+    downloads: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def add(self, name: str, text: str, document_id: str | None = None) -> None:
         self.pages[name] = text
@@ -29,7 +33,7 @@ class Site:
 
 
 def build_site(context: BuildContext) -> Site:
-    site = Site()
+    site = Site(downloads=downloads(context))
     _home(context, site)
     _manual(context, site)
     _policies(context, site)
@@ -38,8 +42,20 @@ def build_site(context: BuildContext) -> Site:
     _attribute_views(context.isms, site)
     _register(context, site)
     _paged(context, site)
+    add_record_pages(context, site)  # record sets, forms, the checklist and the status as of the build date
     _history(context, site)
     return site
+
+
+def downloads(context: BuildContext) -> dict[str, list[tuple[str, str]]]:
+    """Each document's Word file and, for the SoA and the registers, its workbook: the names the
+    writers give them (isms.render.names); the publish stage puts the files in html/downloads/."""
+    files: dict[str, list[tuple[str, str]]] = {}
+    for doc_id, name in docx_names(word_documents(context.isms, context.bodies)).items():
+        files.setdefault(doc_id, []).append(("docx", name))
+    for doc_id, name in xlsx_names(context.isms).items():
+        files.setdefault(doc_id, []).append(("xlsx", name))
+    return files
 
 
 def _history(context: BuildContext, site: Site) -> None:
@@ -97,14 +113,18 @@ def _home(context: BuildContext, site: Site) -> None:
         ("releases", "start_releases"),
         ("attributes", "start_attributes"),
         ("risk-report", "start_risk"),
+        (STATUS_LABEL, "start_status"),
+        (RECORDS_LABEL, "start_records"),
     ]
-    parts.append("\n".join(f"- {ref(label)}: {t(key, lang)}" for label, key in start if label in isms.labels | {"releases", "attributes"}) + "\n")
+    always = {"releases", "attributes", STATUS_LABEL, RECORDS_LABEL}  # pages of the site, not documents
+    parts.append("\n".join(f"- {ref(label)}: {t(key, lang)}" for label, key in start if label in isms.labels | always) + "\n")
     if isms.audience is not None and isms.withheld:
         audience = isms.audience.name if lang == "ja" else isms.audience.name_en
         parts.append(section(t("withheld_title", lang)))
         parts.append(t("withheld_intro", lang, audience=esc(audience)) + "\n")
         parts.append("\n".join(f"- {esc(doc.number)} {esc(doc.title)}" for doc in isms.withheld.values()) + "\n")
-    pages = ["manual/index", "scope", "policies/index", "soa", "controls/index", "attributes", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist", "releases/index"]
+    pages = ["manual/index", "scope", "policies/index", "soa", "controls/index", "attributes", "register", "checklist", "assets",
+             "risk-report", "risk-plan", "audit-checklist", "status", "records/index", "releases/index"]
     present = {"manual/index": "manual", "soa": "soa", "register": "register", "checklist": "checklist", "scope": "scope", "assets": "assets",
                "risk-report": "risk-report", "risk-plan": "risk-plan", "audit-checklist": "audit-checklist"}
     pages = [page for page in pages if page not in present or present[page] in isms.documents]
@@ -183,11 +203,13 @@ def _filter_ui(isms: Isms) -> str:
     ]
     selects += [(name, t(f"attr_{name}", lang), [(v, "#" + t(f"attr_value_{v}", lang)) for v in ATTRIBUTES[name]]) for name in ATTRIBUTES]
     all_label = _h(t("filter_all", lang))
-    html = [f'<form class="isms-filter" id="isms-soa-filter" aria-label="{_h(t("filter_label", lang))}">']
+    html = [f'<form class="isms-filter" id="isms-soa-filter" aria-label="{_h(t("soa_filter", lang))}">']
     for key, label, options in selects:
         opts = "".join(f'<option value="{v}">{_h(text)}</option>' for v, text in options)
         html.append(f'<label>{_h(label)} <select data-filter="{key}"><option value="">{all_label}</option>{opts}</select></label>')
     html.append(f'<button type="reset">{_h(t("filter_clear", lang))}</button> <output id="isms-soa-count"></output></form>')
+    # shown by isms-soa.js, below the table, when no control passes the filters
+    html.append(f'<p class="isms-soa-empty" id="isms-soa-empty" role="status" hidden>{_h(t("filter_none", lang))}</p>')
     data = json.dumps(soa_data(isms), ensure_ascii=False).replace("</", "<\\/")
     html.append(f'<script type="application/json" id="isms-soa-data">{data}</script>')
     return ".. raw:: html\n\n" + "\n".join("   " + line for line in html) + "\n"

@@ -29,6 +29,7 @@ from isms.model import ControlDecision, Isms
 from isms.problems import Problem
 from isms.render.context import BuildContext, WriterResult
 from isms.render.ooxml import core_properties, read_package, write_package
+from isms.render.xlsx.records import write_record_workbooks
 from isms.render.xlsx.register import write_register_workbook
 from isms.render.xlsx.risk import write_risk_workbooks
 from isms.render.xlsx.sheets import text_only, xlsx_name
@@ -233,9 +234,9 @@ def _fingerprint(isms: Isms) -> str:
 def _risk_workbooks(isms: Isms, out: Path) -> list[Problem]:
     """The asset inventory, risk register and audit checklist (isms.render.xlsx.risk), made reproducible."""
     try:
-        paths = write_risk_workbooks(isms, out)
+        paths = write_risk_workbooks(isms, out) + write_record_workbooks(isms, out)
     except Exception as exc:  # their data is validated by `isms check`; anything left is reported, not raised
-        return [Problem(isms.root / "manual_src", 1, 1, f"could not write the risk workbooks: {type(exc).__name__}: {exc}")]
+        return [Problem(isms.root / "manual_src", 1, 1, f"could not write the risk and record workbooks: {type(exc).__name__}: {exc}")]
     for path in paths:
         path.write_bytes(finish_package(path.read_bytes(), path.stem, isms))
     return []

@@ -13,14 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from isms.model import Document
-
-
-def xlsx_name(doc: Document) -> str:
-    """'<number> <title>.xlsx' without the characters Windows or macOS refuse in file names: every
-    workbook is named like the Word files."""
-    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in f"{doc.number} {doc.title}") + ".xlsx"
-
+from isms.render.names import xlsx_name  # noqa: F401  (re-exported: the workbook writers name files with it)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

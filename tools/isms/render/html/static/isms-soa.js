@@ -14,6 +14,8 @@ document.addEventListener("DOMContentLoaded", () => {
     tr.dataset.control = tr.cells[0].textContent.trim();
   });
   const count = document.getElementById("isms-soa-count");
+  const empty = document.getElementById("isms-soa-empty");
+  if (empty) (table.closest(".table-wrapper") || table).after(empty);
   const matches = (row, key, wanted) => {
     const value = row[key];
     if (Array.isArray(value)) return value.includes(wanted);
@@ -31,6 +33,7 @@ document.addEventListener("DOMContentLoaded", () => {
       if (visible) shown += 1;
     });
     count.textContent = `${shown} / ${rows.length}`;
+    if (empty) empty.hidden = shown > 0;
     const params = new URLSearchParams(filters);
     history.replaceState(null, "", filters.length ? `?${params}` : location.pathname);
   };

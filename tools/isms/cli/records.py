@@ -1,0 +1,38 @@
+"""The readiness command: the requirements checklist as of a date (registered by isms.cli)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from isms.check import check
+from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, as_of_date, err, errors, print_problems, root_of
+from isms.model.clock import build_date
+from isms.model.readiness import MISSING, OVERDUE, readiness
+
+
+def cmd_readiness(args: argparse.Namespace) -> int:
+    root = root_of(args)
+    day = args.as_of or build_date()
+    isms, problems = check(root, as_of=day)
+    if isms is None or errors(problems):
+        print_problems(errors(problems), root)
+        err.print(f"[bold red]{len(errors(problems))} problem(s)[/]: fix them first (`isms check`).")
+        return EXIT_PROBLEMS
+    items = readiness(isms, day)
+    if args.json:
+        print(json.dumps([item.as_json() for item in items], ensure_ascii=False, indent=2))
+    else:
+        for item in items:
+            evidence = "; ".join(item.evidence) or "-"
+            print(f"{item.clause:5} {item.status:8} {item.item}: {evidence}")
+    counts = {state: sum(1 for item in items if item.status == state) for state in (OVERDUE, MISSING)}
+    err.print(f"{len(items)} items on {day.isoformat()}: {counts[OVERDUE]} overdue, {counts[MISSING]} missing.")
+    return EXIT_OK
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("readiness", help="per clause item: is the documented information present, missing or overdue")
+    p.add_argument("--json", action="store_true", help='as a JSON list of {"clause", "item", "status", "evidence"}')
+    p.add_argument("--as-of", type=as_of_date, metavar="YYYY-MM-DD", help="the date to judge on (default: SOURCE_DATE_EPOCH's date, else today)")
+    p.set_defaults(func=cmd_readiness)
