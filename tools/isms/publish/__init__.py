@@ -146,12 +146,12 @@ def _run_writers(
     on_done: Callable[[str, float], None] | None,
     gate: Callable[[], list[Problem]] | None = None,
 ) -> list[Problem]:
-    """The gate, then every writer; on two or more cores the gate and the other writers run in a
-    child process while Sphinx (the html writer, single-threaded and the longest) runs here. Each
+    """The gate, then every writer; on two or more cores the gate and the Word writer run in a child
+    process while Sphinx (the html writer, single-threaded) and then the workbooks run here. Each
     writer writes only its own folders, so the outputs are the same bytes as one after another."""
     names = list(contexts)
-    beside = [name for name in names if name != "html"]
-    if "html" not in names or not overlapping():
+    beside = [name for name in names if name == "docx"]  # the long one; the workbooks follow Sphinx here
+    if "html" not in names or not beside or not overlapping():
         found = _gate(gate, report)
         if found:
             return found
@@ -170,6 +170,9 @@ def _run_writers(
             on_start(name)
     try:
         problems = _timed_writer("html", contexts["html"], report, on_start, on_done)
+        for name in names:
+            if name not in beside and name != "html" and not problems:
+                problems += _timed_writer(name, contexts[name], report, on_start, on_done)
     except BaseException:
         child.terminate()
         child.join()
