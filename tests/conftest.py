@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import http.server
 import os
@@ -18,10 +19,10 @@ from isms.cli import main
 REPO = Path(__file__).resolve().parents[1]
 SOURCE_DIRS = ("manual_src", "controls", "policy_templates")
 
-# The build date every test sees (isms.model.clock.build_date): the last day of the sample's ISMS year
-# FY2025, on which its records are complete. Outputs and overdue warnings depend on the build date,
-# so tests pin it instead of following the clock.
-SAMPLE_EPOCH = "1774958400"  # 2026-03-31 12:00 UTC
+# The build date every test sees (isms.model.clock.build_date): the last day the sample's records reach
+# (FY2025 complete, FY2026 up to the November internal audit), on which nothing is overdue. Outputs and
+# overdue warnings depend on the build date, so tests pin it instead of following the clock.
+SAMPLE_EPOCH = "1796040000"  # 2026-11-30 12:00 UTC
 os.environ["SOURCE_DATE_EPOCH"] = SAMPLE_EPOCH
 
 
@@ -45,6 +46,25 @@ def copy_sample(dest: Path) -> Path:
 def sample(tmp_path: Path) -> Path:
     """A private copy of the sample sources that a test may break."""
     return copy_sample(tmp_path / "isms")
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One full build (html, docx, xlsx) of an untouched copy of the sample, shared read-only by every
+    module that only reads its outputs. Under pytest-xdist the workers share it too: the first one
+    builds it under a lock in their common temporary folder, the others wait and reuse it."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the folder of all workers of this run
+    root = shared / "sample-build" / "isms"
+    with (shared / "sample-build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root.parent / "done").exists():
+            shutil.rmtree(root.parent, ignore_errors=True)
+            copy_sample(root)
+            assert main(["--root", str(root), "build"]) == 0
+            (root.parent / "done").touch()
+    return root
 
 
 @pytest.fixture

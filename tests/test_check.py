@@ -240,7 +240,7 @@ def test_inline_markup_glued_to_japanese_text(run, sample: Path) -> None:
     # docutils accepts both lines; pandoc would print them raw into the Word files.
     path = sample / "controls/5.15.yaml"
     edit(path, "結果と是正内容をアクセス権見直し記録に残し", "結果と是正内容を**必ず**アクセス権見直し記録に残し")
-    edit(path, "(詳細は :ref:`ctl-5.18` 及び", "(詳細は :ref:`ctl-5.18`及び")
+    edit(path, "(詳細は\\ :ref:`ctl-5.18`\\ 及び", "(詳細は\\ :ref:`ctl-5.18`及び")
     result = run("--root", str(sample), "check")
     assert result.code == 1
     strong = line_of(path, "**必ず**")

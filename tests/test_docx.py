@@ -3,6 +3,7 @@ markup, escaping, the cache, and what LibreOffice makes of the files."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -12,16 +13,20 @@ import zipfile
 from pathlib import Path
 
 import docx
+import docx.enum.text
 import pytest
 from lxml import etree
+from lxml import html as lxml_html
 from pypdf import PdfReader
 
 from conftest import copy_sample, edit
+from isms.check.rst import stray_spaces
 from isms.cli.common import prepare
 from isms.model import Isms
 from isms.publish import publish
 from isms.render import BuildContext, names
 from isms.render import docx as writer
+from isms.render.docx.compose import signer_lines
 from isms.render.docx.paths import FONTS_CONF
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -56,11 +61,11 @@ class Built:
         return self.prepared.versions.documents[doc_id]
 
 
-def build(root: Path) -> dict:
+def build(root: Path, outputs: tuple[str, ...] = ("docx",)) -> dict:
     """What `isms build --only docx` does; returns the Word writer's statistics."""
     prepared, problems = prepare(root)
     assert prepared is not None, problems
-    report = publish(prepared.isms, prepared.bodies, prepared.versions, ["docx"])
+    report = publish(prepared.isms, prepared.bodies, prepared.versions, list(outputs))
     assert not report.problems, report.problems
     return report.stats["docx"]
 
@@ -73,15 +78,25 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     edit(profile, "    - 全従業員", f'    - "{TRICKY}"\n    - 全従業員')
     edit(root / "controls/5.15.yaml", "reason_note: >-\n", f"reason_note: >-\n  {TRICKY}からの要望による。\n")
     edit(root / "controls/5.15.yaml", "  ECプラットフォームの管理画面、", "  {{ departments[0].name }}、ECプラットフォームの管理画面、")
-    return Built(root, build(root))
+    # A line block (lines kept as typed) in a justified body: its lines must not be stretched.
+    policy = root / "policy_templates/policies/acceptable_use.rst"
+    policy.write_text(policy.read_text(encoding="utf-8") + "\n| 問合せ先: {{ roles.ciso.name }}\n| 内線 200\n", encoding="utf-8")
+    # The site too: the tests below scan every Word and HTML output (one build of both).
+    return Built(root, build(root, ("html", "docx")))
+
+
+def paragraph_texts(root: etree._Element) -> list[str]:
+    """Every paragraph (w:p at any depth) as a reader sees it: a non-breaking hyphen reads as '-', the
+    zero-width break opportunities after Japanese punctuation are not there."""
+    return [
+        "".join("-" if node.tag == W + "noBreakHyphen" else node.text or "" for node in p.iter(W + "t", W + "noBreakHyphen")).replace("\u200b", "")
+        for p in root.iter(W + "p")
+    ]
 
 
 def all_paragraph_texts(document: docx.document.Document) -> list[str]:
-    """Every paragraph of the body, tables included (w:p at any depth); a non-breaking hyphen reads as '-'."""
-    return [
-        "".join("-" if node.tag == W + "noBreakHyphen" else node.text or "" for node in p.iter(W + "t", W + "noBreakHyphen"))
-        for p in document.element.body.iter(W + "p")
-    ]
+    """Every paragraph of the body, tables included."""
+    return paragraph_texts(document.element.body)
 
 
 def header_text(section) -> str:
@@ -172,10 +187,13 @@ def test_history_table_rows_come_from_the_version_ledger(built: Built) -> None:
         rows = [[c.text for c in row.cells] for row in table.rows[1:]]
         expected = len(version.revisions) + (1 if version.draft else 0)
         assert len(rows) == expected, doc_id
+        profile = built.isms.profile
         for row, revision in zip(rows, version.revisions, strict=False):
             assert row[0] == str(revision.version)
             assert row[1] == revision.summary
-            assert row[2:5] == [revision.approver, revision.reviewer, revision.author]
+            signers = [signer_lines(profile, label) for label in (revision.approver, revision.reviewer, revision.author)]
+            assert row[2:5] == [f"{s['role']}\n{s['name']}" for s in signers], "the role small above the name"
+            assert row[5] == f"{revision.date.year}年{revision.date.month}月{revision.date.day}日\nリリース {revision.release}", "and the release"
         if version.draft:
             assert rows[-1][0] == "改定案"
 
@@ -221,7 +239,21 @@ def test_soa_has_93_data_rows_in_a_landscape_body(built: Built) -> None:
     assert document.sections[0].page_width < document.sections[0].page_height
 
 
-def test_manual_has_a_table_of_contents_field_word_updates(built: Built) -> None:
+def toc_links(document: etree._Element) -> list[etree._Element]:
+    """The hyperlinks of the table of contents' entries (TOC1-3 paragraphs)."""
+    links = []
+    for paragraph in document.iter(W + "p"):
+        style = paragraph.find(f"{W}pPr/{W}pStyle")
+        if style is not None and style.get(W + "val", "").startswith("TOC"):
+            links += paragraph.findall(f"{W}hyperlink")
+    return links
+
+
+def toc_entry_number(link: etree._Element) -> str:
+    return link.findall(f".//{W}t")[-1].text or ""
+
+
+def test_manual_has_a_table_of_contents_that_needs_no_update(built: Built) -> None:
     path = built.path("manual")
     document = part(path, "word/document.xml")
     instructions = [i.text for i in document.iter(W + "instrText")]
@@ -230,10 +262,13 @@ def test_manual_has_a_table_of_contents_field_word_updates(built: Built) -> None
     anchors = [h.get(W + "anchor") for h in document.iter(W + "hyperlink") if h.get(W + "anchor")]
     assert len(anchors) > 20 and set(anchors) <= bookmarks, "every TOC entry points at a heading"
     settings = part(path, "word/settings.xml")
-    assert settings.find(W + "updateFields").get(W + "val") == "true"
+    assert settings.find(W + "updateFields") is None, "Word would ask on every open"
     texts = all_paragraph_texts(built.open("manual"))
     assert "目次" in texts
     assert not any("ブックマークが定義されていません" in t for t in texts)
+    numbers = [toc_entry_number(link) for link in toc_links(document)]
+    if shutil.which("soffice") and shutil.which("pdfinfo"):  # the layout comes from LibreOffice (see the pdfs tests)
+        assert numbers and all(n.isdigit() and int(n) > 2 for n in numbers), "page numbers are in the file as delivered"
 
 
 def test_styles_name_east_asian_fonts_and_japanese(built: Built) -> None:
@@ -266,6 +301,289 @@ def test_core_properties_are_explicit(built: Built) -> None:
     props = built.open("ctl-5.15").core_properties
     assert props.title == "ISMS-C-5-15 5.15 アクセス制御 実施手順書"
     assert props.author == built.isms.profile.organization.name
+
+
+# --------------------------------------------------------------------------- as a Japanese office expects them (issue #15)
+
+WORD_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml$")
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\uac00-\ud7af]")  # and Hangul
+
+
+def word_files(folder: Path) -> list[Path]:
+    files = sorted(folder.glob("*.docx"))
+    assert files
+    return files
+
+
+def test_every_file_opens_in_word_2013_mode_with_honest_properties(built: Built) -> None:
+    compat = "{http://schemas.microsoft.com/office/word}"
+    for path in word_files(built.out):
+        settings = part(path, "word/settings.xml")
+        setting = settings.find(f"{W}compat/{W}compatSetting[@{W}name='compatibilityMode']")
+        assert setting is not None and setting.get(W + "val") == "15" and setting.get(W + "uri") == compat[1:-1], path.name
+        assert settings.find(W + "updateFields") is None
+        app = zipfile.ZipFile(path).read("docProps/app.xml").decode()
+        assert "<Application>isms-docs " in app and "Microsoft" not in app and "AppVersion" not in app, path.name
+        assert "<Words>" not in app and "<Template>" not in app, "no counts of pandoc's sample document"
+
+
+def effective_justification(styles: etree._Element, paragraph: etree._Element) -> str | None:
+    jc = paragraph.find(f"{W}pPr/{W}jc")
+    if jc is not None:
+        return jc.get(W + "val")
+    style = paragraph.find(f"{W}pPr/{W}pStyle")
+    style_id = style.get(W + "val") if style is not None else styles.find(f"{W}style[@{W}default='1'][@{W}type='paragraph']").get(W + "styleId")
+    for _ in range(20):
+        node = styles.find(f"{W}style[@{W}styleId='{style_id}']")
+        if node is None:
+            return None
+        jc = node.find(f"{W}pPr/{W}jc")
+        if jc is not None:
+            return jc.get(W + "val")
+        based = node.find(f"{W}basedOn")
+        if based is None:
+            return None
+        style_id = based.get(W + "val")
+    return None
+
+
+def test_no_justified_paragraph_ends_in_a_line_break(built: Built) -> None:
+    checked = 0
+    for path in word_files(built.out):
+        styles = part(path, "word/styles.xml")
+        for paragraph in part(path, "word/document.xml").iter(W + "p"):
+            breaks = [br for br in paragraph.iter(W + "br") if br.get(W + "type") in (None, "textWrapping")]
+            if breaks:
+                checked += 1
+                assert effective_justification(styles, paragraph) not in ("both", "distribute"), f"{path.name}: {paragraph_texts(paragraph)}"
+    assert checked, "the line block added by the fixture"
+    settings = part(built.path("acceptable_use"), "word/settings.xml")
+    assert settings.find(f"{W}compat/{W}doNotExpandShiftReturn") is not None, "Word: no stretched line before Shift+Enter either"
+
+
+def test_the_information_security_policy_is_dated_and_signed_by_top_management(built: Built) -> None:
+    isms = built.isms
+    doc = isms.documents["information_security_policy"]
+    version = built.version(doc.id)
+    assert not version.draft, "released in 1.0"
+    document = built.open(doc.id)
+    paragraphs = [p for p in document.paragraphs if p.text.strip()]
+    date, organisation, signer = paragraphs[-3:]
+    day = version.revisions[-1].date
+    assert date.text == f"{day.year}年{day.month}月{day.day}日", "the date of the release that approved it"
+    assert organisation.text == isms.profile.organization.name
+    person = next(p for p in isms.profile.people if p.id in isms.role(isms.profile.top_management).holders)
+    assert signer.text == f"{person.title} {person.name}"
+    for paragraph in (date, organisation, signer):
+        assert paragraph.style.paragraph_format.alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.RIGHT
+    texts = all_paragraph_texts(document)
+    assert sum(isms.profile.organization.name == t for t in texts) == 2, "cover and signature: the typed closing lines give way"
+
+
+def test_every_cover_has_an_approval_box_from_the_ledger(built: Built) -> None:
+    profile = built.isms.profile
+    for doc_id in built.doc_ids():
+        version = built.version(doc_id)
+        box = built.open(doc_id).tables[1]
+        assert [c.text for c in box.rows[0].cells] == ["承認", "査問", "作成"], doc_id
+        names = [c.text for c in box.rows[1].cells]
+        dates = [c.text for c in box.rows[2].cells]
+        if version.draft:
+            assert names == ["\n"] * 3 and dates == ["年　　月　　日"] * 3, f"{doc_id}: signed by hand"
+        else:
+            latest = version.revisions[-1]
+            expected = [signer_lines(profile, label) for label in (latest.approver, latest.reviewer, latest.author)]
+            assert names == [f"{s['role']}\n{s['name']}" for s in expected], doc_id
+            assert dates == [f"{latest.date.year}年{latest.date.month}月{latest.date.day}日"] * 3
+        assert box._tbl.find(f"{W}tr/{W}trPr/{W}trHeight").get(W + "val") == "1100", "room for a seal"
+
+
+def test_history_columns_hold_a_name_of_ten_characters_and_a_full_date(built: Built) -> None:
+    table = next(t for t in built.open("manual").tables if [c.text for c in t.rows[0].cells] == HISTORY_HEADER)._tbl
+    widths = [int(col.get(W + "w")) for col in table.findall(f"{W}tblGrid/{W}gridCol")]
+    margin = int(table.find(f"{W}tblPr/{W}tblCellMar/{W}left").get(W + "w"))
+    name_size = 18  # half-points: HistoryText
+    for width in widths[2:5]:
+        assert width - 2 * margin >= 10 * name_size * 10, "10 characters of 9 pt (in twips)"
+    # 2026年12月31日: eight digits (half an em each), three kanji, and the spacing between digits and kanji
+    assert widths[5] - 2 * margin >= (4 + 3 + 5 * 0.25) * name_size * 10
+    assert sum(widths) == 9638, "the text width"
+
+
+def test_one_date_format_per_document(built: Built) -> None:
+    iso = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+    for path in word_files(built.out):
+        text = "\n".join(paragraph_texts(part(path, "word/document.xml")))
+        assert not iso.search(text), f"{path.name}: {iso.search(text).group(0)} beside 年月日 dates"
+    soa = "\n".join(all_paragraph_texts(built.open("soa")))
+    assert "完了予定日 2027年3月31日" in soa, "the bodies' ISO dates in the profile's format"
+
+
+def test_the_profile_chooses_the_date_format(built: Built) -> None:
+    from isms.render.docx.compose import frame_context
+
+    isms = built.isms
+    chosen = dataclasses.replace(isms, profile=isms.profile.model_copy(update={"date_format": "YYYY/MM/DD"}))
+    context = frame_context(chosen, built.prepared.versions, isms.documents["information_security_policy"], toc=False)
+    assert context["issued"] == "2026/04/01" and context["history"][0]["date"] == "2026/04/01"
+    assert context["signature"]["date"] == "2026/04/01" and context["date_pattern"] == "YYYY/MM/DD"
+    assert frame_context(isms, built.prepared.versions, isms.documents["information_security_policy"], toc=False)["issued"] == "2026年4月1日"
+
+
+def test_distribution_names_only_classification_levels_of_the_profile(built: Built) -> None:
+    levels = {level.name for level in built.isms.profile.classification}
+    for doc_id in ("manual", "information_security_policy", "soa"):
+        texts = all_paragraph_texts(built.open(doc_id))
+        start = texts.index("配付先の定義")
+        definition = "".join(texts[start + 1 : texts.index("配付先リスト")])
+        doc = built.isms.documents[doc_id]
+        assert definition.startswith(f"本文書の機密分類は「{doc.classification.name}」({doc.classification.description})。")
+        quoted = set(re.findall(r"「([^」]+)」", definition))
+        assert quoted and quoted <= levels, quoted
+
+
+def test_headings_and_captions_keep_with_the_next_paragraph(built: Built) -> None:
+    styles = part(built.path("manual"), "word/styles.xml")
+    for style_id in ("Heading1", "Heading2", "Heading3", "TableCaption", "CaptionedFigure", "DefinitionTerm", "FrameHeading", "FrameSubheading"):
+        assert styles.find(f"{W}style[@{W}styleId='{style_id}']/{W}pPr/{W}keepNext") is not None, style_id
+    report = built.open("risk-report")
+    heat_map = next(t for t in report.tables if t.rows[0].cells[0].text == "発生頻度 \\ 影響度")._tbl
+    chain = []
+    before = heat_map.getprevious()
+    while before is not None and before.tag == W + "p":
+        chain.append(before)
+        style = before.find(f"{W}pPr/{W}pStyle")
+        if style is not None and style.get(W + "val").startswith("Heading"):
+            break
+        before = before.getprevious()
+    assert chain[-1].find(f"{W}pPr/{W}pStyle").get(W + "val").startswith("Heading"), "the map's heading"
+    assert all(p.find(f"{W}pPr/{W}keepNext") is not None for p in chain), "heading, explanation and label stay with the map"
+
+
+def test_text_after_a_table_has_space_above_it(built: Built) -> None:
+    body = built.open("ctl-8.13").element.body
+    checked = 0
+    for table in body.iter(W + "tbl"):
+        following = table.getnext()
+        if following is None or following.tag != W + "p" or not paragraph_texts(following)[0]:
+            continue
+        if table.find(f".//{W}pStyle[@{W}val='Compact']") is None:
+            continue  # the frame's own tables (cover, history) are followed by their own styles' space
+        style = following.find(f"{W}pPr/{W}pStyle")
+        if style is not None and style.get(W + "val").startswith("Heading"):
+            continue
+        checked += 1
+        assert following.find(f"{W}pPr/{W}spacing").get(W + "before") == "160", paragraph_texts(following)[0]
+    assert checked
+
+
+def test_japanese_line_breaking_applies_everywhere(built: Built) -> None:
+    for path in word_files(built.out):
+        styles = part(path, "word/styles.xml")
+        defaults = styles.find(f"{W}docDefaults/{W}pPrDefault/{W}pPr")
+        for tag in ("kinsoku", "overflowPunct", "autoSpaceDE", "autoSpaceDN"):
+            assert defaults.find(W + tag) is not None, (path.name, tag)
+        for root in (styles, part(path, "word/document.xml")):
+            assert not [k for k in root.iter(W + "kinsoku") if k.get(W + "val") in ("0", "false", "off")], path.name
+    # LibreOffice takes 、 before a Latin word for part of that word: a zero-width break opportunity
+    cell = "".join(t.text or "" for t in part(built.path("ctl-8.13"), "word/document.xml").iter(W + "t"))
+    assert "メール、\u200bOneDrive、\u200bSharePoint、\u200bTeams" in cell
+
+
+def printed_texts(built: Built):
+    """(file, text) of every paragraph, cell and heading of every Word and HTML output."""
+    for path in word_files(built.out):
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if WORD_PARTS.match(name):
+                    for text in paragraph_texts(etree.fromstring(archive.read(name))):
+                        yield path.name, text
+    blocks = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "caption", "div", "section", "table", "tr", "ul", "ol",
+              "dl", "blockquote", "article", "nav", "aside", "header", "footer", "main", "body", "form", "label", "button", "select",
+              "option", "figure", "figcaption", "title"}  # fmt: skip
+
+    def walk(element, out: list[str]) -> str:
+        pieces = [element.text or ""]
+        for child in element:
+            if not isinstance(child.tag, str) or child.tag in ("script", "style", "pre", "code"):
+                pieces.append("\x00" if isinstance(child.tag, str) else "")
+            elif child.tag in blocks:
+                pieces.append("\x00")
+                out.extend(walk(child, out).split("\x00"))
+            else:
+                pieces.append(walk(child, out))
+            pieces.append(child.tail or "")
+        return "".join(pieces)
+
+    for path in sorted((built.root / "build/html").rglob("*.html")):
+        out: list[str] = []
+        out.extend(walk(lxml_html.fromstring(path.read_bytes()), out).split("\x00"))
+        for text in out:
+            yield str(path.relative_to(built.root / "build/html")), " ".join(text.split())
+
+
+def test_no_stray_space_in_any_word_or_html_text(built: Built) -> None:
+    # Document titles keep their own spaces ("5.13 情報のラベル付け 実施手順書" is its name).
+    titles = sorted((d.title for d in built.isms.documents.values() if " " in d.title), key=len, reverse=True)
+    found = []
+    for where, text in printed_texts(built):
+        for title in titles:
+            text = text.replace(title, "\ue001")
+        found += [f"{where}: …{text[max(m.start() - 12, 0) : m.end() + 12]}…" for m in stray_spaces(text)]
+    assert not found, "\n".join(found[:40])
+
+
+def test_no_title_is_printed_twice_in_a_reference(built: Built) -> None:
+    isms = built.isms
+    titles = sorted({d.title for d in isms.documents.values()} | {c.title(isms.lang) for c in isms.catalogue}, key=len, reverse=True)
+    names = "|".join(map(re.escape, titles))
+    twice = re.compile(rf"({names})\s*[(（][^()（）]*?({names})")
+    found = [f"{where}: {m.group(0)}" for where, text in printed_texts(built) for m in twice.finditer(text) if m.group(1) == m.group(2)]
+    assert not found, "\n".join(found)
+
+
+def test_soa_lists_every_column_an_auditor_expects(built: Built) -> None:
+    document = built.open("soa")
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "No.")
+    assert [c.text for c in table.rows[0].cells] == ["No.", "管理策", "適用可否", "採用理由", "除外の理由", "実施状況", "責任者", "実施手順書", "対応するリスク"]
+    rows = {row.cells[0].text: row for row in table.rows[1:]}
+    assert rows["5.15"].cells[6].text == "情報システム管理者", "the owner: the role"
+    excluded = rows["8.25"]._tr.findall(f"{W}tc")
+    assert len(excluded) == 8 and excluded[3].find(f"{W}tcPr/{W}gridSpan").get(W + "val") == "2", "the justification spans the reasons it has none of"
+    decision = next(d for d in built.isms.decisions if d.id == "8.25")
+    assert " ".join(decision.source.exclusion.split())[:20] in "".join(paragraph_texts(excluded[3]))
+    assert {p.find(f"{W}pPr/{W}pStyle").get(W + "val") for p in table._tbl.iter(W + "p") if p.find(f"{W}pPr/{W}pStyle") is not None} == {"DenseTable"}
+
+
+@pytest.fixture(scope="module")
+def english(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The English example organisation (Northwind Cloud), its Word files built once for the module the
+    way `isms build --only docx` does: `isms check` first (the example passes it), then the writer."""
+    root = tmp_path_factory.mktemp("english") / "northwind"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples/northwind", root, ignore=shutil.ignore_patterns("build"))
+    build(root)
+    assert Built(root, {}).isms.lang == "en"
+    return root / "build/docx"
+
+
+def test_an_english_build_has_no_japanese_character_and_latin_fonts(english: Path) -> None:
+    for path in word_files(english):
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if name.endswith((".xml", ".rels")):  # every part: text, styles, fonts, theme, properties
+                    text = archive.read(name).decode()
+                    match = CJK.search(text)
+                    assert match is None, f"{path.name} {name}: {text[max(match.start() - 60, 0) : match.end() + 20]}"
+        styles = part(path, "word/styles.xml")
+        assert not [n.get(W + "val") for n in styles.iter(W + "name") if CJK.search(n.get(W + "val", ""))]
+        for fonts in styles.iter(W + "rFonts"):
+            assert not (fonts.get(W + "ascii") or "").startswith("Yu "), f"{path.name}: Latin text in a Japanese font (§ prints full-width)"
+    manual = next(p for p in word_files(english) if "Manual" in p.name)
+    document = docx.Document(str(manual))
+    texts = [p.text for p in document.paragraphs]
+    assert any(t.startswith("Classification: ") for t in texts) and "DRAFT" in texts
+    assert any(t.startswith("• ") for t in texts), "a Latin bullet"
+    assert "(draft)" in header_text(document.sections[0])
 
 
 # --------------------------------------------------------------------------- risk documents (issue 6)
@@ -322,7 +640,7 @@ def test_heat_map_cells_are_shaded_by_risk_level_with_the_counts(built: Built) -
 def test_risk_register_and_plan_tables(built: Built) -> None:
     isms = built.isms
     report = built.open("risk-report")
-    register = next(t for t in report.tables if t.rows[0].cells[0].text == "ID" and len(t.columns) == 11)
+    register = next(t for t in report.tables if t.rows[0].cells[0].text == "ID" and "リスク所有者" in [c.text for c in t.rows[0].cells])
     assert [row.cells[0].text for row in register.rows[1:]] == [r.id for r in isms.risks.risks]
     assert "(ISMS-R-04)" in "\n".join(all_paragraph_texts(report)), "the inventory by its number, not its title twice"
     plan = built.open("risk-plan")
@@ -408,21 +726,41 @@ def test_templates_are_generated_reproducibly(tmp_path: Path) -> None:
     assert "{{p body }}" in tags and "{%tr for r in history %}" in tags
 
 
+def test_the_committed_templates_are_the_generated_ones(tmp_path: Path) -> None:
+    """policy_templates/word/ of the sample and of the English example: regenerate them after a change
+    to frame.py or reference.py (python -m isms.render.docx.templates [--root examples/northwind])."""
+    from isms.render.docx.templates import write_templates
+
+    repo = Path(__file__).resolve().parents[1]
+    for generated in write_templates(tmp_path):
+        for root in (repo, repo / "examples/northwind"):
+            committed = root / "policy_templates/word" / generated.name
+            assert committed.read_bytes() == generated.read_bytes(), f"{committed} is out of date"
+
+
 # --------------------------------------------------------------------------- LibreOffice
 
 
 @pytest.fixture(scope="module")
-def pdfs(built: Built, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def pdfs(built: Built, english: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """ONE LibreOffice call for every document the tests look at (~1 s per document), headings' bookmarks
+    exported as named destinations (pdfinfo -dests names their pages)."""
     soffice = shutil.which("soffice")
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed: `make test` installs libreoffice-writer-nogui")
     outdir = tmp_path_factory.mktemp("pdf")
-    kinds = {"manual": "manual", "policy": "access_control", "procedure": "ctl-5.15", "soa": "soa", "risk-report": "risk-report", "audit-checklist": "audit-checklist"}
+    kinds = {
+        "manual": "manual", "policy": "access_control", "signed": "information_security_policy", "procedure": "ctl-5.15",
+        "procedure-2": "ctl-8.13", "soa": "soa", "risk-report": "risk-report", "audit-checklist": "audit-checklist",
+    }  # fmt: skip
+    paths = {kind: built.path(doc_id) for kind, doc_id in kinds.items()}
+    paths["english"] = next(p for p in word_files(english) if "Manual" in p.name)
     profile = tmp_path_factory.mktemp("lo-profile")
     env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)}
-    command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf", "--outdir", str(outdir)]
-    subprocess.run([*command, *(str(built.path(d)) for d in kinds.values())], env=env, check=True, capture_output=True, timeout=300)
-    return {kind: outdir / built.path(doc_id).with_suffix(".pdf").name for kind, doc_id in kinds.items()}
+    export = 'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
+    command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", export, "--outdir", str(outdir)]
+    subprocess.run([*command, *(str(p) for p in paths.values())], env=env, check=True, capture_output=True, timeout=300)
+    return {kind: outdir / path.with_suffix(".pdf").name for kind, path in paths.items()}
 
 
 def fonts(reader: PdfReader) -> set[str]:
@@ -435,6 +773,8 @@ def fonts(reader: PdfReader) -> set[str]:
 
 def test_libreoffice_renders_every_kind_with_japanese_fonts(pdfs: dict[str, Path], built: Built) -> None:
     for kind, pdf in pdfs.items():
+        if kind == "english":
+            continue
         reader = PdfReader(pdf)
         assert len(reader.pages) >= 3, kind  # cover, history and distribution, body
         used = fonts(reader)
@@ -444,6 +784,63 @@ def test_libreoffice_renders_every_kind_with_japanese_fonts(pdfs: dict[str, Path
     assert len(manual.pages) > 10
     text = "".join(page.extract_text() for page in manual.pages[:4])
     assert "目次" in text and "ブックマーク" not in text
+
+
+def pdf_text(pdf: Path, *options: str, first: int | None = None, last: int | None = None) -> str:
+    pages = [*(["-f", str(first)] if first else []), *(["-l", str(last)] if last else [])]
+    return subprocess.run(["pdftotext", *options, *pages, str(pdf), "-"], capture_output=True, check=True, text=True).stdout
+
+
+def test_toc_page_numbers_are_those_of_a_libreoffice_layout(pdfs: dict[str, Path], built: Built) -> None:
+    if shutil.which("pdfinfo") is None:
+        pytest.skip("poppler-utils (pdfinfo) is not installed")
+    dests = subprocess.run(["pdfinfo", "-dests", str(pdfs["manual"])], capture_output=True, check=True, text=True).stdout
+    pages = {m.group(2): int(m.group(1)) for m in re.finditer(r"^\s*(\d+)\s+\[.*\]\s+\"(TocIsms\d+)\"", dests, re.MULTILINE)}
+    document = part(built.path("manual"), "word/document.xml")
+    entries = {link.get(W + "anchor"): toc_entry_number(link) for link in toc_links(document)}
+    assert len(entries) > 40 and set(entries) <= set(pages), "every heading of the TOC has a page in the PDF"
+    assert {anchor: int(number) for anchor, number in entries.items()} == {anchor: pages[anchor] for anchor in entries}
+    total = len(PdfReader(pdfs["manual"]).pages)
+    assert f"{total} ページ (表紙含む)" in "".join(paragraph_texts(document)), "the page count stored in the file too"
+    toc = pdf_text(pdfs["manual"], "-layout", first=3, last=4)
+    assert re.search(r"4\.1 組織及びその状況の理解\.{5,}\s*\d+", toc), "a leader and the number after the title"
+
+
+def test_soa_fits_ten_landscape_pages(pdfs: dict[str, Path]) -> None:
+    reader = PdfReader(pdfs["soa"])
+    landscape = [page for page in reader.pages if page.mediabox.width > page.mediabox.height]
+    assert len(landscape) <= 10, f"{len(landscape)} landscape pages"
+    assert len(reader.pages) - len(landscape) <= 2, "cover, history and distribution"
+    text = pdf_text(pdfs["soa"])
+    assert all(header in text for header in ("責任者", "除外の理由", "対応するリスク"))
+
+
+def test_no_rendered_line_starts_with_closing_punctuation(pdfs: dict[str, Path]) -> None:
+    forbidden = re.compile(r"^[、。，．）」』】〕！？]")  # (・ begins the distribution list's lines: a bullet)
+    for kind, pdf in pdfs.items():
+        lines = [line.strip() for line in pdf_text(pdf, "-raw").splitlines() if line.strip()]
+        bad = [line for line in lines if forbidden.match(line)]
+        assert not bad, f"{kind}: {bad[:5]}"
+
+
+def test_history_names_and_dates_are_not_broken_in_the_layout(pdfs: dict[str, Path], built: Built) -> None:
+    version = built.version("information_security_policy")
+    latest = version.revisions[-1]
+    profile = built.isms.profile
+    lines = [line.replace(" ", "") for line in pdf_text(pdfs["signed"], "-raw", first=1, last=2).splitlines()]
+    date = f"{latest.date.year}年{latest.date.month}月{latest.date.day}日"
+    assert sum(line.count(date) for line in lines) >= 5, "cover, approval box, history: each date on one line"
+    for label in (latest.approver, latest.reviewer, latest.author):
+        signer = signer_lines(profile, label)
+        assert any(signer["name"].replace(" ", "") == line for line in lines), signer
+        assert any(signer["role"] == line for line in lines), f"{signer['role']} on one line"
+
+
+def test_english_latin_text_is_set_in_latin_fonts(pdfs: dict[str, Path]) -> None:
+    used = fonts(PdfReader(pdfs["english"]))
+    assert any("DejaVu" in f for f in used), used  # Cambria and Calibri, as this machine substitutes them
+    assert not any("NotoSerifCJK" in f for f in used), used
+    assert "【" not in pdf_text(pdfs["english"])
 
 
 def page_pixels(pdf: Path, page: int, out: Path) -> tuple[int, int, bytes]:
@@ -591,6 +988,10 @@ def test_isms_diff_writes_a_word_comparison_with_the_changes_marked(sample: Path
     assert "多要素認証の要否" in added and "不正" in added and not new_removed, "added text: blue, underlined, in the new column only"
     assert "情報の機密分類" in old_plain and "情報の機密分類" in new_plain and "方針は" in new_plain, "unchanged text is not marked"
 
+    settings = part(path, "word/settings.xml")
+    assert settings.find(f"{W}compat/{W}compatSetting[@{W}name='compatibilityMode']").get(W + "val") == "15"
+    assert "Microsoft" not in zipfile.ZipFile(path).read("docProps/app.xml").decode()
+
     first = path.read_bytes()
     assert run("--root", str(sample), "diff").code == 0
     assert path.read_bytes() == first, "the same comparison gives the same bytes"
@@ -620,7 +1021,8 @@ def test_comparison_passages_and_english_labels(sample: Path) -> None:
     texts = [p.text for p in document.paragraphs]
     assert "Comparison of versions" in texts and "Documents changed" in texts
     assert any([c.text for c in t.rows[0].cells] == ["Old (1.0)", "New (working sources (draft))"] for t in document.tables)
-    assert "Classification" in document.sections[0].header.paragraphs[0].text
+    header = document.sections[0].header.paragraphs[0].text
+    assert "Classification: " in header and "【" not in header, header
 
 
 def test_identifiers_do_not_break_at_their_hyphens(built: Built) -> None:

@@ -2,11 +2,18 @@
 
 The sample's own texts (procedures, reasons, names) stay Japanese; what the tool writes around them
 (headers, labels, banners, release pages) must not. One html build of a copy for the module.
+
+The English example organisation (examples/northwind) is written in English throughout: one full build
+of it (html, docx, xlsx) for the module, the normal way (`isms build` runs `isms check` first and
+writes nothing when it fails), and not one CJK character in any of its pages, Word files or workbooks.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,6 +23,8 @@ from conftest import copy_sample, edit
 from isms.cli import main
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\uac00-\ud7af]")  # and Hangul
+NORTHWIND = Path(__file__).resolve().parents[1] / "examples/northwind"
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +55,8 @@ def test_soa_headers_and_banner_are_english(english: Path) -> None:
     page = parse(english, "soa.html")
     header = header_row(page, "isms-soa")
     assert header == [
-        "No.", "Control", "Applicability", "Reason for inclusion", "Implementation status",
-        "Justification for exclusion", "Procedure document", "Risks treated",
+        "No.", "Control", "Applicability", "Reason for inclusion", "Justification for exclusion",
+        "Implementation status", "Owner", "Procedure document", "Risks treated",
     ]  # fmt: skip
     assert not JAPANESE.search(" ".join(header))
     assert texts(page.xpath("//h1")) == ["Statement of Applicability"]
@@ -65,7 +74,10 @@ def test_control_page_labels_are_english(english: Path) -> None:
     page = parse(english, "controls/5.15.html")
     assert texts(page.xpath("//h1")) == ["5.15 Access control"]
     labels = texts(page.xpath('//table[contains(@class, "isms-fields")]//tr/td[1]'))
-    assert labels[:8] == ["Control", "Theme", "Applicability", "Reason for inclusion", "Implementation status", "Owner", "Document number", "Classification"]
+    assert labels[:9] == [
+        "Control", "Theme", "Applicability", "Reason for inclusion", "Implementation status", "Owner", "Assets operated on",
+        "Document number", "Classification",
+    ]  # fmt: skip
     assert "Control type" in labels
     assert not JAPANESE.search(" ".join(labels))
     headings = texts(page.xpath("//h2"))
@@ -96,10 +108,52 @@ def test_register_home_and_release_pages_are_english(english: Path) -> None:
 
     report = parse(english, "risk-report.html")
     header = header_row(report, "isms-risks")
-    assert header[:4] == ["ID", "Asset", "Threat (vulnerability)", "Asset value"] and not JAPANESE.search(" ".join(header))
+    assert header == [
+        "ID", "Asset", "Threat (vulnerability)", "Risk owner", "Asset value", "Impact", "Likelihood", "Risk", "Treatment",
+        "Controls", "Residual", "State",
+    ]  # fmt: skip
 
 
 def test_status_names_documents_in_english(english: Path, run) -> None:
     lines = run("--root", str(english), "status").lines()
     assert "modified: ISMS-C-5-15 5.15 Access control procedure" in lines
     assert not any(JAPANESE.search(line) for line in lines)
+
+
+# --------------------------------------------------------------------------- the English example (Northwind)
+
+
+@pytest.fixture(scope="module")
+def northwind(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """examples/northwind built once for the module, every output, through `isms build` (check first)."""
+    root = tmp_path_factory.mktemp("northwind") / "northwind"
+    shutil.copytree(NORTHWIND, root, ignore=shutil.ignore_patterns("build"))
+    assert main(["--root", str(root), "build"]) == 0
+    return root
+
+
+def test_northwind_passes_the_check_without_warnings(northwind: Path, run) -> None:
+    result = run("--root", str(northwind), "check")
+    assert result.code == 0, result.out
+    assert not [line for line in (result.out + result.err).splitlines() if ": error:" in line or ": warning:" in line]
+
+
+def test_northwind_outputs_have_no_cjk_character(northwind: Path) -> None:
+    seen: Counter[str] = Counter()
+    for kind in ("html", "docx", "xlsx"):
+        for path in sorted((northwind / "build" / kind).resolve().rglob("*")):
+            if path.suffix == ".html":
+                text = path.read_text(encoding="utf-8")
+                match = CJK.search(text)
+                assert match is None, f"{path.name}: {text[max(match.start() - 60, 0) : match.end() + 20]}"
+            elif path.suffix in (".docx", ".xlsx"):
+                with zipfile.ZipFile(path) as archive:
+                    for name in archive.namelist():
+                        if name.endswith((".xml", ".rels")):  # every part: text, styles, fonts, theme, properties
+                            text = archive.read(name).decode()
+                            match = CJK.search(text)
+                            assert match is None, f"{path.name} {name}: {text[max(match.start() - 60, 0) : match.end() + 20]}"
+            else:
+                continue
+            seen[path.suffix] += 1
+    assert seen[".html"] > 90 and seen[".docx"] > 90 and seen[".xlsx"] >= 5, seen

@@ -2,7 +2,7 @@
 the sample (with its file:line), honest readiness (each kind of record removed is reported missing),
 overdue items as warnings, and schedules printed from the declared activities.
 
-The build date of every test is the sample's last day of FY2025 (conftest.SAMPLE_EPOCH).
+The build date of every test is the last day the sample's records reach, 2026-11-30 (conftest.SAMPLE_EPOCH).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Result, copy_sample, edit, line_of
+from isms.bodies.records import comprehension_tests_body
 from isms.check import check
 from isms.cli import main
 from isms.model.readiness import readiness
@@ -90,8 +91,19 @@ def without(isms, *keys: str):
     ],
 )
 def test_each_kind_of_record_removed_is_reported_missing(model, record: str, missing: set[tuple[str, str]]) -> None:
-    items = readiness(without(model, record), dt.date(2026, 3, 31))
+    items = readiness(without(model, record), dt.date(2026, 11, 30))
     assert {(item.clause, item.item) for item in items if item.status == "missing"} == missing
+
+
+def test_a_test_session_without_named_attendees_prints_their_count(model) -> None:
+    """A retest attended only by people not in the profile ('others', TR-2026-04) has no score to list:
+    the results say how many attended, instead of a list-table without rows (which stops the build)."""
+    body = comprehension_tests_body(model)
+    results = body.split("**TR-2026-04(2026-07-10)の結果**\n", 1)[1].split("\n\n**", 1)[0]
+    assert results.strip() == "ほか2名(出席者一覧による)"
+    for table in body.split(".. list-table::")[1:]:
+        assert table.split("\n\n", 1)[0].count(":header-rows: 1") == 1
+        assert table.count("   * - ") >= 2, table  # the header and at least one row
 
 
 def test_a_sample_without_a_record_file_still_passes_the_check(run, sample: Path) -> None:
@@ -105,20 +117,19 @@ def test_a_sample_without_a_record_file_still_passes_the_check(run, sample: Path
 
 
 def test_periodic_records_become_overdue_and_warn_without_failing(run, model, sample: Path) -> None:
-    items = {(item.clause, item.item): item.status for item in readiness(model, dt.date(2027, 3, 1))}
+    items = {(item.clause, item.item): item.status for item in readiness(model, dt.date(2027, 12, 1))}
     assert items[("9.3", "マネジメントレビュー報告書")] == "overdue"  # 2026-02-20 + 12 months
-    assert items[("9.2", "内部監査結果報告書")] == "overdue"
+    assert items[("9.2", "内部監査結果報告書")] == "overdue"  # 2026-11-20 + 12 months
     assert items[("6.1", "適用宣言書")] == "present"
-    actions = sample / RECORDS / "corrective_actions.yaml"
-    edit(actions, "    done_on: 2026-01-23\n", "")
-    result = run("--root", str(sample), "check", "--as-of", "2027-03-01")
+    actions = sample / RECORDS / "corrective_actions.yaml"  # CA-2026-01 is open in the sample, due 2027-01-29
+    result = run("--root", str(sample), "check", "--as-of", "2027-12-01")
     assert result.code == 0, result.out
     assert not [line for line in result.lines() if ": error: " in line]
     assert " warnings" in result.err and "OK" in result.err
     reviews = sample / RECORDS / "reviews.yaml"
-    expect(result, reviews, sample, "  - id: MR-2025", "clause 9.3: 'マネジメントレビュー報告書' is overdue on 2027-03-01, due by 2027-02-20", "warning")
+    expect(result, reviews, sample, "  - id: MR-2025", "clause 9.3: 'マネジメントレビュー報告書' is overdue on 2027-12-01, due by 2027-02-20", "warning")
     expect(result, sample / "manual_src/activities.yaml", sample, "months: [6, 12]", "activity phishing_drill (標的型メール訓練) is overdue", "warning")
-    expect(result, actions, sample, "due: 2026-01-30", "corrective action CA-2025-02 was due on 2026-01-30 and is not done", "warning")
+    expect(result, actions, sample, "due: 2027-01-29", "corrective action CA-2026-01 was due on 2027-01-29 and is not done", "warning")
 
 
 # --------------------------------------------------------------------------- rules (errors with file:line), on one broken copy
@@ -203,8 +214,10 @@ def test_a_gap_in_the_audit_cycle_under_way_is_a_warning(run, sample: Path) -> N
     )
     result = run("--root", str(sample), "check")
     assert result.code == 0, result.out
-    expect(result, sample / RECORDS / "audits.yaml", sample, "    scope:",
-           "the audit cycle 2025-04-01 to 2028-03-31 leaves 1 applicable controls unaudited (8.25): plan them in an audit of the cycle before 2028-03-31", "warning")  # fmt: skip
+    audits = sample / RECORDS / "audits.yaml"  # the warning is at the scope of the cycle's latest audit, IA-2026
+    scope = audits.read_text(encoding="utf-8").splitlines().index("    scope:", line_of(audits, "  - id: IA-2026")) + 1
+    message = "the audit cycle 2025-04-01 to 2028-03-31 leaves 1 applicable controls unaudited (8.25): plan them in an audit of the cycle before 2028-03-31"
+    assert any(p.split(":")[1] == str(scope) and " warning: " in p and message in p for p in problems_at(result, f"{RECORDS}/audits.yaml")), result.out
 
 
 def test_auditor_must_not_audit_their_own_department(broken, broken_result) -> None:

@@ -2,7 +2,7 @@
 
 Word: a numbered file per record set and per blank form, in the same frame as the other documents;
 the site: their pages, the requirements checklist and the status page as of the build date (the
-tests' SOURCE_DATE_EPOCH, the sample's last day of FY2025); the workbooks of objectives, training and
+tests' SOURCE_DATE_EPOCH, the last day the sample's records reach, 2026-11-30); the workbooks of objectives, training and
 corrective actions. Schedules printed in the texts come from the declared activities.
 """
 
@@ -15,9 +15,6 @@ import openpyxl
 import pytest
 from lxml import html as lxml_html
 
-from conftest import copy_sample
-from isms.cli import main
-
 RECORD_TITLES = (
     "ISMS体制図", "ISMS有効性評価表", "ISMS年間計画表", "力量確認表", "教育計画書", "理解度確認テスト", "教育実施記録",
     "内部監査計画書", "内部監査結果報告書", "マネジメントレビュー報告書", "是正要求書兼回答書",
@@ -25,10 +22,8 @@ RECORD_TITLES = (
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = copy_sample(tmp_path_factory.mktemp("records-build") / "isms")
-    assert main(["--root", str(root), "build"]) == 0
-    return root / "build"
+def build(sample_build: Path) -> Path:
+    return sample_build / "build"
 
 
 def text_of(path: Path) -> str:
@@ -72,13 +67,14 @@ def test_site_has_the_records_the_checklist_and_the_status(build: Path) -> None:
     assert all(title in index for title in RECORD_TITLES)
     checklist = lxml_html.fromstring((html / "checklist.html").read_bytes())
     text = checklist.text_content()
-    assert "2026-03-31時点" in text and "未整備 0 件" in text and "期限超過 0 件" in text
+    assert "2026-11-30時点" in text and "未整備 0 件" in text and "期限超過 0 件" in text
     states = [cell.text_content().strip() for cell in checklist.xpath('//table[contains(@class,"isms-checklist")]/tbody/tr/td[5]')]
     assert states and all(state.startswith("✔") for state in states)
     status = lxml_html.fromstring((html / "status.html").read_bytes()).text_content()
-    assert "2025年度(2025-04-01〜2026-03-31)の活動" in status
+    assert "2026年度(2026-04-01〜2027-03-31)の活動" in status
     assert "期限超過" not in status.split("の活動", 1)[1].split("終結していない是正処置")[0]
-    assert "CA-2025-02" in status  # open: awaiting its effectiveness review
+    assert "CA-2026-01" in status  # open: its corrective action is under way (due 2027-01-29)
+    assert "CA-2025-02" not in status  # closed after its effectiveness review
     home = (html / "index.html").read_text(encoding="utf-8")
     assert 'href="status.html"' in home and 'href="records/index.html"' in home
 
@@ -92,13 +88,13 @@ def test_texts_print_the_declared_schedules(build: Path) -> None:
 
 def test_workbooks_of_objectives_training_and_corrective_actions(build: Path) -> None:
     xlsx = build / "xlsx"
-    objectives = openpyxl.load_workbook(xlsx / "ISMS-K-02_ISMS有効性評価表.xlsx")
+    objectives = openpyxl.load_workbook(xlsx / "ISMS-K-02 ISMS有効性評価表.xlsx")
     assert [ws.title for ws in objectives.worksheets] == ["目的", "測定結果"]
-    assert objectives.worksheets[0].max_row == 6 and objectives.worksheets[1].max_row == 21
-    training = openpyxl.load_workbook(xlsx / "ISMS-K-07_教育実施記録.xlsx")
+    assert objectives.worksheets[0].max_row == 11 and objectives.worksheets[1].max_row == 31  # FY2025 and FY2026, with a header row
+    training = openpyxl.load_workbook(xlsx / "ISMS-K-07 教育実施記録.xlsx")
     rows = list(training.worksheets[0].iter_rows(min_row=2, values_only=True))
     assert ("TR-2025-01", "G-2025", "全社情報セキュリティ教育") in {row[:3] for row in rows}
     assert any(row[0] == "TR-2025-01" and row[5] == "伊藤 茂" and row[6] == 70 and row[7] == "不合格" for row in rows)
     assert training.worksheets[0].auto_filter.ref
-    actions = openpyxl.load_workbook(xlsx / "ISMS-K-11_是正要求書兼回答書.xlsx").worksheets[0]
-    assert [row[0] for row in actions.iter_rows(min_row=2, values_only=True)] == ["CA-2025-03", "CA-2025-01", "CA-2025-02"]
+    actions = openpyxl.load_workbook(xlsx / "ISMS-K-11 是正要求書兼回答書.xlsx").worksheets[0]
+    assert [row[0] for row in actions.iter_rows(min_row=2, values_only=True)] == ["CA-2025-03", "CA-2025-01", "CA-2025-02", "CA-2026-01"]

@@ -14,7 +14,6 @@ import pytest
 from conftest import copy_sample, edit, line_of
 from isms.bodies.documents import soa_header, soa_rows
 from isms.check import check
-from isms.cli import main
 
 ASSETS = "manual_src/assets.yaml"
 RISKS = "manual_src/risks.yaml"
@@ -257,10 +256,8 @@ def test_risk_workbooks(isms, tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def html(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = copy_sample(tmp_path_factory.mktemp("risk-html") / "isms")
-    assert main(["--root", str(root), "build", "--only", "html"]) == 0
-    return root / "build/html"
+def html(sample_build: Path) -> Path:
+    return sample_build / "build/html"
 
 
 def test_html_traceability_links(html: Path) -> None:

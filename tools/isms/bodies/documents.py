@@ -102,6 +102,12 @@ def control_body(isms: Isms, decision: ControlDecision) -> str:
 # --------------------------------------------------------------------------- SoA
 
 
+# The SoA's columns, as an auditor reads them: the control, whether it applies and why (or why not),
+# how far it is implemented, who owns it, its procedure and the risks it treats.
+SOA_COLUMNS = ("id", "control", "applicable", "reasons", "exclusion", "status", "owner", "procedure", "risks")
+SOA_WIDTHS = (4, 11, 5, 40, 7, 7, 9, 8, 9)  # 除外の理由 fits its header on one line
+
+
 def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
     lang = isms.lang
     rows = []
@@ -113,6 +119,7 @@ def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
             reason += t("reason_note", lang, note=esc(src.reason_note))
         doc = isms.documents.get(decision.document_id)
         procedure = (f":ref:`{esc(doc.number)} <{doc.label}>`" if link else esc(doc.number)) if doc else "—"
+        owner = isms.role(src.owner)
         if decision.document_id in isms.withheld:
             procedure = esc(isms.withheld[decision.document_id].number)
         rows.append(
@@ -121,8 +128,9 @@ def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
                 (f":ref:`{esc(name)} <ctl-{control.id}>`" if link else esc(name)),
                 t("yes" if src.applicable else "no", lang),
                 reason,
-                status_text(decision, lang),
                 esc(src.exclusion) if not src.applicable and src.exclusion else "—",
+                status_text(decision, lang),
+                esc(owner.name if lang == "ja" else owner.name_en) if owner else "—",
                 procedure,
                 risk_refs(isms, control.id, link),
             )
@@ -131,10 +139,8 @@ def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
 
 
 def soa_header(lang: str) -> tuple[str, ...]:
-    return (
-        t("col_no", lang), t("control", lang), t("applicability", lang), t("reasons", lang), t("status", lang), t("exclusion", lang),
-        t("procedure_doc", lang), t("soa_risks", lang),
-    )
+    words = {"id": t("col_no", lang), "risks": t("soa_risks", lang), "procedure": t("procedure_doc", lang), "applicable": t("applicability", lang)}
+    return tuple(words.get(column) or t(column, lang) for column in SOA_COLUMNS)
 
 
 def soa_body(isms: Isms, link: bool = True) -> str:
@@ -144,7 +150,7 @@ def soa_body(isms: Isms, link: bool = True) -> str:
     scope = isms.documents.get("scope")
     if scope is not None:  # the criteria the decisions rest on
         intro += "\n\n" + t("see_scope", lang, ref=ref("scope") if link else named(scope, lang))
-    table = list_table(soa_header(lang), soa_rows(isms, link), widths=(5, 16, 6, 24, 11, 15, 11, 12), css="isms-soa")
+    table = list_table(soa_header(lang), soa_rows(isms, link), widths=SOA_WIDTHS, css="isms-soa")
     return intro + "\n\n" + table
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from isms.bodies.text import esc, field_table, list_table, ref, section
+from isms.bodies.text import esc, field_table, list_table, named, ref, section
 from isms.i18n import sep, t
 from isms.model import Isms
 from isms.model.records import (
@@ -69,7 +69,7 @@ def doc_ref(isms: Isms, doc_id: str, link: bool) -> str:
     doc = isms.documents.get(doc_id)
     if doc is None:
         return "—"
-    return ref(doc.label) if link else esc(f"{doc.title} ({doc.number})")
+    return ref(doc.label) if link else named(doc, isms.lang)
 
 
 def _number(value: float) -> str:
@@ -349,7 +349,10 @@ def comprehension_tests_body(isms: Isms, link: bool = True) -> str:
                 verdict = t("passed" if records.passed(session, pid, course) else ("failed" if score is not None else "not_taken"), lang)
                 rows.append((person(isms, pid), str(score) if score is not None else "—", verdict))
             parts.append(f"**{esc(t('test_results', lang, session=session.id, date=_date(session.date)))}**\n")
-            parts.append(list_table((t("person", lang), t("score", lang), t("verdict", lang)), rows, widths=(40, 30, 30), css="isms-records"))
+            if rows:
+                parts.append(list_table((t("person", lang), t("score", lang), t("verdict", lang)), rows, widths=(40, 30, 30), css="isms-records"))
+            else:  # only attendees not named in the profile: a table without rows is not valid reST
+                parts.append((t("others_count", lang, count=session.others) if session.others else t("none_recorded", lang)) + "\n")
     if not courses:
         parts.append(t("none_recorded", lang) + "\n")
     return "\n".join(parts)
@@ -528,7 +531,7 @@ def review_inputs(isms: Isms, review: ReviewSource, link: bool = True) -> list[t
         states = [corrective_status(a, day) for a in actions]
         performance.append(t("review_nc", lang, total=len(actions), closed=states.count("closed"), effectiveness=states.count("effectiveness"),
                              open=states.count("in_progress"), overdue=states.count("overdue")))  # fmt: skip
-        performance += [f"  - {esc(a.id)}: {esc(a.description)} ({t(f'ca_{corrective_status(a, day)}', lang)})" for a in actions]
+        performance += ["  - " + t("ca_with_status", lang, id=esc(a.id), description=esc(a.description), status=t(f"ca_{corrective_status(a, day)}", lang)) for a in actions]
     if records.has("objectives"):
         for obj in records.objectives:
             if obj.start > day:

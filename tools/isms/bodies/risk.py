@@ -214,7 +214,10 @@ def risk_report_body(isms: Isms, html: bool = True, link: bool = True) -> str:
     above = [r for r in risks if r.above_threshold]
     residual_above = [r for r in risks if r.residual_above_threshold]
     counts = {treatment: sum(1 for r in risks if r.treatment is treatment) for treatment in Treatment}
-    inventory = t("report_inventory", lang, document=_assets_ref(isms, link))
+    # "資産目録(ISMS-R-04)": the title once (a link on the site), then the number.
+    doc = isms.documents.get("assets")
+    document = (f"{ref('assets')}\\ ({esc(doc.number)})" if link else named(doc, lang)) if doc is not None else _assets_ref(isms, link)
+    inventory = t("report_inventory", lang, document=document)
     parts = [t("report_intro", lang, inventory=inventory, count=len(register.assets), threshold=threshold) + "\n"]
     parts.append(section(t("report_summary", lang)))
     approved_above = sum(1 for r in residual_above if r.approval)

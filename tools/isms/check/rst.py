@@ -81,6 +81,79 @@ def glued_markup(rendered: RenderedText) -> list[Problem]:
     return problems
 
 
+# Stray spaces. Japanese text has no spaces between its words: a space next to Japanese punctuation or
+# a bracket, or between kana and kanji, prints as a gap in the middle of a sentence ("( 8.9 構成管理 )",
+# "全社教育で 内容を"), in Word and on the site alike. The rule for printed text (the tests scan every
+# output with it) allows the spaces that separate words: names (港 健一), a number and its title
+# (5.15 アクセス制御), Latin words (Intune の); none of them touches a bracket, punctuation or kana.
+JAPANESE = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+HIRAGANA = "\u3041-\u309f"
+JAPANESE_PUNCTUATION = "\u3001-\u3003\u3008-\u3011\u3014-\u301f\uff01\uff08\uff09\uff0c\uff0e\uff1a\uff1b\uff1f\uff3b\uff3d\uff5b\uff5d"
+OPENING = "([{\uff08\uff3b\uff5b\u300c\u300e\u3010\u3014\u3008\u300a\u3016\u3018\u301a"
+CLOSING = ")]}\uff09\uff3d\uff5d\u300d\u300f\u3011\u3015\u3009\u300b\u3017\u3019\u301b"
+STRAY_SPACE = re.compile(
+    rf"(?<=[{re.escape(OPENING)}]) +(?=\S)|(?<=\S) +(?=[{re.escape(CLOSING)}])"  # just inside brackets
+    rf"|(?<=[{JAPANESE_PUNCTUATION}]) +(?=\S)|(?<=\S) +(?=[{JAPANESE_PUNCTUATION}])"  # next to 、。「」
+    rf"|(?<=[{HIRAGANA}]) +(?=[{JAPANESE}])|(?<=[{JAPANESE}]) +(?=[{HIRAGANA}])"  # inside a sentence
+)
+# In a source, inline markup (a role, **strong**, ``literal``) next to Japanese text needs "\ ", not a
+# space: the space would be printed (README). Markup is masked to this character before the rules run.
+_MARKUP = re.compile(r"(?<![\\\w]):[a-z]+:`[^`]+`(?:_{1,2})?|``[^`]+``|\*\*[^*\s][^*]*\*\*|(?<![\\\w*])\*[^*\s][^*]*\*(?!\*)")
+_MASK = "\ue010"
+_MARKUP_SPACE = re.compile(rf"(?<=[{JAPANESE}{JAPANESE_PUNCTUATION}]) +(?={_MASK})|(?<={_MASK}) +(?=[{JAPANESE}{JAPANESE_PUNCTUATION}])")
+# What begins a line in reST (indentation, bullets, enumerators, list-table cells, line blocks) is
+# structure, not text.
+_LINE_START = re.compile(r"^\s*(?:(?:[-*+•]|#\.|\d+\.|\(?\d+\)|[A-Za-z]\.|\(?[A-Za-z]\)|\|)\s+)*")
+_ADORNMENT_LINE = re.compile(r"^([!-/:-@\[-`{-~])\1{2,}\s*$")
+_LITERAL_DIRECTIVE = re.compile(r"^\s*\.\.\s+(?:code|code-block|sourcecode|parsed-literal|math|raw)::")
+
+
+def stray_spaces(text: str) -> list[re.Match[str]]:
+    """The stray spaces of printed text (a paragraph, a cell, a heading)."""
+    return list(STRAY_SPACE.finditer(text))
+
+
+def _source_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) of the lines that hold running text: not literal blocks, comments,
+    directives, section adornments or grid-table borders."""
+    literal_indent: int | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if literal_indent is not None:
+            if not stripped or indent > literal_indent:
+                continue
+            literal_indent = None
+        if (stripped.endswith("::") and not stripped.startswith("..")) or _LITERAL_DIRECTIVE.match(line):
+            literal_indent = indent  # a literal block follows (a paragraph ending in ::, or a code directive)
+        if stripped.startswith("..") or _ADORNMENT_LINE.match(stripped) or stripped.startswith(("+-", "+=")):
+            continue
+        yield number, line
+
+
+def stray_space_problems(rendered: RenderedText) -> list[Problem]:
+    problems = []
+    for number, line in _source_lines(rendered.text):
+        start = _LINE_START.match(line)
+        content = line[start.end() if start else 0 :]
+        cells = [content]
+        if content.startswith("|") and content.rstrip().endswith("|"):  # a grid table row
+            cells = [cell.strip() for cell in content.strip("|").split("|")]
+        for cell in cells:
+            masked = _MARKUP.sub(lambda m: _MASK, cell.rstrip())
+            spans = sorted({m.span() for pattern in (STRAY_SPACE, _MARKUP_SPACE) for m in pattern.finditer(masked)})
+            for begin, end in spans:
+                around = masked[max(begin - 6, 0) : end + 6].replace(_MASK, "…").strip()
+                problems.append(
+                    Problem(
+                        rendered.source.path, rendered.file_line(number), 1,
+                        f"stray space in '{around}': Japanese text has no space next to brackets, punctuation, kana or inline markup: "
+                        "remove it (write '\\ ' where reST needs a separator around markup)",
+                    )
+                )
+    return problems
+
+
 # Directives both writers render and that name no file outside the text (images are checked below).
 ALLOWED_DIRECTIVES = frozenset(
     {
@@ -206,6 +279,7 @@ def _check_rst(rendered: RenderedText, known_labels: frozenset[str], root: Path 
         found.append(Problem(path, line, 1, f"{kind}: {_explain(text, message.astext())}"))
 
     found += glued_markup(rendered)
+    found += stray_space_problems(rendered)
     found += directive_problems(rendered)
     with _xref_roles(known_labels):
         document = utils.new_document(str(path), settings)

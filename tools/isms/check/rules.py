@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from isms.check.rst import check_rst
+from isms.check.rst import check_rst, stray_spaces
 from isms.model import LABEL_PATTERN, Isms, defined_labels
 from isms.problems import Problem
 from isms.sources.catalogue import load_catalogue
@@ -36,6 +36,31 @@ def check_sources(sources: Sources) -> list[Problem]:
     problems: list[Problem] = []
     for rule in (_controls_decided_once, _profile_references, _policy_references, _cell_sized_values):
         problems += rule(sources)
+    return problems
+
+
+_TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+_TAG_MASK = "\ue010"
+
+
+def _stray_spaces_in_values(sources: Sources) -> list[Problem]:
+    """The texts of the YAML files (reasons, justifications, items, risks, the profile's sentences) are
+    printed as they are: the stray-space rule of reST texts (check.rst) holds for them too. Procedures
+    are reST and checked with their markup."""
+    files = [(loaded.path, loaded.data, ("procedure",)) for loaded in sources.controls]
+    files += [(loaded.path, loaded.data, ()) for loaded in (sources.assets, sources.risks) if loaded is not None]
+    if sources.profile_data is not None:
+        files.append((sources.root / "manual_src/profile.yaml", sources.profile_data, ()))
+    problems = []
+    for path, data, skipped in files:
+        for loc, value in _strings(data, ()):
+            if loc[:1] in [(key,) for key in skipped]:
+                continue
+            value = _TEMPLATE_TAG.sub(_TAG_MASK, value)  # "{{ retention.log }}" prints a value, not its braces
+            for match in stray_spaces(value):
+                line, col = position(data, loc)
+                around = value[max(match.start() - 6, 0) : match.end() + 6]
+                problems.append(Problem(path, line, col, f"stray space in '{around}': Japanese text has no space next to brackets, punctuation or kana: remove it"))
     return problems
 
 
@@ -72,6 +97,7 @@ def check_model(isms: Isms, sources: Sources) -> list[Problem]:
     problems: list[Problem] = []
     for rule in (_decision_rules, _manual_covers_clauses, _numbers_unique):
         problems += rule(isms, sources)
+    problems += _stray_spaces_in_values(sources)  # typography: never a reason to stop the other rules
     problems += check_texts(isms)
     return problems
 

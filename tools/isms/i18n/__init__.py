@@ -7,8 +7,10 @@ built from it, e.g. ``t(f"treatment_{risk.treatment.value}", lang)``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import re
 from functools import cache
 
 from isms.i18n import en, ja
@@ -33,6 +35,17 @@ def fingerprint() -> str:
     """sha256 of every word of every language. Writers that cache their output put it in the cache key:
     the words are not part of their own code."""
     return hashlib.sha256(json.dumps(_WORDS, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def format_date(day: dt.date, pattern: str) -> str:
+    """A date in a pattern of YYYY, MM (zero-padded month), M, DD, D and literal text: "YYYY年M月D日"."""
+    values = {"YYYY": f"{day.year:04d}", "MM": f"{day.month:02d}", "M": str(day.month), "DD": f"{day.day:02d}", "D": str(day.day)}
+    return re.sub(r"YYYY|MM|M|DD|D", lambda m: values[m.group(0)], pattern)
+
+
+def date_pattern(lang: str, chosen: str | None = None) -> str:
+    """The profile's date_format, or the language's usual one (tokens YYYY, MM, M, DD, D)."""
+    return chosen or t("date_pattern", lang)
 
 
 def sep(lang: str) -> str:

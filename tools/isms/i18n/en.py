@@ -353,7 +353,15 @@ WORDS: dict[str, str] = {
     "toc_placeholder": "Right-click and choose Update Field to refresh the contents.",
     "page": "Page",
     "history_pending": "Not yet approved",
-    "date_format": "{year:04d}-{month:02d}-{day:02d}",
+    # how dates are printed unless the profile chooses (profile: date_format; tokens YYYY, MM, M, DD, D)
+    "date_pattern": "YYYY-MM-DD",
+    "cover_classification": "{label}: {value}",
+    "draft_mark": "DRAFT",
+    "draft_mark_inline": " (draft)",
+    "list_bullet": "• ",
+    "classification_statement": "This document is classified {name} ({description}). {handling}.",
+    "date_blank": "Date:",
+    "release_of": "release {release}",
 
     # Word bodies: admonition titles (render/docx/pandoc.py) and references to excluded controls (render/docx/labels.py)
     "admonition_attention": "Attention",
@@ -701,6 +709,7 @@ WORDS: dict[str, str] = {
     "not_effective": "not effective (act again)",
     "ca_closed": "closed",
     "ca_effectiveness": "awaiting effectiveness review",
+    "ca_with_status": "{id}: {description} ({status})",
     "ca_in_progress": "in progress",
     "ca_overdue": "overdue",
     "source_internal_audit": "internal audit",

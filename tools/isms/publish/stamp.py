@@ -9,7 +9,7 @@ one of these):
   with their names: an added or removed file counts), and the images the last build published from
   elsewhere in the repository;
 - the tool: every file of the `isms` package (code, Lua filters, templates, static files, words),
-  the versions of the libraries that shape the outputs, the Python version;
+  the versions of the libraries that shape the outputs, the Python version, the LibreOffice binary;
 - the day (the check compares dates with today) and SOURCE_DATE_EPOCH;
 - the command line (outputs, audience) and the repository root;
 - what the manifest records of git (the commit and whether the work tree differs from it).
@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +78,12 @@ def code_fingerprint() -> str:
     root = Path(package.__file__).parent
     _hash_tree(digest, root, root)
     digest.update(json.dumps(_toolchain(), sort_keys=True).encode())
+    for program in ("soffice", "libreoffice"):  # lays out the Word tables of contents
+        found = shutil.which(program)
+        if found:
+            with contextlib.suppress(OSError):
+                stat = Path(found).resolve().stat()
+                digest.update(f"{program}:{Path(found).resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
 
 

@@ -13,7 +13,7 @@ import string
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from isms.i18n import t
 
@@ -328,6 +328,12 @@ class Approver(Strict):
     by: Ident = Field(description="role id")
 
 
+def _date_format(value: str) -> str:
+    if not all(token in value for token in ("YYYY", "M", "D")):
+        raise ValueError("a date format names the year, month and day: YYYY, M or MM, D or DD (e.g. YYYY-MM-DD, YYYY/M/D)")
+    return value
+
+
 class Profile(Strict):
     language: Literal["ja", "en"] = "ja"
     organization: Organization
@@ -352,6 +358,9 @@ class Profile(Strict):
     continuity: Continuity = Field(Continuity(), description="目標復旧時間・目標復旧時点: {{ continuity.<system>.bcp_rto }}")
     information: dict[Ident, NamedInformation] = Field(default_factory=dict, description="機密分類 of named information: {{ information.<id>.classification }}")
     year_start: int = Field(4, ge=1, le=12, description="first month of the ISMS year (4: FY2025 is 2025-04 .. 2026-03)")
+    date_format: Annotated[str, AfterValidator(_date_format)] | None = Field(
+        None, max_length=40, description="how documents print dates: YYYY, MM or M, DD or D and other text (default: YYYY年M月D日 for ja, YYYY-MM-DD for en)"
+    )
 
 
 # --------------------------------------------------------------------------- controls

@@ -19,15 +19,15 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from isms import __version__
-from isms.bodies.documents import register_body
+from isms import __version__, i18n
+from isms.bodies.documents import SOA_COLUMNS, register_body
 from isms.bodies.records import LANDSCAPE
 from isms.i18n import fingerprint as words_fingerprint
 from isms.model import Document
 from isms.problems import Problem
 from isms.render import names
 from isms.render.context import BuildContext, WriterResult
-from isms.render.docx import batch
+from isms.render.docx import batch, paginate
 from isms.render.docx.compose import frame_context
 from isms.render.docx.labels import label_map, referenced
 from isms.render.docx.pandoc import DocumentText
@@ -79,7 +79,8 @@ def plan(context: BuildContext) -> list[Job]:
         if doc is None:
             continue
         source = policy.body.source.path if policy.body else isms.root / "policy_templates" / policy.entry.file
-        jobs.append(Job(doc, DocumentText(doc.id, (bodies[doc.id].printed or "",), (source,), drop_title=True)))
+        signed = "5.2" in policy.entry.clauses  # the information security policy: signed by top management
+        jobs.append(Job(doc, DocumentText(doc.id, (bodies[doc.id].printed or "",), (source,), drop_title=True, signed=signed)))
     for decision in isms.decisions:
         doc = docs.get(decision.document_id)
         if doc is not None and decision.source.applicable:
@@ -89,10 +90,13 @@ def plan(context: BuildContext) -> list[Job]:
     controls = isms.root / "controls"
     assets = isms.risks.assets_path or isms.root / "manual_src/assets.yaml"
     risks = isms.risks.risks_path or isms.root / "manual_src/risks.yaml"
+    merge = (SOA_COLUMNS.index("reasons"), SOA_COLUMNS.index("exclusion"))
     for doc_id, source in (("soa", controls), ("assets", assets), ("risk-report", risks), ("risk-plan", risks), ("audit-checklist", controls)):
         body = bodies.get(doc_id)
         if body is not None and body.printed is not None:
-            jobs.append(Job(docs[doc_id], DocumentText(doc_id, (body.printed,), (source,)), landscape=True))
+            soa = doc_id == "soa"
+            text = DocumentText(doc_id, (body.printed,), (source,), merge=merge if soa else None, dense=soa)
+            jobs.append(Job(docs[doc_id], text, landscape=True))
     if "register" in docs:  # lists every document's version: written with the versions, not a body
         register = register_body(isms, context.versions.documents, link=False)
         jobs.append(Job(docs["register"], DocumentText("register", (register,), (isms.root / "manual_src/releases.yaml",)), landscape=True))
@@ -133,7 +137,8 @@ def _code_version(templates: tuple[Path, Path]) -> str:
     for name in _LIBRARIES:
         with contextlib.suppress(metadata.PackageNotFoundError):
             digest.update(f"{name}={metadata.version(name)}".encode())
-    for path in sorted(_PACKAGE.glob("*.py")) + sorted(_PACKAGE.glob("*.lua")) + list(templates):
+    dates = [Path(i18n.__file__)]  # format_date(): code of the printed words, not part of this package
+    for path in sorted(_PACKAGE.glob("*.py")) + sorted(_PACKAGE.glob("*.lua")) + dates + list(templates):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
 
@@ -142,7 +147,8 @@ def fingerprint(code: str, job: Job, context: dict[str, object], labels: dict[st
     """sha256 of everything the output depends on; `labels` = the cross-reference targets it prints."""
     payload = {
         "code": code, "lang": lang, "doc": [job.doc.id, job.doc.kind], "parts": job.body.parts, "context": context, "labels": labels,
-        "flags": [job.body.drop_title, job.body.chapter_breaks, job.toc, job.landscape],
+        "flags": [job.body.drop_title, job.body.chapter_breaks, job.body.signed, job.body.merge, job.body.dense, job.toc, job.landscape],
+        "pages": paginate.engine() if job.toc else None,
     }
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -177,7 +183,7 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
         # The cache key covers the code too; the seed of the random list ids only the content, so
         # that a change to the tool that leaves a document's content alone leaves its bytes alone.
         keys[job.doc.id] = fingerprint(code, job, context, printed, isms.lang)
-        items[job.doc.id] = batch.Item(job.body, context, fingerprint("", job, context, printed, isms.lang), job.landscape)
+        items[job.doc.id] = batch.Item(job.body, context, fingerprint("", job, context, printed, isms.lang), job.landscape, job.toc)
     file_names = names.docx_names(job.doc for job in jobs)  # the names the site links (html/downloads)
     cached = {doc_id: cache / f"{keys[doc_id]}.docx" for doc_id in items}
     todo = [items[doc_id] for doc_id, path in cached.items() if not path.is_file()]

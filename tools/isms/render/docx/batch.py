@@ -19,6 +19,7 @@ from typing import Any
 from isms.problems import Problem
 from isms.render.docx.compose import compose
 from isms.render.docx.labels import Label
+from isms.render.docx.paginate import PaginationError, paginate
 from isms.render.docx.pandoc import DocumentText, convert
 
 DOCUMENTS_PER_WORKER = 20
@@ -34,6 +35,7 @@ class Item:
     context: dict[str, Any]  # what the frame prints
     seed: str  # the fingerprint: seeds docxcompose's random list ids
     landscape: bool = False
+    toc: bool = False  # page numbers from a LibreOffice layout (paginate.py)
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,16 @@ def run_share(share: Share) -> Result:
             name = f"{item.context['number']} {item.context['title']}"
             problems.append(Problem(share.frame, 1, 1, f"{name}: could not assemble the Word document ({type(exc).__name__}: {exc})"))
     seconds["compose"] = time.perf_counter() - mark
+    for item in share.items:
+        if item.toc and item.body.doc_id in done:
+            mark = time.perf_counter()
+            try:
+                done[item.body.doc_id] = paginate(done[item.body.doc_id], item.context["organisation"])
+            except PaginationError as exc:
+                name = f"{item.context['number']} {item.context['title']}"
+                problems.append(Problem(item.body.sources[0], 1, 1, f"{name}: LibreOffice could not lay out the table of contents ({exc})"))
+                del done[item.body.doc_id]
+            seconds["paginate"] = seconds.get("paginate", 0.0) + time.perf_counter() - mark
     return done, problems, seconds
 
 

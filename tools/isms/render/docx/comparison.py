@@ -25,8 +25,7 @@ from isms.ledger import find_release
 from isms.ledger.content import read_header
 from isms.ledger.diff import WORKING, DocumentDiff
 from isms.model import Isms
-from isms.render.docx.compose import _latin_language
-from isms.render.docx.pandoc import LANG_TAGS
+from isms.render.docx.package import THEME, app_properties, language_font_table, language_styles, language_theme, word_settings
 from isms.render.docx.paths import template_paths
 from isms.render.docx.reference import MARGIN_SIDE, PAGE_HEIGHT, PAGE_WIDTH
 from isms.render.ooxml import NS, W, core_properties, field_runs, read_package, text_run, tidy, w, write_package
@@ -299,7 +298,13 @@ def comparison_docx(isms: Isms, old: str, new: str, diffs: Sequence[DocumentDiff
     buffer = io.BytesIO()
     document.save(buffer)
     parts = read_package(buffer.getvalue())
-    parts["word/styles.xml"] = _latin_language(parts["word/styles.xml"], LANG_TAGS["en"] if lang == "ja" else LANG_TAGS.get(lang, lang))
+    parts["word/styles.xml"] = language_styles(parts["word/styles.xml"], lang)
+    parts["word/settings.xml"] = word_settings(parts["word/settings.xml"])
+    if "word/fontTable.xml" in parts:
+        parts["word/fontTable.xml"] = language_font_table(parts["word/fontTable.xml"], lang)
+    if THEME in parts:
+        parts[THEME] = language_theme(parts[THEME], lang)
+    parts["docProps/app.xml"] = app_properties(org.name if lang == "ja" or not org.name_en else org.name_en)
     title = f"{t('comparison_title', lang)} {old_label} → {new_label}"
     parts["docProps/core.xml"] = core_properties(title, org.name if lang == "ja" or not org.name_en else org.name_en, subject=classification, when=_release_date(isms, new))
     return write_package(parts)
@@ -338,7 +343,10 @@ def _header_footer(document, set_name: str, lang: str, classification: str) -> N
     stops = document.styles.element.iterfind("w:style[@w:styleId='Header']/w:pPr/w:tabs/w:tab", NS)
     tabs = w("tabs", None, *(w("tab", {"val": "clear", "pos": stop.get(W + "pos")}) for stop in stops))
     tabs.append(w("tab", {"val": "right", "pos": str(TEXT_WIDTH)}))
-    paragraph = _paragraph("Header", text_run(f"{set_name}  {t('comparison_title', lang)}"), w("r", None, w("tab")), text_run(f"【{t('classification', lang)}】{classification}"))
+    paragraph = _paragraph(
+        "Header", text_run(f"{set_name}  {t('comparison_title', lang)}"), w("r", None, w("tab")),
+        text_run(t("cover_classification", lang, label=t("classification", lang), value=classification)),
+    )
     paragraph.find("w:pPr", NS).append(tabs)
     element.append(paragraph)
     footer = section.footer

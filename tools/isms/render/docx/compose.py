@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import io
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,15 @@ from docxtpl import DocxTemplate
 from docxtpl.subdoc import Subdoc, SubdocComposer
 from lxml import etree
 
-from isms.i18n import t
+from isms.i18n import date_pattern, format_date, sep, t
 from isms.ledger import Versions
 from isms.model import Document, Isms
-from isms.render.docx.pandoc import LANG_TAGS
+from isms.model.versions import DocumentVersion
+from isms.render.docx.frame import SIGNERS
+from isms.render.docx.package import THEME, app_properties, language_font_table, language_styles, language_theme, word_settings
+from isms.render.docx.paginate import PLACEHOLDER
 from isms.render.ooxml import NS, W, core_properties, paragraph_text, read_package, text_run, w, write_package, xml_bytes
+from isms.sources.schema import ClassificationLevel, Profile
 
 # The frame's words: {{ L.<name> }} in the template (the name) -> the word's key in isms.i18n. The names
 # are the template's interface: frame.docx files that organisations restyled use them.
@@ -29,6 +34,7 @@ _LABELS: dict[str, str] = {
     "distribution_list": "distribution_list", "draft": "draft", "none": "none", "approver": "approver", "reviewer": "reviewer",
     "author": "author", "revision_summary": "revision_summary", "date": "date", "number": "document_no", "pages": "frame_pages",
     "pages_unit": "frame_pages_unit", "toc": "toc", "toc_placeholder": "toc_placeholder", "page": "page", "pending": "history_pending",
+    "draft_mark": "draft_mark", "draft_mark_inline": "draft_mark_inline", "list_bullet": "list_bullet",
 }
 
 
@@ -36,29 +42,80 @@ def labels(lang: str) -> dict[str, str]:
     return {name: t(key, lang) for name, key in _LABELS.items()}
 
 
-def date_text(day: dt.date | None, lang: str) -> str:
-    if day is None:
-        return "—"
-    return t("date_format", lang, year=day.year, month=day.month, day=day.day)
+def date_text(day: dt.date | None, pattern: str) -> str:
+    return format_date(day, pattern) if day is not None else "—"
+
+
+def signer_lines(profile: Profile, label: str) -> dict[str, str]:
+    """A signer as the ledger recorded them ("ISMS事務局 小林 直樹") split into the role, printed small
+    above, and the name, which then fits its column on one line. A label that does not begin with a
+    role or job title of the profile stays whole."""
+    lang = profile.language
+    prefixes = {role.name if lang == "ja" else role.name_en for role in profile.roles} | {person.title for person in profile.people}
+    for prefix in sorted(prefixes, key=len, reverse=True):
+        if label.startswith(prefix + " ") and label[len(prefix) + 1 :].strip():
+            return {"role": prefix, "name": label[len(prefix) + 1 :].strip()}
+    return {"role": "", "name": label}
+
+
+def _sentence(text: str) -> str:
+    return text.strip().rstrip("。.")
+
+
+def classification_text(level: ClassificationLevel, lang: str) -> str:
+    """配付先の定義 begins with the document's own level, in the profile's words."""
+    name = level.name if lang == "ja" else level.name_en
+    return t("classification_statement", lang, name=name, description=_sentence(level.description), handling=_sentence(level.handling))
+
+
+def signature(isms: Isms, doc: Document, version: DocumentVersion | None, pattern: str) -> dict[str, str] | None:
+    """The information security policy (the policy of clause 5.2) is dated and signed by top management:
+    the date of the release that approved it (blank while it is a draft), the organisation, the job
+    titles and names of top management."""
+    entry = next((p.entry for p in isms.policies if p.entry.id == doc.id), None)
+    if entry is None or "5.2" not in entry.clauses:
+        return None
+    profile = isms.profile
+    lang = isms.lang
+    role = isms.role(profile.top_management)
+    people = {person.id: person for person in profile.people}
+    holders = [people[h] for h in (role.holders if role else ()) if h in people]
+    signer = sep(lang).join(f"{person.title} {person.name}" for person in holders)
+    released = version is not None and version.revisions and not version.draft
+    org = profile.organization
+    return {
+        "date": format_date(version.revisions[-1].date, pattern) if released else t("date_blank", lang),
+        "organisation": org.name if lang == "ja" or not org.name_en else org.name_en,
+        "signer": signer,
+    }
 
 
 def frame_context(isms: Isms, versions: Versions, doc: Document, toc: bool) -> dict[str, Any]:
     """Everything the frame prints, from the model only (JSON-able: it is part of the fingerprint)."""
     lang = isms.lang
+    profile = isms.profile
     words = labels(lang)
+    pattern = date_pattern(lang, profile.date_format)
     version = versions.of(doc.id)
     revisions = version.revisions if version else ()
+    # r.approver (the whole label) and the rest stay what frames restyled before kept printing.
     history = [
         {
-            "version": str(r.version), "summary": r.summary, "approver": r.approver, "reviewer": r.reviewer,
-            "author": r.author, "date": date_text(r.date, lang),
+            "version": str(r.version), "summary": r.summary, "date": date_text(r.date, pattern), "release": t("release_of", lang, release=r.release),
+            **{key: getattr(r, key) for key in SIGNERS},
+            **{f"{key}_{part}": value for key in SIGNERS for part, value in signer_lines(profile, getattr(r, key)).items()},
         }
         for r in revisions
     ]
     draft = version.draft if version else True
+    blank = {"role": "", "name": ""}
     if draft:
-        history.append({"version": words["draft"], "summary": words["pending"], "approver": "", "reviewer": "", "author": "", "date": ""})
-    org = isms.profile.organization
+        pending = {"version": words["draft"], "summary": words["pending"], "date": "", "release": ""}
+        history.append(pending | dict.fromkeys(SIGNERS, "") | {f"{key}_{part}": "" for key in SIGNERS for part in blank})
+    approved = revisions[-1] if revisions and not draft else None
+    approval: dict[str, Any] = {key: signer_lines(profile, getattr(approved, key)) if approved else blank for key in SIGNERS}
+    approval["date"] = date_text(approved.date, pattern) if approved else t("date_blank", lang)
+    org = profile.organization
     classification = doc.classification.name if lang == "ja" else doc.classification.name_en
     return {
         "L": words,
@@ -66,14 +123,19 @@ def frame_context(isms: Isms, versions: Versions, doc: Document, toc: bool) -> d
         "number": doc.number,
         "title": doc.title,
         "classification": classification,
+        "classification_line": t("cover_classification", lang, label=words["classification"], value=classification),
+        "classification_text": classification_text(doc.classification, lang),
         "organisation": org.name if lang == "ja" or not org.name_en else org.name_en,
         "version": str(version.version) if version and revisions else "—",
-        "issued": date_text(version.issued if version else None, lang),
-        "revised": date_text(version.revised if version else None, lang),
+        "issued": date_text(version.issued if version else None, pattern),
+        "revised": date_text(version.revised if version else None, pattern),
+        "date_pattern": pattern,
         "draft": draft,
         "history": history,
-        "distribution": isms.profile.distribution.definition,
-        "recipients": list(isms.profile.distribution.recipients),
+        "approval": approval,
+        "distribution": profile.distribution.definition,
+        "recipients": list(profile.distribution.recipients),
+        "signature": signature(isms, doc, version, pattern),
         "toc": toc,
         "core_date": (version.revised or version.issued).isoformat() if version and revisions else None,
     }
@@ -124,21 +186,56 @@ def compose(frame: Path, body: bytes, context: dict[str, Any], *, seed: str, lan
     return finish(buffer.getvalue(), context, landscape=landscape)
 
 
+_ISO_DATE = re.compile(r"(?<![\w./-])(\d{4})-(\d{2})-(\d{2})(?![\w/-])")
+# Japanese punctuation directly before a Latin letter or digit: LibreOffice takes the pair for one word
+# and, with no break opportunity left, starts the next line with the punctuation (、OneDrive) or
+# breaks the Latin word. A zero-width space after the punctuation is the break opportunity Word sees.
+_PUNCTUATION = "、。，．：；！？）」』】〕〉》"
+ZWSP = "\u200b"
+
+
+def _iso_to_pattern(match: re.Match[str], pattern: str) -> str:
+    try:
+        day = dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return match.group(0)
+    return format_date(day, pattern)
+
+
+def printed_text(root: etree._Element, pattern: str) -> None:
+    """Dates the bodies print as ISO in the document's date format (one format per document), and
+    break opportunities after Japanese punctuation that touches Latin text."""
+    for paragraph in root.iter(W + "p"):
+        previous = ""
+        for node in paragraph.iter(W + "t"):
+            text = _ISO_DATE.sub(lambda m: _iso_to_pattern(m, pattern), node.text or "")
+            text = re.sub(f"(?<=[{_PUNCTUATION}])(?=[A-Za-z0-9])", ZWSP, text)
+            if previous[-1:] in _PUNCTUATION and previous and text[:1].isascii() and text[:1].isalnum():
+                text = ZWSP + text
+            node.text = text
+            previous = text or previous
+
+
 def finish(data: bytes, context: dict[str, Any], landscape: bool) -> bytes:
     parts = read_package(data)
     root = etree.fromstring(parts["word/document.xml"])
+    printed_text(root, context["date_pattern"])
     if context["toc"]:
         fill_toc(root)
-        parts["word/settings.xml"] = _update_fields_on_open(parts["word/settings.xml"])
     if landscape:
         _landscape_body(root)
     parts["word/document.xml"] = xml_bytes(root)
-    latin = LANG_TAGS["en"] if context["lang"] == "ja" else LANG_TAGS.get(context["lang"], context["lang"])
-    parts["word/styles.xml"] = _latin_language(parts["word/styles.xml"], latin)
+    parts["word/settings.xml"] = word_settings(parts["word/settings.xml"])
+    parts["word/styles.xml"] = language_styles(parts["word/styles.xml"], context["lang"])
+    if "word/fontTable.xml" in parts:
+        parts["word/fontTable.xml"] = language_font_table(parts["word/fontTable.xml"], context["lang"])
+    if THEME in parts:
+        parts[THEME] = language_theme(parts[THEME], context["lang"])
     day = dt.date.fromisoformat(context["core_date"]) if context["core_date"] else None
     parts["docProps/core.xml"] = core_properties(
         f"{context['number']} {context['title']}", context["organisation"], subject=context["classification"], when=day
     )
+    parts["docProps/app.xml"] = app_properties(context["organisation"])
     return write_package(parts)
 
 
@@ -146,11 +243,11 @@ def finish(data: bytes, context: dict[str, Any], landscape: bool) -> bytes:
 
 
 def fill_toc(root: etree._Element) -> None:
-    """Write the TOC field's result: one hyperlinked entry per heading (levels 1-3).
+    """Write the TOC field's result: one hyperlinked entry per heading (levels 1-3), its title, a tab
+    (dot leader) and a two-digit placeholder that paginate.py replaces by the heading's page.
 
-    Word rebuilds the field with page numbers when it opens the file (updateFields). LibreOffice shows
-    a field's stored result as it is and would print page references inside it as their stored text
-    ("0"), so the stored entries carry titles only: an outline that is never wrong.
+    Page numbers are plain text, not PAGEREF fields: LibreOffice and other viewers show a TOC's stored
+    result as it is; Word rebuilds the whole field when someone updates it (F9).
     """
     field_paragraph = next((p for p in root.iter(W + "p") if any("TOC" in (i.text or "") for i in p.iter(W + "instrText"))), None)
     if field_paragraph is None:
@@ -172,7 +269,7 @@ def fill_toc(root: etree._Element) -> None:
         return
     paragraphs = []
     for level, bookmark, heading in entries:
-        link = w("hyperlink", {"anchor": bookmark, "history": "1"}, text_run(heading))
+        link = w("hyperlink", {"anchor": bookmark, "history": "1"}, text_run(heading), w("r", None, w("tab")), text_run(PLACEHOLDER))
         paragraphs.append(w("p", None, w("pPr", None, w("pStyle", {"val": f"TOC{level}"})), link))
     paragraphs[0].insert(1, begin)
     paragraphs[0].insert(2, instruction)
@@ -196,29 +293,7 @@ def _heading_bookmark(paragraph: etree._Element) -> str | None:
     return None
 
 
-def _update_fields_on_open(settings: bytes) -> bytes:
-    root = etree.fromstring(settings)
-    if root.find("w:updateFields", NS) is None:
-        update = w("updateFields", {"val": "true"})
-        # Schema order: updateFields comes before these.
-        later = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr", "themeFontLang", "clrSchemeMapping")
-        anchor = next((c for c in root if etree.QName(c).localname in later), None)
-        if anchor is not None:
-            anchor.addprevious(update)
-        else:
-            root.append(update)
-    return xml_bytes(root)
-
-
-def _latin_language(styles: bytes, tag: str) -> bytes:
-    """The language of Latin text (Japanese stays the East Asian language). English in a Japanese
-    document too, as in Japanese Word's own defaults (w:val="en-US" w:eastAsia="ja-JP"): with a
-    Japanese Latin language LibreOffice breaks Latin words anywhere (CA|D, R-0|16)."""
-    root = etree.fromstring(styles)
-    lang = root.find("w:docDefaults/w:rPrDefault/w:rPr/w:lang", NS)
-    if lang is not None:
-        lang.set(W + "val", tag)
-    return xml_bytes(root)
+LANDSCAPE_MARGINS = {"top": 1247, "bottom": 850, "left": 851, "right": 851}
 
 
 def _landscape_body(root: etree._Element) -> None:
@@ -232,4 +307,9 @@ def _landscape_body(root: etree._Element) -> None:
         size.set(W + "w", height)
         size.set(W + "h", width)
     size.set(W + "orient", "landscape")
+    # Wide registers use the page: 1.5 cm at the sides and the foot, the header's own height at the top.
+    margins = sectpr.find("w:pgMar", NS)
+    if margins is not None:
+        for side, value in LANDSCAPE_MARGINS.items():
+            margins.set(W + side, str(value))
 

@@ -13,7 +13,7 @@ It also does what pandoc cannot know about Sphinx-style sources:
     chapters), so the table of contents can point at them.
 
 The manifest (JSON, path in metadata isms-manifest) holds:
-  docs: [{id, parts: [file, ...], drop_title, chapter_breaks}], labels: {label: {text, number, doc,
+  docs: [{id, parts: [file, ...], drop_title, chapter_breaks, signed, merge}], labels: {label: {text, number, doc,
   excluded}}, lang, marker, admonitions: {class: title}, shading: {class: fill}, same_doc_suffix.
 ]]
 
@@ -132,6 +132,15 @@ local function is_wide(codepoint)
   return codepoint ~= nil and codepoint >= 0x2E80 -- CJK, kana, full-width forms
 end
 
+-- An ASCII bracket that a space must not separate from what it encloses: "( 8.9 ... )".
+local function is_open(codepoint)
+  return codepoint == 0x28 or codepoint == 0x5B
+end
+
+local function is_close(codepoint)
+  return codepoint == 0x29 or codepoint == 0x5D
+end
+
 local function first_codepoint(text)
   for _, codepoint in utf8.codes(text) do
     return codepoint
@@ -146,22 +155,70 @@ local function last_codepoint(text)
   return last
 end
 
--- reST needs spaces around a role ("は :ref:`soa` に"); Japanese text has none: drop a space that
--- separates the reference from Japanese text.
-local function trim_spaces(inlines, index)
-  if manifest.lang ~= 'ja' then
-    return index
+-- The text an inline prints (a Str, a link, emphasis...), for its first and last character.
+local function inline_text(inline)
+  if inline == nil then
+    return ''
   end
+  if inline.t == 'Str' then
+    return inline.text
+  end
+  return pandoc.utils.stringify(inline)
+end
+
+-- reST needs spaces around a role ("は :ref:`soa` に", "( :ref:`soa` )"); Japanese text has none, and
+-- no text has a space just inside brackets: drop a space that separates the reference from Japanese
+-- text or from a bracket around it. `isms check` reports such spaces in the sources too.
+local function trim_spaces(inlines, index)
   local after, beyond = inlines[index + 1], inlines[index + 2]
-  if after and after.t == 'Space' and beyond and beyond.t == 'Str' and is_wide(first_codepoint(beyond.text)) then
-    inlines:remove(index + 1)
+  if after and after.t == 'Space' and beyond then
+    local next_char = first_codepoint(inline_text(beyond))
+    if is_close(next_char) or (manifest.lang == 'ja' and is_wide(next_char)) then
+      inlines:remove(index + 1)
+    end
   end
   local before, earlier = inlines[index - 1], inlines[index - 2]
-  if before and before.t == 'Space' and earlier and earlier.t == 'Str' and is_wide(last_codepoint(earlier.text)) then
-    inlines:remove(index - 1)
-    return index - 1
+  if before and before.t == 'Space' and earlier then
+    local previous_char = last_codepoint(inline_text(earlier))
+    if is_open(previous_char) or (manifest.lang == 'ja' and is_wide(previous_char)) then
+      inlines:remove(index - 1)
+      return index - 1
+    end
   end
   return index
+end
+
+-- pandoc's reST reader ends a bare URL only at a space, so in Japanese text it swallows the rest of
+-- the line: "(https://www.minato-seiki.example)にも掲載する。" becomes one link. docutils (the site)
+-- ends it where the URL ends: so do we, at the first character a URL cannot hold unescaped, without
+-- a closing bracket it did not open, or trailing punctuation.
+local function split_autolink(link)
+  local text = pandoc.utils.stringify(link.content)
+  if text ~= link.target then
+    return nil
+  end
+  local cut = #text
+  for position, codepoint in utf8.codes(text) do
+    if codepoint > 0x7E or codepoint <= 0x20 then
+      cut = position - 1
+      break
+    end
+  end
+  local url = text:sub(1, cut)
+  while true do
+    local last = url:sub(-1)
+    local _, opened = url:gsub('%(', '')
+    local _, closed = url:gsub('%)', '')
+    if last:match('[%.,;:!%?]') or (last == ')' and closed > opened) then
+      url = url:sub(1, -2)
+    else
+      break
+    end
+  end
+  if url == text or url == '' then
+    return nil
+  end
+  return { pandoc.Link({ pandoc.Str(url) }, url, link.title, link.attr), pandoc.Str(text:sub(#url + 1)) }
 end
 
 local function fix_inlines(inlines)
@@ -172,12 +229,18 @@ local function fix_inlines(inlines)
     if inline.t == 'SoftBreak' then
       -- east_asian_line_breaks is applied by pandoc's command line, not by pandoc.read. Stricter
       -- than it: a line break next to a Japanese character on either side is no space
-      -- ("、\nECサイト" is "、ECサイト"); English text has no wide characters, so is unaffected.
+      -- ("、\nECサイト" is "、ECサイト"), next to a link or emphasis too; English text has no wide
+      -- characters, so is unaffected.
       local before, after = inlines[index - 1], inlines[index + 1]
-      if before and after and before.t == 'Str' and after.t == 'Str'
-          and (is_wide(last_codepoint(before.text)) or is_wide(first_codepoint(after.text))) then
+      if before and after and (is_wide(last_codepoint(inline_text(before))) or is_wide(first_codepoint(inline_text(after)))) then
         inlines:remove(index)
         index = index - 1
+      end
+    elseif inline.t == 'Link' then
+      local pieces = split_autolink(inline)
+      if pieces then
+        inlines[index] = pieces[1]
+        inlines:insert(index + 1, pieces[2])
       end
     elseif inline.t == 'Code' then
       local role = role_of(inline)
@@ -310,6 +373,31 @@ end
 
 local PAGE_BREAK = pandoc.RawBlock('openxml', '<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
 
+local EMPTY_CELL = '—'
+
+-- doc.merge = {a, b} (0-based columns): in a body row whose cell a is empty, one cell spans a and b
+-- and holds b's text.
+local function merge_cells(doc)
+  local first, second = doc.merge[1] + 1, doc.merge[2] + 1
+  return function(tbl)
+    if #tbl.colspecs <= second then
+      return nil
+    end
+    for _, body in ipairs(tbl.bodies) do
+      for _, row in ipairs(body.body) do
+        local a, b = row.cells[first], row.cells[second]
+        if #row.cells == #tbl.colspecs and a and b and pandoc.utils.stringify(a.contents) == EMPTY_CELL
+            and pandoc.utils.stringify(b.contents) ~= EMPTY_CELL then
+          a.contents = b.contents
+          a.col_span = 2
+          row.cells:remove(second)
+        end
+      end
+    end
+    return tbl
+  end
+end
+
 local function convert(doc)
   anchors = {}
   local counter = { n = 0 }
@@ -328,11 +416,19 @@ local function convert(doc)
     end
     blocks:extend(rename_headers(part, counter))
   end
+  -- The information security policy's own closing lines (organisation, top management) give way to
+  -- the dated signature block the frame prints from the profile and the ledger.
+  if doc.signed and #blocks > 0 and blocks[#blocks].t == 'LineBlock' then
+    blocks:remove(#blocks)
+  end
   -- Second pass: every heading of the document is known, so references inside it can link.
   blocks = blocks:walk({
     Inlines = fix_inlines,
   })
   blocks = blocks:walk({ Div = fix_div })
+  if type(doc.merge) == 'table' then
+    blocks = blocks:walk({ Table = merge_cells(doc) })
+  end
   blocks = blocks:walk({ Image = media_image })
   return blocks, nil
 end

@@ -41,6 +41,11 @@ class DocumentText:
     sources: tuple[Path, ...]
     drop_title: bool = False  # a lone top-level title repeats the cover's
     chapter_breaks: bool = False
+    signed: bool = False  # the frame signs it: a closing line block of the text is the typed signature
+    # (column, column + 1) of its widest table: where the first cell is empty ("—"), one cell spans both
+    # (the SoA: an excluded control's justification takes the room of the reasons it has none of).
+    merge: tuple[int, int] | None = None
+    dense: bool = False  # its tables set in the DenseTable style (small type on exact lines)
 
 
 def pandoc_path() -> str:
@@ -64,7 +69,7 @@ def convert(
                 path = work / f"{number:04d}-{part_number:02d}.rst"
                 path.write_text(text, encoding="utf-8")
                 files.append(str(path))
-            docs.append({"id": body.doc_id, "parts": files, "drop_title": body.drop_title, "chapter_breaks": body.chapter_breaks})
+            docs.append({"id": body.doc_id, "parts": files, "drop_title": body.drop_title, "chapter_breaks": body.chapter_breaks, "signed": body.signed, "merge": list(body.merge) if body.merge else None})
         manifest = {
             "docs": docs, "labels": labels, "lang": lang, "marker": MARKER, "admonitions": {name: t(f"admonition_{name}", lang) for name in ADMONITIONS},
             "shading": SHADING, "media": media or {},
@@ -120,20 +125,25 @@ def split(data: bytes, bodies: list[DocumentText]) -> tuple[dict[str, bytes], li
             source = job.sources[min(number, len(job.sources) - 1)]
             problems.append(Problem(source, 1, 1, f"pandoc could not read the text: {message or path_text}"))
             continue
-        result[job.doc_id] = _package(parts, root, elements, sectpr, numbering)
+        result[job.doc_id] = _package(parts, root, elements, sectpr, numbering, dense=job.dense)
     return result, problems
 
 
-def _package(parts: dict[str, bytes], root: etree._Element, elements: list[etree._Element], sectpr: etree._Element, numbering: etree._Element | None) -> bytes:
+def _package(
+    parts: dict[str, bytes], root: etree._Element, elements: list[etree._Element], sectpr: etree._Element, numbering: etree._Element | None, dense: bool = False
+) -> bytes:
     """A docx holding one document's body; its ids are renumbered from 1 so that the bytes do not
     depend on which other documents shared the pandoc run."""
     document = etree.Element(root.tag, nsmap=root.nsmap)
     body = etree.SubElement(document, W + "body")
     body.extend(etree.fromstring(etree.tostring(e)) for e in elements)
-    _data_tables(body)
+    _data_tables(body, dense)
     _shade_cells(body)
     _no_break_hyphens(body)
+    _no_justified_breaks(body, etree.fromstring(parts["word/styles.xml"]))
+    _space_after_tables(body)
     _renumber_bookmarks(body)
+    _bookmarks_into_headings(body)
     if sectpr is not None:
         body.append(etree.fromstring(etree.tostring(sectpr)))
     own = dict(parts)
@@ -143,7 +153,7 @@ def _package(parts: dict[str, bytes], root: etree._Element, elements: list[etree
     return write_package(own)
 
 
-def _data_tables(body: etree._Element) -> None:
+def _data_tables(body: etree._Element, dense: bool = False) -> None:
     """Tables of more than one column: a row is not split across pages (a checklist row, a risk with
     its treatment), and a cell of several paragraphs is set like a one-paragraph cell (pandoc makes
     those "DocumentText Text": justified, with space after each paragraph). One-column tables (admonition
@@ -151,11 +161,15 @@ def _data_tables(body: etree._Element) -> None:
     for table in body.iter(W + "tbl"):
         if len(table.findall("w:tblGrid/w:gridCol", NS)) < 2:
             continue
+        if dense:
+            tblpr = table.find("w:tblPr", NS)
+            margins = {"top": "14", "left": "57", "bottom": "14", "right": "57"}
+            _replace(tblpr, w("tblCellMar", None, *(w(side, {"w": value, "type": "dxa"}) for side, value in margins.items())))
         for row in table.findall("w:tr", NS):
             _replace(_trpr(row), w("cantSplit"))
             for style in row.iterfind("w:tc/w:p/w:pPr/w:pStyle", NS):
-                if style.get(W + "val") in ("BodyText", "FirstParagraph"):
-                    style.set(W + "val", "Compact")
+                if style.get(W + "val") in ("BodyText", "FirstParagraph", "Compact"):
+                    style.set(W + "val", "DenseTable" if dense else "Compact")
         tidy(table)
 
 
@@ -235,6 +249,63 @@ def _unbroken_pieces(value: str) -> list[etree._Element]:
     return pieces
 
 
+def _justified_styles(styles: etree._Element) -> set[str]:
+    """Paragraph styles whose text is justified, through their basedOn chain."""
+    found: dict[str, str | None] = {}
+    based: dict[str, str | None] = {}
+    for style in styles.findall("w:style[@w:type='paragraph']", NS):
+        style_id = style.get(W + "styleId")
+        jc = style.find("w:pPr/w:jc", NS)
+        found[style_id] = jc.get(W + "val") if jc is not None else None
+        parent = style.find("w:basedOn", NS)
+        based[style_id] = parent.get(W + "val") if parent is not None else None
+
+    def value(style_id: str | None, depth: int = 0) -> str | None:
+        if style_id is None or depth > 20:
+            return None
+        return found.get(style_id) or value(based.get(style_id), depth + 1)
+
+    return {style_id for style_id in found if value(style_id) in ("both", "distribute")}
+
+
+def _no_justified_breaks(body: etree._Element, styles: etree._Element) -> None:
+    """A justified line that ends in a manual line break is stretched across the page (a line block
+    such as a signature: 株　式　会　社　み　な　と): paragraphs with line breaks are set ragged."""
+    justified = _justified_styles(styles)
+    default = next((s.get(W + "styleId") for s in styles.findall("w:style[@w:type='paragraph']", NS) if s.get(W + "default") == "1"), None)
+    for paragraph in body.iter(W + "p"):
+        if not any(br.get(W + "type") in (None, "textWrapping") for br in paragraph.iter(W + "br")):
+            continue
+        ppr = _ppr(paragraph)
+        jc = ppr.find("w:jc", NS)
+        style = ppr.find("w:pStyle", NS)
+        style_id = style.get(W + "val") if style is not None else default
+        if (jc is not None and jc.get(W + "val") in ("both", "distribute")) or (jc is None and style_id in justified):
+            _replace(ppr, w("jc", {"val": "left"}))
+            tidy(paragraph)
+
+
+def _space_after_tables(body: etree._Element) -> None:
+    """Text that follows a table gets the space a paragraph has after its predecessor: it does not sit
+    on the table's bottom border."""
+    for table in body.iter(W + "tbl"):
+        following = table.getnext()
+        while following is not None and following.tag in (W + "bookmarkStart", W + "bookmarkEnd"):
+            following = following.getnext()
+        if following is None or following.tag != W + "p" or not paragraph_text(following).strip():
+            continue
+        ppr = _ppr(following)
+        style = ppr.find("w:pStyle", NS)
+        if style is not None and style.get(W + "val", "").startswith("Heading"):
+            continue  # a heading has its own space before
+        spacing = ppr.find("w:spacing", NS)
+        if spacing is None:
+            spacing = w("spacing")
+            ppr.append(spacing)
+        spacing.set(W + "before", "160")
+        tidy(following)
+
+
 def _keep_together(table: etree._Element) -> None:
     rows = table.findall("w:tr", NS)
     for index, row in enumerate(rows):
@@ -242,12 +313,21 @@ def _keep_together(table: etree._Element) -> None:
         if index < len(rows) - 1:
             for paragraph in row.iter(W + "p"):
                 _replace(_ppr(paragraph), w("keepNext"))
-    before = table.getprevious()
-    if before is not None and before.tag == W + "p":
-        _replace(_ppr(before), w("keepNext"))
     tidy(table)
-    if before is not None:
+    # The figure stays with what introduces it: its label, and up to its heading (the heat map's heading
+    # was left at the foot of a page, its explanation too, with the map on the next).
+    before = table.getprevious()
+    for _ in range(4):
+        while before is not None and before.tag in (W + "bookmarkStart", W + "bookmarkEnd"):
+            before = before.getprevious()
+        if before is None or before.tag != W + "p":
+            break
+        _replace(_ppr(before), w("keepNext"))
         tidy(before)
+        style = before.find("w:pPr/w:pStyle", NS)
+        if style is not None and style.get(W + "val", "").startswith("Heading"):
+            break
+        before = before.getprevious()
 
 
 def _ppr(paragraph: etree._Element) -> etree._Element:
@@ -288,6 +368,26 @@ def _renumber_bookmarks(body: etree._Element) -> None:
     for new in reversed(ids.values()):
         if new not in closed:
             body.append(etree.Element(W + "bookmarkEnd", {W + "id": new}))
+
+
+def _bookmarks_into_headings(body: etree._Element) -> None:
+    """pandoc's bookmark of a heading spans its section, opened between paragraphs: after a table
+    LibreOffice drops it (its PDF then has no destination for that heading, paginate.py no page for
+    its TOC entry). Word's own heading bookmarks span the heading's text: so do these."""
+    ends = {end.get(W + "id"): end for end in body.iter(W + "bookmarkEnd")}
+    for start in list(body.findall("w:bookmarkStart", NS)):
+        following = start.getnext()
+        while following is not None and following.tag == W + "bookmarkStart":
+            following = following.getnext()
+        if following is None or following.tag != W + "p":
+            continue
+        body.remove(start)
+        ppr = following.find("w:pPr", NS)
+        following.insert(following.index(ppr) + 1 if ppr is not None else 0, start)
+        end = ends.get(start.get(W + "id"))
+        if end is not None:
+            end.getparent().remove(end)
+            following.append(end)
 
 
 def _numbering_subset(numbering: etree._Element, body: etree._Element) -> bytes:

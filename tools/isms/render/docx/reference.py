@@ -11,6 +11,7 @@ import subprocess
 
 from lxml import etree
 
+from isms.render.docx.package import app_properties, word_settings
 from isms.render.docx.pandoc import pandoc_path
 from isms.render.ooxml import NS, W, core_properties, read_package, text_run, tidy, w, write_package, xml_bytes
 
@@ -44,6 +45,7 @@ def build_reference() -> bytes:
     parts["word/fontTable.xml"] = _font_table(etree.fromstring(parts["word/fontTable.xml"]))
     parts["word/theme/theme1.xml"] = _theme(etree.fromstring(parts["word/theme/theme1.xml"]))
     parts["docProps/core.xml"] = core_properties("", "")
+    parts["docProps/app.xml"] = app_properties("")
     return write_package(parts)
 
 
@@ -121,6 +123,10 @@ def _styles(root: etree._Element) -> bytes:
     _set(defaults, "lang", {"val": "ja-JP", "eastAsia": "ja-JP", "bidi": "ar-SA"})
     pdefault = root.find("w:docDefaults/w:pPrDefault/w:pPr", NS)
     _set(pdefault, "spacing", {"after": "0", "line": "300", "lineRule": "auto"})
+    # Japanese line breaking everywhere, tables and headings included (禁則処理: no line starts with 、。」),
+    # punctuation may hang, and Word spaces Latin and digits apart from kana and kanji itself.
+    for tag in ("kinsoku", "overflowPunct", "autoSpaceDE", "autoSpaceDN"):
+        _set(pdefault, tag)
 
     body = _style(root, "BodyText")
     _set(_ppr(body), "spacing", {"before": "0", "after": "120"})
@@ -150,6 +156,10 @@ def _styles(root: etree._Element) -> bytes:
         char = _style(root, f"Heading{level}Char")
         if char is not None:
             _set(_rpr(char), "rFonts", dict(_fonts(HEADING_FONT).attrib))
+
+    # A term stays with its definition, a figure with its caption (headings and table captions already do).
+    for style_id in ("DefinitionTerm", "CaptionedFigure", "TableCaption"):
+        _set(_ppr(_style(root, style_id)), "keepNext")
 
     for style_id in ("Title", "TitleChar", "Subtitle", "SubtitleChar", "TOCHeading", "Caption", "TableCaption", "ImageCaption", "DefinitionTerm"):
         style = _style(root, style_id)
@@ -222,10 +232,10 @@ def _frame_styles(root: etree._Element) -> None:
         return style
 
     cover = para("CoverTitle", "Cover Title", 52, bold=True, jc="center")
-    _ppr(cover).insert(0, w("spacing", {"before": "2400", "after": "600"}))
+    _ppr(cover).insert(0, w("spacing", {"before": "1800", "after": "600"}))
     para("CoverText", "Cover Text", 24, jc="center")
     org = para("CoverOrganisation", "Cover Organisation", 32, bold=True, jc="center")
-    _ppr(org).insert(0, w("spacing", {"before": "1800"}))
+    _ppr(org).insert(0, w("spacing", {"before": "1200"}))
     label = para("CoverClassification", "Cover Classification", 28, bold=True, jc="center")
     _ppr(label).insert(0, w("spacing", {"before": "480", "after": "240"}))
 
@@ -241,6 +251,23 @@ def _frame_styles(root: etree._Element) -> None:
     para("FrameText", "Frame Text", 21, font=BODY_FONT)
     table_text = para("TableText", "Table Text", 19, font=BODY_FONT)
     _ppr(table_text).append(w("spacing", {"before": "20", "after": "20", "line": "240", "lineRule": "auto"}))
+    # The revision history and the approval box: names at 9 pt, the signer's role above them at 7 pt.
+    history = para("HistoryText", "History Text", 18, font=BODY_FONT, based_on="TableText")
+    _ppr(history).append(w("spacing", {"before": "0", "after": "0", "line": "240", "lineRule": "auto"}))
+    role = para("SignerRole", "Signer Role", 14, font=BODY_FONT, based_on="HistoryText")
+    _rpr(role).append(w("color", {"val": "404040"}))
+    para("SignerName", "Signer Name", 18, font=BODY_FONT, jc="center", based_on="HistoryText")
+    para("BoxLabel", "Box Label", 18, bold=True, jc="center", based_on="HistoryText")
+    para("BoxDate", "Box Date", 16, font=BODY_FONT, jc="center", based_on="HistoryText")
+    # A dense table (the SoA: 93 controls on a handful of landscape pages): 8 pt on exact 10 pt lines,
+    # which Word and LibreOffice set alike (the fonts' own line heights differ).
+    dense = para("DenseTable", "Dense Table", 16, font=BODY_FONT, based_on="Compact")
+    _ppr(dense).extend([w("spacing", {"before": "0", "after": "0", "line": "200", "lineRule": "exact"}), w("jc", {"val": "left"})])
+    # The signature of the information security policy: date, organisation, top management, right-aligned.
+    date = para("SignatureDate", "Signature Date", 21, font=BODY_FONT, jc="right")
+    _ppr(date).extend([w("keepNext"), w("spacing", {"before": "480", "after": "0"})])
+    signature = para("Signature", "Signature", 21, font=BODY_FONT, jc="right")
+    _ppr(signature).extend([w("keepNext"), w("spacing", {"before": "0", "after": "0"})])
 
     for style_id, name in (("Header", "header"), ("Footer", "footer")):
         style = para(style_id, name, 17, custom=False)
@@ -303,7 +330,7 @@ def _document(root: etree._Element) -> bytes:
 
 def _settings(root: etree._Element) -> bytes:
     _set(root, "themeFontLang", {"val": "en-US", "eastAsia": "ja-JP"})
-    return xml_bytes(root)
+    return word_settings(xml_bytes(root))
 
 
 def _font_table(root: etree._Element) -> bytes:

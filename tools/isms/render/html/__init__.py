@@ -92,7 +92,7 @@ def _downloads(isms: Isms, page: str, files: list[tuple[str, str]]) -> str:
     links = [f'<span class="isms-downloads-label">{_h(t("downloads", lang))}</span>']
     for kind, name in files:
         href = f"{up}{DOWNLOADS}/{quote(name)}"
-        label = f"{_h(t('download_' + kind, lang))} <span class=\"isms-download-name\">({_whole_identifiers(name)})</span>"
+        label = f"{_h(t(f'download_{kind}', lang))} <span class=\"isms-download-name\">({_whole_identifiers(name)})</span>"
         links.append(f'<a class="isms-download" href="{_h(href)}" download type="{_MIME[kind]}">{label}</a>')
     return ".. raw:: html\n\n   " + f'<nav class="isms-downloads" aria-label="{_h(t("downloads", lang))}">' + " ".join(links) + "</nav>\n\n"
 

@@ -22,9 +22,9 @@ from isms.render.html import navigation
 from isms.render.html.search import write_index
 
 CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-# A line break between two Japanese characters is an artefact of the source's line wrapping;
-# browsers would render it as a space inside a Japanese sentence.
-_CJK_BREAK = re.compile(rf"(?<=[{CJK}])\s*\n\s*(?=[{CJK}])")
+# A line break next to a Japanese character is an artefact of the source's line wrapping; browsers
+# would render it as a space inside a Japanese sentence ("、\nIDの作成" is "、IDの作成", as in Word).
+_CJK_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n\s*|[ \t]*\n\s*(?=[{CJK}])")
 _SKIP = (nodes.literal_block, nodes.literal, nodes.raw, nodes.comment)
 
 
@@ -40,9 +40,9 @@ def join_cjk_lines(app: Sphinx, doctree: nodes.document) -> None:
         # A break can also sit at the edge of a text node, next to a reference or emphasis.
         for i in range(len(values) - 1):
             left, right = values[i], values[i + 1]
-            if _TRAILING_BREAK.search(left) and _CJK_CHAR.match(right.lstrip()) and _CJK_CHAR.search(left.rstrip()[-1:] or " "):
+            if _TRAILING_BREAK.search(left) and (_CJK_CHAR.match(right.lstrip()) or _CJK_CHAR.search(left.rstrip()[-1:] or " ")):
                 values[i] = _TRAILING_BREAK.sub("", left)
-            if _LEADING_BREAK.match(right) and _CJK_CHAR.search(left.rstrip()[-1:] or " ") and _CJK_CHAR.match(right.lstrip()[:1] or " "):
+            if _LEADING_BREAK.match(right) and (_CJK_CHAR.search(left.rstrip()[-1:] or " ") or _CJK_CHAR.match(right.lstrip()[:1] or " ")):
                 values[i + 1] = _LEADING_BREAK.sub("", right)
         for text, value in zip(texts, values, strict=True):
             if value != str(text):
