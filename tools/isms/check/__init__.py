@@ -22,7 +22,7 @@ from isms.check.schedules import restated_schedules
 from isms.check.soa import soa_rules
 from isms.model import Isms, build_model, clock
 from isms.problems import Problem
-from isms.sources.loader import load_sources
+from isms.sources.loader import Sources, load_sources
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
@@ -36,16 +36,27 @@ def _errors(problems: list[Problem]) -> bool:
 def check(root: Path, as_of: dt.date | None = None) -> tuple[Isms | None, list[Problem]]:
     """Every problem of the sources. Records may not be dated after today (isms.model.clock.today);
     what is overdue is a warning as of `as_of` (default: the build date, isms.model.clock.build_date)."""
+    sources, isms, problems = load_and_model(root)
+    if isms is None or _errors(problems):
+        return isms, _sorted(problems)
+    return isms, _sorted(problems + model_rules(isms, sources, as_of))
+
+
+def load_and_model(root: Path) -> tuple[Sources, Isms | None, list[Problem]]:
+    """The first gates: every file loads and fits its shape, the ledger holds, the model builds.
+    (`isms build` renders from here while model_rules run beside it, and publishes only if they pass.)"""
     sources, problems = load_sources(root)
     problems += check_sources(sources)
     problems += ledger_rules(sources)
     if _errors(problems):
-        return None, _sorted(problems)
+        return sources, None, problems
     isms, found = build_model(sources)
-    problems += found
-    if isms is None or _errors(problems):
-        return isms, _sorted(problems)
-    problems += check_model(isms, sources)
+    return sources, isms, problems + found
+
+
+def model_rules(isms: Isms, sources: Sources, as_of: dt.date | None = None) -> list[Problem]:
+    """The rules over a model that built without errors (sorted)."""
+    problems = check_model(isms, sources)
     problems += check_risks(isms, sources)
     problems += register_rules(isms, sources)
     problems += soa_rules(isms, sources)
@@ -54,4 +65,4 @@ def check(root: Path, as_of: dt.date | None = None) -> tuple[Isms | None, list[P
     problems += restated_schedules(isms)
     if not _errors(problems):  # the risk report is computed from a register that passed its rules
         problems += approvals_in_releases(isms, sources)
-    return isms, _sorted(problems)
+    return _sorted(problems)

@@ -9,22 +9,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from isms import __version__
-from isms.bodies import build_bodies
 from isms.cli import records, release
+from isms.cli.build import cmd_build
 from isms.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     EXIT_USAGE,
     UsageError,
     as_of_date,
-    checked,
     counted,
     err,
     errors,
     print_problems,
     root_of,
 )
-from isms.model import for_audience
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -45,43 +43,6 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{len(isms.decisions) - applicable} excluded), {counted(len(isms.manual), 'manual chapter')}, "
         f"{counted(len(isms.policies), 'policy', 'policies')}.{warnings}"
     )
-    return EXIT_OK
-
-
-def cmd_build(args: argparse.Namespace) -> int:
-    from isms.publish import publish
-    from isms.render import WRITERS
-
-    names = [args.only] if args.only else list(WRITERS)
-    with err.status("checking sources…"):
-        prepared = checked(args, "nothing was built")
-    if prepared is None:
-        return EXIT_PROBLEMS
-    root, isms, bodies, build_dir = prepared.root, prepared.isms, prepared.bodies, None
-    if args.audience:
-        audience = next((a for a in isms.profile.audiences if a.id == args.audience), None)
-        if audience is None:
-            known = ", ".join(a.id for a in isms.profile.audiences) or "none defined (profile: audiences)"
-            raise UsageError(f"--audience {args.audience}: not an audience of the profile (audiences: {known})")
-        # Versions stay those of the whole set: what is left out does not change what is released.
-        isms = for_audience(isms, audience)
-        bodies = build_bodies(isms)
-        build_dir = root / "build" / "audiences" / audience.id
-    with err.status("building…") as status:
-        report = publish(isms, bodies, prepared.versions, names, on_start=lambda name: status.update(f"building {name}…"), build_dir=build_dir)
-    if report.problems:
-        print_problems(report.problems, root)
-        err.print(f"[bold red]{counted(len(report.problems), 'problem')}[/]: the previous outputs were left as they were.")
-        return EXIT_PROBLEMS
-    for name, path in report.outputs.items():
-        count = sum(1 for p in path.rglob("*") if p.is_file())
-        err.print(f"[green]built[/] {path.relative_to(root)}/ ({count} files, {report.seconds[name]:.1f} s)")
-    if report.manifest is not None:
-        err.print(f"[green]wrote[/] {report.manifest.relative_to(root)} (check a copy with `isms verify DIR`)")
-    if isms.withheld:
-        err.print(f"left out for {args.audience} (classified above what it may read): {counted(len(isms.withheld), 'document')}", markup=False)
-        for doc in isms.withheld.values():
-            err.print(f"  {doc.number} {doc.title} ({doc.classification.id})", markup=False)
     return EXIT_OK
 
 

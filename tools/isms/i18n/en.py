@@ -794,4 +794,13 @@ WORDS: dict[str, str] = {
     "downloads": "Downloads",
     "download_docx": "Word document",
     "download_xlsx": "Excel workbook",
+    # the progress and summary of `isms build` (cli/build.py)
+    "build_stage_check": "checking sources",
+    "build_stage_html": "site (Sphinx)",
+    "build_stage_docx": "Word documents",
+    "build_stage_xlsx": "workbooks",
+    "build_stage_publish": "switching outputs",
+    "build_stage_done": "{stage}: done ({seconds} s)",
+    "build_summary": "{documents} documents: {built} built, {skipped} skipped as unchanged ({seconds} s)",
+    "build_unchanged": "nothing changed since the last build: all {documents} documents skipped as unchanged ({seconds} s)",
 }

@@ -793,4 +793,13 @@ WORDS: dict[str, str] = {
     "downloads": "ダウンロード",
     "download_docx": "Word文書",
     "download_xlsx": "Excelブック",
+    # the progress and summary of `isms build` (cli/build.py)
+    "build_stage_check": "原稿の検査",
+    "build_stage_html": "サイト (Sphinx)",
+    "build_stage_docx": "Word 文書",
+    "build_stage_xlsx": "ワークブック",
+    "build_stage_publish": "出力の切替え",
+    "build_stage_done": "{stage}: 完了 ({seconds} 秒)",
+    "build_summary": "文書 {documents} 件: 作成 {built} 件、変更なしで省略 {skipped} 件 ({seconds} 秒)",
+    "build_unchanged": "前回のビルドから変更なし: 文書 {documents} 件をすべて省略 ({seconds} 秒)",
 }

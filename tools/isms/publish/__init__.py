@@ -20,13 +20,16 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import multiprocessing
 import os
 import secrets
 import shutil
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from isms.bodies import Bodies
@@ -48,6 +51,8 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     manifest: Path | None = None
+    warnings: list[Problem] = field(default_factory=list)  # of the gate: printed, they stop nothing
+    gate_failed: bool = False  # the problems are the gate's: the sources are wrong, not a writer
     stats: dict[str, dict[str, object]] = field(default_factory=dict)  # per writer
 
 
@@ -59,15 +64,24 @@ class _Prepared:
 
 
 def publish(
-    isms: Isms, bodies: Bodies, versions: Versions, names: list[str], on_start: Callable[[str], None] | None = None, build_dir: Path | None = None
+    isms: Isms,
+    bodies: Bodies,
+    versions: Versions,
+    names: list[str],
+    on_start: Callable[[str], None] | None = None,
+    build_dir: Path | None = None,
+    on_done: Callable[[str, float], None] | None = None,
+    gate: Callable[[], list[Problem]] | None = None,
 ) -> BuildReport:
-    """build_dir: build/ (a build for an audience goes to build/audiences/<id>/)."""
+    """build_dir: build/ (a build for an audience goes to build/audiences/<id>/). gate: rules that
+    must pass before the outputs are switched in (they run beside Sphinx); their errors stop the
+    build as a writer's problems do."""
     build_dir = build_dir or isms.root / "build"
     report = BuildReport()
     try:
         with _locked(build_dir):
             _recover(build_dir)
-            _build_set(_Prepared(isms, bodies, versions), build_dir, names, report, on_start)
+            _build_set(_Prepared(isms, bodies, versions), build_dir, names, report, on_start, on_done, gate)
     except BuildBusy as exc:
         report.problems = [Problem(exc.path, 1, 1, str(exc))]
     except OSError as exc:
@@ -75,25 +89,32 @@ def publish(
     return report
 
 
-def _build_set(prepared: _Prepared, build_dir: Path, names: list[str], report: BuildReport, on_start: Callable[[str], None] | None) -> None:
+def _build_set(
+    prepared: _Prepared,
+    build_dir: Path,
+    names: list[str],
+    report: BuildReport,
+    on_start: Callable[[str], None] | None,
+    on_done: Callable[[str, float], None] | None,
+    gate: Callable[[], list[Problem]] | None = None,
+) -> None:
     isms = prepared.isms
     cache = build_dir / CACHE
     staging = build_dir / SETS / f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
     staging.mkdir(parents=True)
     switched = False
     try:
+        contexts = {}
         for name in names:
-            if on_start:
-                on_start(name)
-            started = time.perf_counter()
-            out = staging / name
-            out.mkdir()
+            (staging / name).mkdir()
             (cache / name).mkdir(parents=True, exist_ok=True)
-            context = BuildContext(isms, prepared.bodies, prepared.versions, out, cache / name)
-            report.problems += _run_writer(name, context, report)
-            report.seconds[name] = time.perf_counter() - started
-            if report.problems:
-                return
+            contexts[name] = BuildContext(isms, prepared.bodies, prepared.versions, staging / name, cache / name)
+        report.problems += _run_writers(contexts, report, on_start, on_done, gate)
+        if report.problems:
+            return
+        if on_start:
+            on_start("publish")
+        started = time.perf_counter()
         previous = current_set(build_dir)
         for name in OUTPUTS:
             if name not in names and previous is not None and (previous / name).is_dir():
@@ -109,11 +130,132 @@ def _build_set(prepared: _Prepared, build_dir: Path, names: list[str], report: B
         _crash_point("switched")
         report.outputs = {name: build_dir / name for name in names}
         report.manifest = build_dir / MANIFEST_NAME
+        if on_done:
+            on_done("publish", time.perf_counter() - started)
     finally:
         if not switched:
             shutil.rmtree(staging, ignore_errors=True)
     with contextlib.suppress(OSError):  # the new set is in place; leftovers are removed by the next build
         _prune(build_dir)
+
+
+def _run_writers(
+    contexts: dict[str, BuildContext],
+    report: BuildReport,
+    on_start: Callable[[str], None] | None,
+    on_done: Callable[[str, float], None] | None,
+    gate: Callable[[], list[Problem]] | None = None,
+) -> list[Problem]:
+    """The gate, then every writer; on two or more cores the gate and the Word writer run in a child
+    process while Sphinx (the html writer, single-threaded) and then the workbooks run here. Each
+    writer writes only its own folders, so the outputs are the same bytes as one after another."""
+    names = list(contexts)
+    beside = [name for name in names if name == "docx"]  # the long one; the workbooks follow Sphinx here
+    if "html" not in names or not beside or not overlapping():
+        found = _gate(gate, report)
+        if found:
+            return found
+        problems: list[Problem] = []
+        for name in names:
+            problems += _timed_writer(name, contexts[name], report, on_start, on_done)
+            if problems:
+                break
+        return problems
+    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+    child = multiprocessing.get_context("fork").Process(target=_child_writers, args=(beside, contexts, gate, sender), name="isms-writers")
+    child.start()
+    sender.close()
+    for name in beside:
+        if on_start:
+            on_start(name)
+    try:
+        problems = _timed_writer("html", contexts["html"], report, on_start, on_done)
+        for name in names:
+            if name not in beside and name != "html" and not problems:
+                problems += _timed_writer(name, contexts[name], report, on_start, on_done)
+    except BaseException:
+        child.terminate()
+        child.join()
+        raise
+    try:
+        gated, results = receiver.recv()
+    except EOFError:  # the child died (killed, out of memory): its outputs are not trusted
+        gated, results = [], [("beside", [Problem(contexts["html"].isms.root, 1, 1, f"the process of the writers beside Sphinx ended unexpectedly (exit code {child.exitcode}); the previous outputs are unchanged.")], {}, 0.0, None)]
+    finally:
+        receiver.close()
+        child.join()
+    errors = [p for p in gated if p.severity == "error"]
+    report.warnings += [p for p in gated if p.severity != "error"]
+    if errors:  # the rules gate the outputs: their problems are the cause, not what Sphinx says of them
+        report.gate_failed = True
+        return errors
+    for name, found, stats, seconds, error in results:
+        if error is not None:
+            raise error
+        if name in contexts:
+            report.stats[name] = stats
+            report.seconds[name] = seconds
+            if on_done:
+                on_done(name, seconds)
+        problems += found
+    return problems
+
+
+def _gate(gate: Callable[[], list[Problem]] | None, report: BuildReport) -> list[Problem]:
+    """The gate's errors (its warnings go to the report)."""
+    found = gate() if gate is not None else []
+    report.warnings += [p for p in found if p.severity != "error"]
+    errors = [p for p in found if p.severity == "error"]
+    report.gate_failed = bool(errors)
+    return errors
+
+
+def _child_writers(names: list[str], contexts: dict[str, BuildContext], gate: Callable[[], list[Problem]] | None, sender: Connection) -> None:
+    """In the child: the gate, then the writers beside Sphinx one after another, on the last core."""
+    if hasattr(os, "sched_setaffinity"):
+        with contextlib.suppress(OSError):
+            cpus = sorted(os.sched_getaffinity(0))
+            os.sched_setaffinity(0, cpus[1:] or cpus)
+    results = []
+    try:
+        gated = gate() if gate is not None else []
+    except Exception as exc:  # a bug in a rule: one clear line, as a writer's
+        root = next(iter(contexts.values())).isms.root
+        gated = [Problem(root, 1, 1, f"the check failed unexpectedly ({type(exc).__name__}: {exc}); the previous outputs are unchanged. Please report this.")]
+    if not any(p.severity == "error" for p in gated):
+        for name in names:
+            report = BuildReport()
+            started = time.perf_counter()
+            try:
+                found = _run_writer(name, contexts[name], report)
+                results.append((name, found, report.stats.get(name, {}), time.perf_counter() - started, None))
+            except OSError as exc:
+                results.append((name, [], {}, time.perf_counter() - started, exc))
+                break
+            if found:
+                break
+    sender.send((gated, results))
+    sender.close()
+
+
+def overlapping() -> bool:
+    """Whether the writers beside Sphinx run in a process of their own (ISMS_SEQUENTIAL=1: never,
+    as the tests do to compare both ways)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cpus >= 2 and sys.platform == "linux" and os.environ.get("ISMS_SEQUENTIAL") != "1"
+
+
+def _timed_writer(
+    name: str, context: BuildContext, report: BuildReport, on_start: Callable[[str], None] | None, on_done: Callable[[str, float], None] | None
+) -> list[Problem]:
+    if on_start:
+        on_start(name)
+    started = time.perf_counter()
+    problems = _run_writer(name, context, report)
+    report.seconds[name] = time.perf_counter() - started
+    if on_done:
+        on_done(name, report.seconds[name])
+    return problems
 
 
 def _run_writer(name: str, context: BuildContext, report: BuildReport) -> list[Problem]:

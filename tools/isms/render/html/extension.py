@@ -18,6 +18,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 
 from isms.i18n import t
+from isms.render.html import navigation
 from isms.render.html.search import write_index
 
 CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -223,6 +224,7 @@ def write_search_index(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    navigation.setup(app)
     app.connect("config-inited", add_templates)
     app.connect("doctree-read", join_cjk_lines)
     app.connect("html-page-context", add_security_policy)

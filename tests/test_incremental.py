@@ -1,0 +1,120 @@
+"""Incremental builds equal clean builds: after an edit to a procedure, to the profile, to a title
+and to the ledger, every output (the site, the Word files, the workbooks: the manifest's hashes) is
+byte for byte what a clean build of the same sources makes. The clean build runs the writers one
+after another (ISMS_SEQUENTIAL=1), the incremental ones beside Sphinx: that compares both too.
+A build with nothing changed is skipped (the no-op fast path) and leaves the outputs as they are."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_sample
+from isms.cli import main
+from isms.publish.stamp import STAMP_NAME
+
+RELEASE = ["release", "1.1", "--summary", "改定", "--date", "2026-05-01"]
+
+
+def edit_procedure(root: Path) -> None:
+    path = root / "controls/8.13.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("procedure: |\n", "procedure: |\n  改定した手順の前書き。\n\n", 1), encoding="utf-8")
+
+
+def edit_profile(root: Path) -> None:
+    path = root / "manual_src/profile.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("employees: 60", "employees: 61", 1), encoding="utf-8")
+
+
+def edit_title(root: Path) -> None:
+    path = root / "policy_templates/policies.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: アクセス制御方針\n", "title: アクセス管理方針\n", 1), encoding="utf-8")
+
+
+EDITS = (edit_procedure, edit_profile, edit_title)
+
+
+def build(root: Path, monkeypatch: pytest.MonkeyPatch, sequential: bool = False) -> dict[str, str]:
+    with monkeypatch.context() as patch:
+        if sequential:
+            patch.setenv("ISMS_SEQUENTIAL", "1")
+        assert main(["--root", str(root), "build"]) == 0
+    return json.loads((root / "build/manifest.json").read_text(encoding="utf-8"))["files"]
+
+
+def release(root: Path) -> None:
+    assert main(["--root", str(root), *RELEASE]) == 0
+
+
+@pytest.fixture(scope="module")
+def edited_clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A clean build, writers one after another, of the sample with every edit and the release."""
+    root = copy_sample(tmp_path_factory.mktemp("clean") / "isms")
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    for edit in EDITS:
+        edit(root)
+    with pytest.MonkeyPatch.context() as patch:
+        release(root)
+        return build(root, patch, sequential=True)
+
+
+def test_edits_then_a_release_rebuild_as_a_clean_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edited_clean: dict[str, str]) -> None:
+    root = copy_sample(tmp_path / "isms")
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    first = build(root, monkeypatch)
+    stamp = (root / "build" / STAMP_NAME).read_text(encoding="utf-8")
+    current = (root / "build/current").readlink()
+    assert build(root, monkeypatch) == first  # nothing changed: skipped, the same set stays
+    assert (root / "build/current").readlink() == current and (root / "build" / STAMP_NAME).read_text(encoding="utf-8") == stamp
+    seen = [first]
+    for edit in EDITS:
+        edit(root)
+        files = build(root, monkeypatch)
+        assert files != seen[-1], f"{edit.__name__}: the outputs did not change"
+        seen.append(files)
+    release(root)
+    files = build(root, monkeypatch)
+    assert files != seen[-1], "the release did not change the outputs"
+    changed = sorted(name for name in set(files) | set(edited_clean) if files.get(name) != edited_clean.get(name))
+    assert changed == []
+
+
+def test_the_fast_path_follows_the_tool_and_the_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What is not a source counts too: the command line and the build folder's state."""
+    from isms.publish import stamp
+
+    root = copy_sample(tmp_path / "isms")
+    options = {"outputs": ["xlsx"], "audience": None}
+    assert main(["--root", str(root), "build", "--only", "xlsx"]) == 0
+    assert stamp.up_to_date(root, root / "build", options) is not None
+    assert stamp.up_to_date(root, root / "build", {**options, "outputs": ["html"]}) is None
+    with monkeypatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", "1")
+        assert stamp.up_to_date(root, root / "build", options) is None
+    (root / "controls/notes.txt").write_text("a new file in a source folder", encoding="utf-8")
+    assert stamp.up_to_date(root, root / "build", options) is None
+    (root / "controls/notes.txt").unlink()
+    assert stamp.up_to_date(root, root / "build", options) is not None
+    shutil.rmtree(root / "build/.sets")
+    (root / "build/current").unlink()
+    assert stamp.up_to_date(root, root / "build", options) is None  # the set it describes is gone
+
+
+def test_rules_beside_sphinx_still_gate_the_build(run, tmp_path: Path) -> None:
+    """The rules over the model run beside Sphinx: an error they find stops the build all the same,
+    and the previous outputs stay (a text's error: found by the rules, not by loading)."""
+    root = copy_sample(tmp_path / "isms")
+    assert run("--root", str(root), "build").code == 0
+    before = (root / "build/manifest.json").read_bytes()
+    path = root / "controls/8.13.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("procedure: |\n", "procedure: |\n  `壊れたリンク <javascript:alert(1)>`_\n\n", 1), encoding="utf-8")
+    result = run("--root", str(root), "build")
+    assert result.code == 1
+    assert "link target 'javascript:alert(1)' is not allowed" in result.out
+    assert "nothing was built" in result.err
+    assert (root / "build/manifest.json").read_bytes() == before
+    assert not (root / "build" / STAMP_NAME).exists()
