@@ -18,6 +18,7 @@ temporaries). `--only NAME` builds a set whose other outputs are hard links to t
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import fcntl
 import multiprocessing
@@ -162,7 +163,9 @@ def _run_writers(
                 break
         return problems
     receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
-    child = multiprocessing.get_context("fork").Process(target=_child_writers, args=(beside, contexts, gate, sender), name="isms-writers")
+    child = multiprocessing.get_context("fork").Process(
+        target=_child_writers, args=(beside, contexts, gate, sender, os.getpid()), name="isms-writers"
+    )
     child.start()
     sender.close()
     for name in beside:
@@ -210,8 +213,20 @@ def _gate(gate: Callable[[], list[Problem]] | None, report: BuildReport) -> list
     return errors
 
 
-def _child_writers(names: list[str], contexts: dict[str, BuildContext], gate: Callable[[], list[Problem]] | None, sender: Connection) -> None:
+def _die_with_parent(parent: int) -> None:
+    """A build killed outright must take its writers' child with it: the child shares the build
+    folder's lock (inherited with the fork) and would keep the next build out while it runs."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _child_writers(
+    names: list[str], contexts: dict[str, BuildContext], gate: Callable[[], list[Problem]] | None, sender: Connection, parent: int
+) -> None:
     """In the child: the gate, then the writers beside Sphinx one after another, on the last core."""
+    _die_with_parent(parent)
     if hasattr(os, "sched_setaffinity"):
         with contextlib.suppress(OSError):
             cpus = sorted(os.sched_getaffinity(0))

@@ -145,7 +145,10 @@ def write_stamp(build_dir: Path, stamp: Stamp) -> None:
 
 
 def remove_stamp(build_dir: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
+    """Forget the last build's fingerprint before building. Where it cannot be removed (a read-only
+    build/), it still describes the outputs there: the set is only ever replaced whole, and the
+    build that could replace it writes a new stamp."""
+    with contextlib.suppress(OSError):
         (build_dir / STAMP_NAME).unlink()
 
 
