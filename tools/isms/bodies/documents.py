@@ -105,7 +105,7 @@ def control_body(isms: Isms, decision: ControlDecision) -> str:
 # The SoA's columns, as an auditor reads them: the control, whether it applies and why (or why not),
 # how far it is implemented, who owns it, its procedure and the risks it treats.
 SOA_COLUMNS = ("id", "control", "applicable", "reasons", "exclusion", "status", "owner", "procedure", "risks")
-SOA_WIDTHS = (4, 11, 5, 40, 7, 7, 9, 8, 9)  # 除外の理由 fits its header on one line
+SOA_WIDTHS = (4, 11, 5, 37, 7, 7, 12, 8, 9)  # 除外の理由 fits its header on one line, トップマネジメント its cell
 
 
 def soa_rows(isms: Isms, link: bool = True) -> list[tuple[str, ...]]:
