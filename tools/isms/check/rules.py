@@ -43,24 +43,29 @@ _TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 _TAG_MASK = "\ue010"
 
 
-def _stray_spaces_in_values(sources: Sources) -> list[Problem]:
-    """The texts of the YAML files (reasons, justifications, items, risks, the profile's sentences) are
-    printed as they are: the stray-space rule of reST texts (check.rst) holds for them too. Procedures
-    are reST and checked with their markup."""
+def _yaml_texts(sources: Sources):
+    """Every string value of the YAML files whose texts are printed as they are (the controls'
+    procedures are reST, checked with their markup): (file, data, location, value)."""
     files = [(loaded.path, loaded.data, ("procedure",)) for loaded in sources.controls]
     files += [(loaded.path, loaded.data, ()) for loaded in (sources.assets, sources.risks) if loaded is not None]
     if sources.profile_data is not None:
         files.append((sources.root / "manual_src/profile.yaml", sources.profile_data, ()))
-    problems = []
     for path, data, skipped in files:
         for loc, value in _strings(data, ()):
-            if loc[:1] in [(key,) for key in skipped]:
-                continue
-            value = _TEMPLATE_TAG.sub(_TAG_MASK, value)  # "{{ retention.log }}" prints a value, not its braces
-            for match in stray_spaces(value):
-                line, col = position(data, loc)
-                around = value[max(match.start() - 6, 0) : match.end() + 6]
-                problems.append(Problem(path, line, col, f"stray space in '{around}': Japanese text has no space next to brackets, punctuation or kana: remove it"))
+            if loc[:1] not in [(key,) for key in skipped]:
+                yield path, data, loc, value
+
+
+def _stray_spaces_in_values(sources: Sources) -> list[Problem]:
+    """The texts of the YAML files (reasons, justifications, items, risks, the profile's sentences) are
+    printed as they are: the stray-space rule of reST texts (check.rst) holds for them too."""
+    problems = []
+    for path, data, loc, value in _yaml_texts(sources):
+        value = _TEMPLATE_TAG.sub(_TAG_MASK, value)  # "{{ retention.log }}" prints a value, not its braces
+        for match in stray_spaces(value):
+            line, col = position(data, loc)
+            around = value[max(match.start() - 6, 0) : match.end() + 6]
+            problems.append(Problem(path, line, col, f"stray space in '{around}': Japanese text has no space next to brackets, punctuation or kana: remove it"))
     return problems
 
 
@@ -69,16 +74,11 @@ EXCEL_CELL_CHARS = 32_767
 
 def _cell_sized_values(sources: Sources) -> list[Problem]:
     """Values that reach the spreadsheets must fit a cell (Excel cuts them off or refuses the file)."""
-    files = [(loaded.path, loaded.data, ("procedure",)) for loaded in sources.controls]
-    files += [(loaded.path, loaded.data, ()) for loaded in (sources.assets, sources.risks) if loaded is not None]
-    if sources.profile_data is not None:
-        files.append((sources.root / "manual_src/profile.yaml", sources.profile_data, ()))
     problems = []
-    for path, data, skipped in files:
-        for loc, value in _strings(data, ()):
-            if len(value) > EXCEL_CELL_CHARS and loc[:1] not in [(key,) for key in skipped]:
-                line, col = position(data, loc)
-                problems.append(Problem(path, line, col, f"a value of {len(value):,} characters does not fit a spreadsheet cell ({EXCEL_CELL_CHARS:,}): shorten it"))
+    for path, data, loc, value in _yaml_texts(sources):
+        if len(value) > EXCEL_CELL_CHARS:
+            line, col = position(data, loc)
+            problems.append(Problem(path, line, col, f"a value of {len(value):,} characters does not fit a spreadsheet cell ({EXCEL_CELL_CHARS:,}): shorten it"))
     return problems
 
 

@@ -23,6 +23,7 @@ from isms.cli.common import (
     print_problems,
     root_of,
 )
+from isms.model import Isms
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -80,7 +81,8 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_risks(args: argparse.Namespace) -> int:
+def _checked_model(args: argparse.Namespace) -> Isms | None:
+    """The checked model, or None with the errors printed (the read-only reports need sources that pass)."""
     from isms.check import check
 
     root = root_of(args)
@@ -88,6 +90,13 @@ def cmd_risks(args: argparse.Namespace) -> int:
     if isms is None or errors(problems):
         print_problems(errors(problems), root)
         err.print(f"[bold red]{counted(len(errors(problems)), 'problem')}[/]: fix them first (`isms check`).")
+        return None
+    return isms
+
+
+def cmd_risks(args: argparse.Namespace) -> int:
+    isms = _checked_model(args)
+    if isms is None:
         return EXIT_PROBLEMS
     risks = isms.risks.risks
     if args.json:
@@ -101,14 +110,10 @@ def cmd_risks(args: argparse.Namespace) -> int:
 
 
 def cmd_soa(args: argparse.Namespace) -> int:
-    from isms.check import check
     from isms.model.soa import soa_entries
 
-    root = root_of(args)
-    isms, problems = check(root)
-    if isms is None or errors(problems):
-        print_problems(errors(problems), root)
-        err.print(f"[bold red]{counted(len(errors(problems)), 'problem')}[/]: fix them first (`isms check`).")
+    isms = _checked_model(args)
+    if isms is None:
         return EXIT_PROBLEMS
     entries = soa_entries(isms)
     if args.json:

@@ -28,11 +28,12 @@ from isms.i18n import sep, t
 from isms.model import ControlDecision, Isms
 from isms.problems import Problem
 from isms.render.context import BuildContext, WriterResult
+from isms.render.names import xlsx_name
 from isms.render.ooxml import core_properties, read_package, write_package
 from isms.render.xlsx.records import write_record_workbooks
 from isms.render.xlsx.register import write_register_workbook
 from isms.render.xlsx.risk import write_risk_workbooks
-from isms.render.xlsx.sheets import text_only, xlsx_name
+from isms.render.xlsx.sheets import text_only
 from isms.sources.catalogue import ATTRIBUTES
 
 FONTS = {"ja": "Yu Gothic", "en": "Calibri"}  # 游ゴシック, Excel's Japanese default; Excel's Latin default

@@ -11,36 +11,19 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import PatternFill
 
 from isms.i18n import t
 from isms.model import Isms
 from isms.model.records import corrective_status, record_doc_id
-from isms.render.xlsx.sheets import text_only, xlsx_name
+from isms.render.names import xlsx_name
+from isms.render.xlsx.sheets import simple_sheet, text_only
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 
 
 def _sheet(book: Workbook, name: str, header: Sequence[str], rows: Iterable[Sequence[object]], widths: Sequence[int]) -> None:
-    fresh = len(book.worksheets) == 1 and book.worksheets[0].title == "Sheet"  # the new workbook's empty sheet
-    sheet = book.worksheets[0] if fresh else book.create_sheet()
-    sheet.title = name[:31]
-    sheet.append(list(header))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        sheet.append(list(row))
-        for cell in sheet[sheet.max_row]:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if hasattr(cell.value, "isoformat"):
-                cell.number_format = "yyyy-mm-dd"
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
+    simple_sheet(book, name, header, rows, widths, dates=True)
 
 
 def _name(isms: Isms, person_id: str | None) -> str:

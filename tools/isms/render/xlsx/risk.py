@@ -13,8 +13,9 @@ from openpyxl import Workbook
 from isms.i18n import t
 from isms.model import Isms
 from isms.model.people import party_text
+from isms.render.names import xlsx_name
 from isms.render.xlsx.sheets import simple_sheet as _sheet
-from isms.render.xlsx.sheets import text_only, xlsx_name
+from isms.render.xlsx.sheets import text_only
 from isms.sources.catalogue import load_clauses
 
 

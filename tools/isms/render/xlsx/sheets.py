@@ -13,8 +13,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from isms.render.names import xlsx_name  # noqa: F401  (re-exported: the workbook writers name files with it)
-
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -32,9 +30,15 @@ HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 ALERT_FILL = PatternFill("solid", fgColor="F4B6B0")
 
 
-def simple_sheet(wb: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[object]], widths: Sequence[int], alert_column: int | None = None):
-    ws = wb.active  # one sheet per workbook
-    ws.title = title
+def simple_sheet(
+    wb: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[object]], widths: Sequence[int],
+    alert_column: int | None = None, dates: bool = False,
+):
+    """A filterable table sheet: the new workbook's empty sheet first, then one more per call.
+    `dates`: date cells read yyyy-mm-dd; `alert_column`: rows whose cell there is True are marked."""
+    fresh = len(wb.worksheets) == 1 and wb.worksheets[0].title == "Sheet" and wb.worksheets[0].max_row == 1
+    ws = wb.worksheets[0] if fresh else wb.create_sheet()
+    ws.title = title[:31]  # Excel's limit
     ws.append(list(header))
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -44,6 +48,8 @@ def simple_sheet(wb: Workbook, title: str, header: Sequence[str], rows: Iterable
         ws.append(list(row))
         for cell in ws[ws.max_row]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if dates and hasattr(cell.value, "isoformat"):
+                cell.number_format = "yyyy-mm-dd"
         if alert_column is not None and row[alert_column] is True:
             for cell in ws[ws.max_row]:
                 cell.fill = ALERT_FILL
