@@ -581,7 +581,7 @@ def management_review_body(isms: Isms, link: bool = True) -> str:
         ]))  # fmt: skip
         parts.append(f"**{esc(t('review_inputs', lang))}**\n")
         rows = [(f"{key})", t(f"review_input_{key}", lang), text) for key, text in review_inputs(isms, review, link)]
-        parts.append(list_table((t("col_no", lang), t("review_input", lang), t("content", lang)), rows, widths=(5, 25, 70), css="isms-records"))
+        parts.append(list_table((t("col_no", lang), t("review_input", lang), t("content", lang)), rows, widths=(6, 25, 69), css="isms-records"))
         parts.append(f"**{esc(t('review_outputs', lang))}**\n")
         rows = [(t(f"topic_{d.topic.value}", lang), esc(d.text)) for d in review.decisions]
         parts.append(list_table((t("topic", lang), t("mr_decision", lang)), rows, widths=(22, 78), css="isms-records"))
@@ -599,7 +599,7 @@ def management_review_form(isms: Isms) -> str:
     parts = [t("form_intro", lang) + "\n"]
     parts.append(_fields(lang, ("held_on", "chair", "attendees", "approved_by"), tall=("attendees",)))
     rows = [(f"{key})", t(f"review_input_{key}", lang), space(5)) for key in "abcdefg"]
-    parts.append(list_table((t("col_no", lang), t("review_input", lang), t("content", lang)), rows, widths=(5, 30, 65)))
+    parts.append(list_table((t("col_no", lang), t("review_input", lang), t("content", lang)), rows, widths=(6, 30, 64)))
     parts.append(list_table((t("topic", lang), t("mr_decision", lang), t("owner", lang), t("due", lang)), _blank(4, 6), widths=(18, 50, 16, 16)))
     return "\n".join(parts)
 
