@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_SPECIAL = re.compile(r"([\\`*_|\[\]<>])")
+# Markup characters, and the two that make standalone links of plain text (a@b.c becomes a mailto
+# link, scheme:rest a URI) or a literal block (a paragraph ending in ::).
+_SPECIAL = re.compile(r"([\\`*_|\[\]<>@:])")
 
 
 def esc(text: object) -> str:
