@@ -67,6 +67,35 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_word_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The Word files and workbooks of every build of the run in one cache (ISMS_CACHE_DIR), as the
+    builds of several checkouts on one machine may share it: a test's copy of the sample converts
+    only the documents its change touches. Tests of conversion itself build without it."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    folder = shared / "shared-cache"
+    folder.mkdir(exist_ok=True)
+    previous = os.environ.get("ISMS_CACHE_DIR")
+    os.environ["ISMS_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("ISMS_CACHE_DIR", None)
+    else:
+        os.environ["ISMS_CACHE_DIR"] = previous
+
+
+@pytest.fixture(scope="module")
+def private_word_cache() -> Iterator[None]:
+    """The builds of a module keep their cache in their own build/ (the default): for modules that
+    count conversions or compare an incremental build with a clean one (which must convert again).
+    Use: pytestmark = pytest.mark.usefixtures("private_word_cache")."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("ISMS_CACHE_DIR", raising=False)
+        yield
+
+
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
     def _run(*argv: str) -> Result:

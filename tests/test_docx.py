@@ -29,6 +29,9 @@ from isms.render import docx as writer
 from isms.render.docx.compose import signer_lines
 from isms.render.docx.paths import FONTS_CONF
 
+# Counts conversions / compares with clean builds that must convert again: no shared cache.
+pytestmark = pytest.mark.usefixtures("private_word_cache")
+
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "build/screenshots"
 TRICKY = "R&D部 <要望>"  # must come out exactly like this, never as R&amp;D or with <要望> lost
@@ -71,7 +74,7 @@ def build(root: Path, outputs: tuple[str, ...] = ("docx",)) -> dict:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+def built(tmp_path_factory: pytest.TempPathFactory, private_word_cache: None) -> Built:
     root = copy_sample(tmp_path_factory.mktemp("docx") / "isms")
     profile = root / "manual_src/profile.yaml"
     edit(profile, "name: 経営企画室", f'name: "{TRICKY}"')
@@ -556,7 +559,7 @@ def test_soa_lists_every_column_an_auditor_expects(built: Built) -> None:
 
 
 @pytest.fixture(scope="module")
-def english(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def english(tmp_path_factory: pytest.TempPathFactory, private_word_cache: None) -> Path:
     """The English example organisation (Northwind Cloud), its Word files built once for the module the
     way `isms build --only docx` does: `isms check` first (the example passes it), then the writer."""
     root = tmp_path_factory.mktemp("english") / "northwind"

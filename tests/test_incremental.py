@@ -17,6 +17,9 @@ from conftest import copy_sample
 from isms.cli import main
 from isms.publish.stamp import STAMP_NAME
 
+# Counts conversions / compares with clean builds that must convert again: no shared cache.
+pytestmark = pytest.mark.usefixtures("private_word_cache")
+
 RELEASE = ["release", "1.1", "--summary", "改定", "--date", "2026-05-01"]
 
 
@@ -51,7 +54,7 @@ def release(root: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def edited_clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def edited_clean(tmp_path_factory: pytest.TempPathFactory, private_word_cache: None) -> dict[str, str]:
     """A clean build, writers one after another, of the sample with every edit and the release."""
     root = copy_sample(tmp_path_factory.mktemp("clean") / "isms")
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)

@@ -46,7 +46,7 @@ def isms(root: Path, *args: str) -> list[str]:
 
 
 def build_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "ISMS_TEST_KILL_AT")}
+    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "ISMS_TEST_KILL_AT", "ISMS_CACHE_DIR")}  # cold: converted here
     return {**env, "SOURCE_DATE_EPOCH": EPOCH, **extra}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import struct
+import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -183,7 +184,51 @@ def exclusion(value: str) -> Callable[[Path], None]:
     return mutate
 
 
+FRAME = "policy_templates/word/frame.docx"
+
+
+def frame_part(part: str, old: str, new: str) -> Callable[[Path], tuple[str, int]]:
+    """Edit the text of one part of the Word frame template (as a pull request could)."""
+
+    def mutate(root: Path) -> tuple[str, int]:
+        path = root / FRAME
+        with zipfile.ZipFile(path) as archive:
+            items = [(info.filename, archive.read(info)) for info in archive.infolist()]
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in items:
+                if name == part:
+                    assert old.encode() in data, (part, old)
+                    data = data.replace(old.encode(), new.encode(), 1)
+                archive.writestr(name, data)
+        return FRAME, 1
+
+    return mutate
+
+
+def frame_zip_bomb(root: Path) -> tuple[str, int]:
+    with zipfile.ZipFile(root / FRAME, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/media/bomb.bin", b"\0" * 60_000_000)
+    return FRAME, 1
+
+
+def remove(relative: str) -> Callable[[Path], tuple[str, int]]:
+    def mutate(root: Path) -> tuple[str, int]:
+        (root / relative).unlink()
+        return relative, 1
+
+    return mutate
+
+
 CASES = [
+    # ---- the Word frame is a template too: sandboxed, bounded, checked before the build
+    Case("frame-dunder", frame_part("word/header1.xml", "{{ L.title }}", "{{ L.title.__class__.__mro__ }}"), "'__class__' is not allowed in the frame"),
+    Case("frame-include", frame_part("word/document.xml", "{{ organisation }}", "{% include '/etc/passwd' %}"), "'include' is not allowed"),
+    Case("frame-unknown-filter", frame_part("word/footer1.xml", "{{ L.page }}", "{{ L.page|bogus }}"), "No filter named 'bogus'"),
+    Case("frame-syntax", frame_part("word/document.xml", "{{ organisation }}", "{{ organisation }"), "template syntax"),
+    Case("frame-zip-bomb", frame_zip_bomb, "unpacks to"),
+    Case("frame-missing", remove(FRAME), "Word template missing"),
+    Case("frame-lost-body", frame_part("word/document.xml", "{{p body }}", "{{ organisation }}"), "lost the body tag"),
+    Case("reference-not-docx", lambda root: write(root, "policy_templates/word/reference.docx", b"not a zip"), "not a Word document"),
     # ---- templates: no code, no files, budgets
     Case("jinja-os-system", ctl("{{ lipsum.__globals__['os'].system('touch /tmp/isms-pwned') }}"), "undefined template variable"),
     Case("jinja-subclasses", ctl("{{ ''.__class__.__mro__[1].__subclasses__() }}"), "template not allowed"),
@@ -307,6 +352,22 @@ def test_hostile_input(case: Case, pristine: Path, tmp_path: Path, run) -> None:
     assert "\x1b[" not in result.out + result.err  # no colour codes when the output is not a terminal
 
 
+def test_frame_code_is_refused_when_it_runs(pristine: Path, tmp_path: Path) -> None:
+    """Behind `isms check`, the Word writer renders the frame in the sandbox too."""
+    import shutil
+
+    from jinja2.sandbox import SecurityError
+
+    from isms.render.docx.compose import compose
+
+    root = tmp_path / "isms"
+    shutil.copytree(pristine, root, symlinks=True)
+    frame_part("word/header1.xml", "{{ L.title }}", "{{ L.title.__class__.__mro__[1].__subclasses__() }}")(root)
+    body = (root / "policy_templates/word/reference.docx").read_bytes()
+    with pytest.raises(SecurityError):
+        compose(root / FRAME, body, {"L": {"title": "x"}}, seed="s")
+
+
 def test_corpus_is_large_enough() -> None:
     refused = [c for c in CASES if c.message]
     assert len(CASES) >= 60 and len(refused) >= 50
@@ -383,7 +444,7 @@ def audited(root: Path, log: Path, *argv: str) -> dict:
 
     scratch = log.parent / "tmp"  # the run's temporary files (pandoc's, openpyxl's) land here, not in /tmp
     scratch.mkdir(exist_ok=True)
-    env = {**os.environ, "TMPDIR": str(scratch)}
+    env = {**{k: v for k, v in os.environ.items() if k != "ISMS_CACHE_DIR"}, "TMPDIR": str(scratch)}  # the default: caches in build/
     subprocess.run([sys.executable, "-c", AUDITED_RUN, str(log), "--root", str(root), *argv], check=True, capture_output=True, env=env)
     return json.loads(log.read_text())
 
@@ -396,7 +457,11 @@ def outside_files(record: dict, root: Path, log: Path) -> list[str]:
     package = str(Path(isms.__file__).resolve().parent)
     # The system's MIME and time-zone tables are read by Python's standard library itself.
     system = ("/etc/mime.types", "/usr/share/zoneinfo/", "/etc/localtime")
-    allowed = (str(root.resolve()), package, sys.prefix, sys.base_prefix, "/dev/", "/proc/", str(log.parent.resolve()), *system)
+    from isms.trust import key_path
+
+    # The machine's key that seals build/ (isms.trust): the tool's own state, never a source.
+    key = str(key_path().resolve())
+    allowed = (str(root.resolve()), package, sys.prefix, sys.base_prefix, "/dev/", "/proc/", str(log.parent.resolve()), key, *system)
     return sorted({path for path in record["opened"] if not path.startswith("exec:") and not os.path.realpath(path).startswith(allowed)})
 
 
@@ -516,3 +581,54 @@ def test_no_dialog_opens_in_a_browser(hostile_build: Path, browser) -> None:
         assert page.evaluate("document.body.dataset.theme") in ("auto", "light", "dark")  # the theme's allowed script ran
         context.close()
     assert dialogs == [] and violations == []
+
+
+# --------------------------------------------------------------------------- build/ is not a source
+
+
+PLANTED_PICKLE = """
+import os, pickle, sys
+class Payload:
+    def __reduce__(self):
+        return (os.system, ("touch " + sys.argv[2],))
+open(sys.argv[1], "wb").write(pickle.dumps(Payload()))
+"""
+
+
+def test_files_planted_in_build_are_not_reused(pristine: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pull request can commit files into build/ (`git add -f`). Sphinx unpickles its cache, the Word
+    writer reuses files by name, parsed YAML is kept pickled, a stamp skips the build: none of them
+    may take a planted file."""
+    import shutil
+    import subprocess
+    import sys
+
+    from isms.publish.manifest import output_files
+    from isms.sources.yamlio import _parsed_key, read_source
+
+    monkeypatch.delenv("ISMS_CACHE_DIR", raising=False)  # the caches in build/, where a checkout puts files
+    root = tmp_path / "isms"
+    shutil.copytree(pristine, root, symlinks=True)
+    assert run("--root", str(root), "build").code == 0
+    genuine = {name: path.read_bytes() for name, path in output_files(root / "build").items()}
+    # A pickle that runs a command where Sphinx loads its environment, and under the name the parsed
+    # form of a control file has (computable: the name is a hash of the file); another document's
+    # bytes in place of a Word cache entry; a script in the published site (the stamp still names the set).
+    marker = tmp_path / "pwned"
+    subprocess.run([sys.executable, "-c", PLANTED_PICKLE, str(root / "build/.cache/html/doctrees/environment.pickle"), str(marker)], check=True)
+    text, _ = read_source(root / "controls/5.15.yaml", root)
+    subprocess.run([sys.executable, "-c", PLANTED_PICKLE, str(root / "build/.cache/yaml" / _parsed_key(text)), str(marker)], check=True)
+    entries = sorted((root / "build/.cache/docx").glob("*.docx"))
+    entries[0].write_bytes(entries[1].read_bytes())
+    index = root / "build/html/index.html"
+    index.unlink()  # a hard link shared with the cache: replace it, as a checkout would
+    index.write_text("<script>alert(1)</script>", encoding="utf-8")
+    result = run("--root", str(root), "build")
+    assert result.code == 0, result.err
+    assert not marker.exists()
+    rebuilt = {name: path.read_bytes() for name, path in output_files(root / "build").items()}
+    assert rebuilt == genuine
+    assert "前回のビルドから変更なし" not in result.err
+    # What the tool sealed itself is reused: nothing changed now.
+    again = run("--root", str(root), "build")
+    assert "前回のビルドから変更なし" in again.err

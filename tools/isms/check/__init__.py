@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from isms import trust
+from isms.check import rst
 from isms.check.approvals import approvals_in_releases
 from isms.check.facts import retention_in_words
 from isms.check.ledger import ledger_rules
@@ -20,8 +22,10 @@ from isms.check.risks import check_risks
 from isms.check.rules import check_model, check_sources
 from isms.check.schedules import restated_schedules
 from isms.check.soa import soa_rules
+from isms.check.templates import word_templates
 from isms.model import Isms, build_model, clock
 from isms.problems import Problem
+from isms.sources import yamlio
 from isms.sources.loader import Sources, load_sources
 
 
@@ -63,6 +67,11 @@ def model_rules(isms: Isms, sources: Sources, as_of: dt.date | None = None) -> l
     problems += retention_in_words(isms)
     problems += check_records(isms, clock.today(), as_of or clock.build_date())
     problems += restated_schedules(isms)
+    problems += word_templates(isms.root)  # beside Sphinx in a build: the Word writer needs them
     if not _errors(problems):  # the risk report is computed from a register that passed its rules
         problems += approvals_in_releases(isms, sources)
+    # Every source was read and every text checked: what the caches hold beyond that is of files
+    # and texts as they no longer are (a cache shared by several repositories keeps everything).
+    trust.prune(isms.root, yamlio.PARSED, yamlio.used_entries)
+    trust.prune(isms.root, rst.CHECKED, rst.used_entries)
     return _sorted(problems)

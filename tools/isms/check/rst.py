@@ -7,17 +7,21 @@ allow are registered here so that their targets are checked against the labels t
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import docutils
 from docutils import nodes, utils
 from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser, roles
 from docutils.readers import standalone
 
+from isms import trust
 from isms.model.templating import RenderedText
 from isms.problems import Problem
 from isms.sources.media import IMAGE_DIRECTIVE, MEDIA_PREFIX, image_problem
@@ -245,12 +249,44 @@ def check_rst(rendered: RenderedText, known_labels: frozenset[str], root: Path |
     cached = _RESULTS.get(key)
     if cached is not None:
         return list(cached)
-    found = _check_rst(rendered, known_labels, root, media)
     unpublished_images = any(not m.group("uri").startswith(MEDIA_PREFIX) for m in IMAGE_DIRECTIVE.finditer(rendered.text))
-    if not unpublished_images:
-        if len(_RESULTS) >= _RESULTS_LIMIT:
-            _RESULTS.clear()
-        _RESULTS[key] = tuple(found)
+    if unpublished_images:
+        return _check_rst(rendered, known_labels, root, media)
+    found = _stored_check(rendered, known_labels, root, media)
+    if len(_RESULTS) >= _RESULTS_LIMIT:
+        _RESULTS.clear()
+    _RESULTS[key] = tuple(found)
+    return found
+
+
+CHECKED = "rst"  # the cache's kind (isms.trust): the problems of a text, by everything they depend on
+# The rules of every stage may shape a text's check (roles, media, the words of messages): the key
+# covers the whole package's code and docutils.
+_CHECK_VERSION = hashlib.sha256(
+    b"".join(path.read_bytes() for path in sorted(Path(__file__).parents[1].rglob("*.py"))) + docutils.__version__.encode()
+).hexdigest()
+used_entries: set[str] = set()
+
+
+def _stored_check(rendered: RenderedText, known_labels: frozenset[str], root: Path | None, media: frozenset[str]) -> list[Problem]:
+    """Across processes: the problems of a text as an earlier check of the same text in the same
+    context found them (an edit re-checks the text it changed). Kept with the path relative to the
+    repository, so that copies of one repository share them."""
+    source = rendered.source
+    if root is None or not source.path.is_relative_to(root):
+        return _check_rst(rendered, known_labels, root, media)
+    relative = source.path.relative_to(root).as_posix()
+    payload = [_CHECK_VERSION, relative, source.first_line, rendered.text, list(rendered.source_lines), sorted(known_labels), sorted(media)]
+    key = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
+    used_entries.add(key)
+    stored = trust.load(root, CHECKED, key)
+    if stored is not None:
+        with contextlib.suppress(ValueError, TypeError, KeyError):
+            return [Problem(root / path, line, col, message, severity) for path, line, col, message, severity in json.loads(stored)]
+    found = _check_rst(rendered, known_labels, root, media)
+    if all(problem.path == source.path for problem in found):
+        rows = [[relative, p.line, p.col, p.message, p.severity] for p in found]
+        trust.store(root, CHECKED, key, json.dumps(rows, ensure_ascii=False).encode())
     return found
 
 

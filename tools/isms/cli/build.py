@@ -82,7 +82,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from isms.check import load_and_model, model_rules
     from isms.ledger import document_versions
     from isms.model import for_audience
-    from isms.publish import current_set, publish
+    from isms.publish import current_set, publish, reusable_outputs
     from isms.render import WRITERS
 
     began = time.perf_counter()
@@ -97,6 +97,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         seconds = f"{time.perf_counter() - began:.1f}"
         err.print(t("build_unchanged", skipped.lang, documents=skipped.documents, seconds=seconds), markup=False)
         return EXIT_OK
+    if args.only and reusable_outputs(build_dir, root) is False:  # the other outputs cannot be linked
+        err.print(t("build_untrusted_set", _language(root), only=args.only), markup=False, style="yellow")
+        names = list(WRITERS)
     sources = stamps.fingerprint(root, options)  # before anything is read: an edit during the build rebuilds next time
     stamps.remove_stamp(build_dir)
 
@@ -164,6 +167,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         stamps.write_stamp(
             build_dir,
             stamps.Stamp(stamps.with_media(sources, root, media), current.name, isms.lang, warnings, media, documents),
+            root,
         )
     seconds = f"{time.perf_counter() - began:.1f}"
     err.print(t("build_summary", isms.lang, documents=documents, built=built, skipped=documents - built, seconds=seconds), markup=False)

@@ -249,6 +249,45 @@ def _as_text(value: Any) -> Any:
     return value
 
 
+class FrameEnvironment(SourceEnvironment):
+    """The sandbox of the Word frame template (policy_templates/word/frame.docx arrives by pull
+    request like every source): the same guards, values escaped for XML (docxtpl's autoescape)
+    instead of reST. The frame's parts are the same text for every document of a build, so each
+    is compiled once per process."""
+
+    def __init__(self) -> None:
+        super().__init__(escape=False)
+        self.autoescape = True
+        self.undefined = jinja2.ChainableUndefined  # a frame restyled with a name the tool lacks prints nothing
+        self._compiled: dict[str, jinja2.Template] = {}
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> jinja2.Template:
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        compiled = self._compiled.get(source)
+        if compiled is None:
+            if len(self._compiled) >= 256:  # a frame has a dozen parts: only a changing frame fills this
+                self._compiled.clear()
+            compiled = self._compiled[source] = super().from_string(source)
+        return compiled
+
+
+def fresh_budget() -> None:
+    """A new operations budget: each document's frame is a template run of its own."""
+    _budget.operations = 0
+
+
+def private_names(template: nodes.Template) -> list[tuple[int, str]]:
+    """(line, name) of every attribute or key beginning with an underscore: the sandbox refuses them
+    when the template runs; `isms check` names them before (a frame is rendered only at build time)."""
+    found = []
+    for node in template.find_all((nodes.Getattr, nodes.Getitem, nodes.Name)):
+        name = node.attr if isinstance(node, nodes.Getattr) else node.name if isinstance(node, nodes.Name) else getattr(node.arg, "value", None)
+        if isinstance(name, str) and name.startswith("_"):
+            found.append((node.lineno, name))
+    return found
+
+
 _ENV = SourceEnvironment()
 _PLAIN_ENV = SourceEnvironment(escape=False)  # data fields (an item's text): printed escaped where they are used
 

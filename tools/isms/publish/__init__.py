@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from isms import trust
 from isms.bodies import Bodies
 from isms.ledger import Versions
 from isms.model import Isms
@@ -42,6 +43,7 @@ from isms.render import BuildContext, writer
 from isms.render.names import DOWNLOADS
 
 SETS, CURRENT, CACHE, LOCK = ".sets", "current", ".cache", ".lock"
+SHAREABLE = ("docx", "xlsx")  # entries by content: ISMS_CACHE_DIR (isms.trust) may hold them for every build
 _LINKED = (*OUTPUTS, MANIFEST_NAME)  # what build/ shows through `current`
 _LEGACY_LEFTOVERS = (".staging", ".old-html", ".old-docx", ".old-xlsx")  # of the copy-and-rename layout
 
@@ -106,10 +108,14 @@ def _build_set(
     switched = False
     try:
         contexts = {}
+        shared = os.environ.get(trust.CACHE_ENV)
         for name in names:
             (staging / name).mkdir()
-            (cache / name).mkdir(parents=True, exist_ok=True)
-            contexts[name] = BuildContext(isms, prepared.bodies, prepared.versions, staging / name, cache / name)
+            # The Word files and workbooks are entries by content: builds of several checkouts or
+            # audiences may share them (the Sphinx cache belongs to one source tree).
+            folder = Path(shared) / name if shared and name in SHAREABLE else cache / name
+            folder.mkdir(parents=True, exist_ok=True)
+            contexts[name] = BuildContext(isms, prepared.bodies, prepared.versions, staging / name, folder, shared_cache=folder != cache / name)
         report.problems += _run_writers(contexts, report, on_start, on_done, gate)
         if report.problems:
             return
@@ -117,11 +123,13 @@ def _build_set(
             on_start("publish")
         started = time.perf_counter()
         previous = current_set(build_dir)
+        reusable = previous is not None and trusted_set(previous, isms.root)
         for name in OUTPUTS:
-            if name not in names and previous is not None and (previous / name).is_dir():
+            if name not in names and reusable and (previous / name).is_dir():
                 _link_tree(previous / name, staging / name)
         _link_downloads(staging)
         (staging / MANIFEST_NAME).write_bytes(manifest_bytes(staging, source_state(isms.root)))
+        trust.seal(isms.root, staging)  # what a later `--only` build or a skipped build may rely on
         # The links go through `current`, so they can be made first: one the old set lacks dangles
         # (reads as absent) until the switch.
         _link_outputs(build_dir, {name for name in _LINKED if (staging / name).exists()})
@@ -147,11 +155,11 @@ def _run_writers(
     on_done: Callable[[str, float], None] | None,
     gate: Callable[[], list[Problem]] | None = None,
 ) -> list[Problem]:
-    """The gate, then every writer; on two or more cores the gate and the Word writer run in a child
-    process while Sphinx (the html writer, single-threaded) and then the workbooks run here. Each
+    """The gate, then every writer; on two or more cores the gate, the Word writer and the workbooks
+    run in a child process while Sphinx (the html writer, single-threaded) runs here. Each
     writer writes only its own folders, so the outputs are the same bytes as one after another."""
     names = list(contexts)
-    beside = [name for name in names if name == "docx"]  # the long one; the workbooks follow Sphinx here
+    beside = [name for name in names if name in ("docx", "xlsx")]  # Sphinx is the longest: the rest goes beside it
     if "html" not in names or not beside or not overlapping():
         found = _gate(gate, report)
         if found:
@@ -285,6 +293,22 @@ def _run_writer(name: str, context: BuildContext, report: BuildReport) -> list[P
 
 
 # --------------------------------------------------------------------------- the set switch
+
+
+def trusted_set(set_dir: Path, root: Path) -> bool:
+    """Whether the set is one this machine made and nobody changed since (isms.trust)."""
+    return trust.sealed(root, set_dir)
+
+
+def reusable_outputs(build_dir: Path, root: Path) -> bool | None:
+    """Whether a build of some outputs may take the others from build/: None when there are none,
+    False when they cannot be shown to be this machine's (a set it did not seal, or folders of the
+    earlier layout, which no build sealed)."""
+    current = current_set(build_dir)
+    if current is not None:
+        return trusted_set(current, root)
+    legacy = any((build_dir / name).exists() and not (build_dir / name).is_symlink() for name in OUTPUTS)
+    return False if legacy else None
 
 
 def current_set(build_dir: Path) -> Path | None:

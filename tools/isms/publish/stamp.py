@@ -15,7 +15,9 @@ one of these):
 - what the manifest records of git (the commit and whether the work tree differs from it).
 
 The stamp lives in the build folder and names the set it describes: a set that is gone (build/
-removed, a link changed by hand) means a rebuild. It is removed before a build starts, so a build
+removed, a link changed by hand) means a rebuild. The stamp and the set carry this machine's seal
+(isms.trust): a stamp or set committed into build/, or a set changed since it was made, means
+a rebuild too. It is removed before a build starts, so a build
 that was killed or failed leaves none.
 """
 
@@ -32,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import isms as package
+from isms import trust
 
 STAMP_NAME = ".build-stamp.json"
 SOURCE_DIRS = ("manual_src", "controls", "policy_templates")  # sources.loader's folders
@@ -46,6 +49,11 @@ class Stamp:
     warnings: list[str] = field(default_factory=list)  # what the build said of warnings: a skipped build says it again
     media: list[str] = field(default_factory=list)  # images from outside the source folders (root-relative)
     documents: int = 0  # what the build made, for the summary line of a skipped build
+    seal: str = ""  # this machine's HMAC of the fields above (isms.trust)
+
+    def payload(self) -> bytes:
+        fields = {name: value for name, value in self.__dict__.items() if name != "seal"}
+        return json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
 
 
 def _hash_tree(digest: hashlib._Hash, top: Path, base: Path) -> None:
@@ -115,17 +123,19 @@ def with_media(sources: str, root: Path, media: list[str]) -> str:
     return digest.hexdigest()
 
 
-def read_stamp(build_dir: Path) -> Stamp | None:
+def read_stamp(build_dir: Path, root: Path) -> Stamp | None:
+    """The stamp this machine wrote, else None."""
     try:
         data = json.loads((build_dir / STAMP_NAME).read_text(encoding="utf-8"))
-        return Stamp(**data)
+        stamp = Stamp(**data)
     except (OSError, ValueError, TypeError):
         return None
+    return stamp if trust.verify(root, stamp.seal, stamp.payload()) else None
 
 
 def up_to_date(root: Path, build_dir: Path, options: dict[str, object]) -> Stamp | None:
     """The stamp of the last build when the current set is still what a build would make, else None."""
-    stamp = read_stamp(build_dir)
+    stamp = read_stamp(build_dir, root)
     if stamp is None:
         return None
     current = build_dir / "current"
@@ -134,10 +144,15 @@ def up_to_date(root: Path, build_dir: Path, options: dict[str, object]) -> Stamp
             return None
     except OSError:
         return None
-    return stamp if with_media(fingerprint(root, options), root, stamp.media) == stamp.fingerprint else None
+    if with_media(fingerprint(root, options), root, stamp.media) != stamp.fingerprint:
+        return None
+    return stamp if trust.sealed(root, current.resolve()) else None  # the outputs are still those it made
 
 
-def write_stamp(build_dir: Path, stamp: Stamp) -> None:
+def write_stamp(build_dir: Path, stamp: Stamp, root: Path) -> None:
+    stamp.seal = trust.tag(root, stamp.payload()) or ""
+    if not stamp.seal:  # no key: no stamp, every build is a full one
+        return
     path = build_dir / STAMP_NAME
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(stamp.__dict__, ensure_ascii=False, indent=1), encoding="utf-8")

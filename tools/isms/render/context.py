@@ -21,6 +21,8 @@ class BuildContext:
     versions: Versions
     out: Path
     cache: Path
+    # False for a cache shared by several builds (ISMS_CACHE_DIR): entries of other builds stay
+    shared_cache: bool = False
 
     @property
     def lang(self) -> str:

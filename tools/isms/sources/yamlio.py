@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import hashlib
+import pickle
 import re
 from pathlib import Path
 from typing import Any, TypeVar
 
+import ruamel.yaml
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -17,6 +21,7 @@ from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.scalarstring import FoldedScalarString
 
+from isms import trust
 from isms.problems import Problem
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -136,12 +141,38 @@ def _loader() -> YAML:
     return yaml
 
 
+# Parsed files are kept by content (isms.trust: entries this machine wrote, so that unpickling one
+# is safe): an edit re-parses the file it changed, not the other hundred (the round-trip parser is
+# pure Python: a second of a build). The key covers this module and the parser's version.
+_PARSER_VERSION = hashlib.sha256(Path(__file__).read_bytes() + ruamel.yaml.__version__.encode()).hexdigest()
+PARSED = "yaml"  # the cache's kind
+used_entries: set[str] = set()  # this process's keys: what a build keeps when it prunes its cache
+
+
+def _parsed_key(text: str) -> str:
+    return hashlib.sha256(_PARSER_VERSION.encode() + text.encode("utf-8")).hexdigest()
+
+
 def read_yaml(path: Path, root: Path | None = None) -> tuple[Any, list[Problem]]:
     """Round-trip load (keeps line numbers). Returns (data, problems); data is None when the file
     cannot be used (syntax, limits, control characters, an empty document)."""
     text, problems = read_source(path, root, "YAML file")
     if text is None:
         return None, problems
+    key = _parsed_key(text)
+    if root is not None:
+        used_entries.add(key)
+        stored = trust.load(root, PARSED, key)
+        if stored is not None:
+            with contextlib.suppress(Exception):  # an entry of another ruamel build: parse again
+                return pickle.loads(stored), []
+    data, problems = _parse(path, text)
+    if data is not None and root is not None:
+        trust.store(root, PARSED, key, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    return data, problems
+
+
+def _parse(path: Path, text: str) -> tuple[Any, list[Problem]]:
     try:
         data = _loader().load(text)
     except MarkedYAMLError as exc:

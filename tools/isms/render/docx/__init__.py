@@ -12,14 +12,12 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import time
-import zipfile
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from isms import __version__, i18n
+from isms import __version__, i18n, trust
 from isms.bodies.documents import SOA_COLUMNS, register_body
 from isms.bodies.records import LANDSCAPE
 from isms.i18n import fingerprint as words_fingerprint
@@ -32,6 +30,7 @@ from isms.render.docx.compose import frame_context
 from isms.render.docx.labels import label_map, referenced
 from isms.render.docx.pandoc import DocumentText
 from isms.render.docx.paths import template_paths
+from isms.sources.word import BODY_TAG, read_word_template
 
 _PACKAGE = Path(__file__).parent
 _LIBRARIES = ("pypandoc-binary", "docxtpl", "docxcompose", "python-docx", "lxml")
@@ -110,24 +109,11 @@ def plan(context: BuildContext) -> list[Job]:
     return jobs
 
 
-def check_templates(reference: Path, frame: Path) -> list[Problem]:
-    """A missing or damaged template is one clear problem, not one failure per document."""
-    regenerate = "run `python -m isms.render.docx.templates` to generate it (then restyle it in Word if you like)"
-    problems = []
-    for path, needs in ((reference, b"w:styles"), (frame, b"{{p body }}")):
-        if not path.is_file():
-            problems.append(Problem(path, 1, 1, f"Word template missing: {regenerate}"))
-            continue
-        try:
-            with zipfile.ZipFile(path) as archive:
-                content = archive.read("word/document.xml") + archive.read("word/styles.xml")
-        except (zipfile.BadZipFile, KeyError, OSError) as exc:
-            problems.append(Problem(path, 1, 1, f"not a Word document ({exc}): {regenerate}"))
-            continue
-        if needs not in content:
-            what = "the body tag {{p body }}" if path == frame else "its styles"
-            problems.append(Problem(path, 1, 1, f"the template lost {what}: put it back (a paragraph of its own), or {regenerate}"))
-    return problems
+def check_templates(reference: Path, frame: Path, root: Path) -> list[Problem]:
+    """A missing, damaged or oversized template is one clear problem, not one failure per document
+    (`isms check` reports the same, and checks the frame's template code: isms.check.templates)."""
+    problems = read_word_template(reference, root, b"w:styles")[1]
+    return problems + read_word_template(frame, root, BODY_TAG)[1]
 
 
 def _code_version(templates: tuple[Path, Path]) -> str:
@@ -154,7 +140,7 @@ def fingerprint(code: str, job: Job, context: dict[str, object], labels: dict[st
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # a shared cache has concurrent writers
     tmp.write_bytes(data)
     os.replace(tmp, path)
 
@@ -169,7 +155,7 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
     isms, out, cache = build.isms, build.out, build.cache
     started = time.perf_counter()
     reference, frame = template_paths(isms.root)
-    problems = check_templates(reference, frame)
+    problems = check_templates(reference, frame, isms.root)
     if problems:
         return problems
     code = _code_version((reference, frame))
@@ -186,7 +172,10 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
         items[job.doc.id] = batch.Item(job.body, context, fingerprint("", job, context, printed, isms.lang), job.landscape, job.toc)
     file_names = names.docx_names(job.doc for job in jobs)  # the names the site links (html/downloads)
     cached = {doc_id: cache / f"{keys[doc_id]}.docx" for doc_id in items}
-    todo = [items[doc_id] for doc_id, path in cached.items() if not path.is_file()]
+    # An entry counts only if this machine wrote it (isms.trust): build/ may hold planted files.
+    found = {doc_id: trust.read_entry(isms.root, path) for doc_id, path in cached.items()}
+    outputs = {doc_id: data for doc_id, data in found.items() if data is not None}
+    todo = [items[doc_id] for doc_id in cached if doc_id not in outputs]
     stats.documents, stats.seconds["plan"] = len(jobs), time.perf_counter() - started
 
     if todo:
@@ -194,10 +183,13 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
         cache.mkdir(parents=True, exist_ok=True)
         media = {name: str(path) for name, path in isms.media.items()}
         results, stats.pandoc_runs = batch.run(todo, labels, isms.lang, reference, frame, media)
-        for done, found, seconds in results:
-            problems += found
+        for done, reported, seconds in results:
+            problems += reported
             for doc_id, data in done.items():
-                _write_atomic(cached[doc_id], data)
+                outputs[doc_id] = data
+                entry = trust.wrap(isms.root, cached[doc_id].name, data)
+                if entry is not None:
+                    _write_atomic(cached[doc_id], entry)
             stats.converted_ids += sorted(done)
             for key, value in seconds.items():
                 stats.seconds[key] = max(stats.seconds.get(key, 0.0), value)
@@ -206,10 +198,10 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
     if problems:
         return problems
 
-    for doc_id, path in cached.items():
-        shutil.copyfile(path, out / file_names[doc_id])
+    for doc_id, data in outputs.items():
+        (out / file_names[doc_id]).write_bytes(data)
     keep = {path.name for path in cached.values()}
-    for stale in cache.glob("*.docx"):
+    for stale in () if build.shared_cache else cache.glob("*.docx"):
         if stale.name not in keep:  # outputs of earlier states: the cache does not grow without end
             stale.unlink()
     stats.reused = len(jobs) - stats.converted

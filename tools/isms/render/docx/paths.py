@@ -1,14 +1,11 @@
-"""Where the Word templates live in the repository being built, and the preview font map."""
+"""Where the Word templates live (isms.sources.word: `isms check` reads them too), and the preview font map."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-TEMPLATE_DIR = Path("policy_templates/word")
-REFERENCE = "reference.docx"  # styles: pandoc --reference-doc
-FRAME = "frame.docx"  # docxtpl frame: cover, history, distribution, header, footer
+from isms.sources.word import FRAME, REFERENCE, TEMPLATE_DIR, template_paths
+
 FONTS_CONF = Path(__file__).with_name("fonts.conf")
 
-
-def template_paths(root: Path) -> tuple[Path, Path]:
-    return root / TEMPLATE_DIR / REFERENCE, root / TEMPLATE_DIR / FRAME
+__all__ = ["FONTS_CONF", "FRAME", "REFERENCE", "TEMPLATE_DIR", "template_paths"]

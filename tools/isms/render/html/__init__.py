@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import quote
 
+from isms import trust
 from isms.bodies.text import esc
 from isms.i18n import t
 from isms.ledger import Versions
@@ -172,6 +173,8 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
     # date. The mark lives while Sphinx runs; finding it, the next build writes every page again.
     # (Doctrees and the environment are safe: an interrupted read is redone, a torn pickle ignored.)
     running = cache / "sphinx-running"
+    # Sphinx unpickles its environment and doctrees: only a cache this machine sealed is reused.
+    stats["cache_trusted"] = trust.open_sealed(context.isms.root, cache)
     if running.exists():
         shutil.rmtree(outdir, ignore_errors=True)
     srcdir.mkdir(parents=True, exist_ok=True)
@@ -204,11 +207,13 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
         return _problems(warnings.getvalue(), srcdir) or [Problem(srcdir, 1, 1, f"Sphinx: {exc}")]
     running.unlink()  # Sphinx finished: its cache is consistent, with or without warnings
     problems = _problems(warnings.getvalue(), srcdir)
+    if not problems:
+        stamp_tmp = nav_stamp.with_name(f".{nav_stamp.name}.tmp")
+        stamp_tmp.write_text(navigation)
+        stamp_tmp.replace(nav_stamp)
+    trust.seal(context.isms.root, cache)
     if problems:
         return problems
-    stamp_tmp = nav_stamp.with_name(f".{nav_stamp.name}.tmp")
-    stamp_tmp.write_text(navigation)
-    stamp_tmp.replace(nav_stamp)
     # Only the site: not Sphinx's build record (.buildinfo: a config hash) nor the empty _sources/.
     shutil.copytree(outdir, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees", "_sources"))
     return []

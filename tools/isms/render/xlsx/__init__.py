@@ -12,8 +12,8 @@ import hashlib
 import io
 import json
 import math
+import os
 import re
-import shutil
 import unicodedata
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from isms import __version__
+from isms import __version__, trust
 from isms.i18n import fingerprint as words_fingerprint
 from isms.i18n import sep, t
 from isms.model import ControlDecision, Isms
@@ -244,7 +244,7 @@ def _risk_workbooks(isms: Isms, out: Path) -> list[Problem]:
 
 
 def build_xlsx(context: BuildContext) -> WriterResult:
-    problems = _build(context.isms, context.out, context.cache)
+    problems = _build(context.isms, context.out, context.cache, context.shared_cache)
     register = context.isms.documents.get("register")
     if not problems and register is not None:
         path = context.out / xlsx_name(register)
@@ -254,21 +254,25 @@ def build_xlsx(context: BuildContext) -> WriterResult:
 
 
 
-def _build(isms: Isms, out: Path, cache: Path) -> list[Problem]:
+def _build(isms: Isms, out: Path, cache: Path, shared: bool = False) -> list[Problem]:
     if "soa" not in isms.documents:
         return _risk_workbooks(isms, out)
     target = out / file_name(isms)
     try:
         cache.mkdir(parents=True, exist_ok=True)
         cached = cache / f"{_fingerprint(isms)}.xlsx"
-        if not cached.is_file():
-            tmp = cached.with_name(f".{cached.name}.tmp")
-            tmp.write_bytes(workbook_bytes(isms))
-            tmp.replace(cached)
-            for stale in cache.glob("*.xlsx"):
+        data = trust.read_entry(isms.root, cached)  # only an entry this machine wrote (isms.trust)
+        if data is None:
+            data = workbook_bytes(isms)
+            entry = trust.wrap(isms.root, cached.name, data)
+            if entry is not None:
+                tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+                tmp.write_bytes(entry)
+                tmp.replace(cached)
+            for stale in () if shared else cache.glob("*.xlsx"):
                 if stale != cached:
                     stale.unlink()
-        shutil.copyfile(cached, target)
+        target.write_bytes(data)
     except (OSError, ValueError, TypeError) as exc:
         return [Problem(isms.root / "controls", 1, 1, f"could not write the SoA workbook {target.name}: {exc}")]
     return _risk_workbooks(isms, out)

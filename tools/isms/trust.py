@@ -1,0 +1,215 @@
+"""What a build reuses from build/ must have been made on this machine.
+
+build/ is not a source, but it lies in the working tree, and a pull request can commit files into it
+(`git add -f`). Sphinx loads its environment and doctrees from the cache with pickle, so a planted
+build/.cache/html/doctrees/environment.pickle would run code on the build machine; a planted Word
+file under a fingerprint's name would be delivered as a document; a planted stamp would skip the
+build and leave planted outputs in place. So every cache entry, the Sphinx cache, each output set and
+the stamp carry an HMAC whose key never lies in the repository: ISMS_KEY_FILE, else
+$XDG_STATE_HOME/isms/build-key, else ~/.local/state/isms/build-key (32 random bytes, mode 0600,
+created on first use). What does not verify is removed and built again; without a usable key
+nothing is reused and every build is cold.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import hmac
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+KEY_ENV = "ISMS_KEY_FILE"
+KEY_BYTES = 32
+SEAL_NAME = ".seal"  # in a sealed folder: the HMAC of everything else in it
+_TAG_BYTES = 32  # sha256
+
+
+def key_path() -> Path:
+    explicit = os.environ.get(KEY_ENV)
+    if explicit:
+        return Path(explicit)
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "isms" / "build-key"
+
+
+@functools.cache
+def _key_at(path: Path) -> bytes | None:
+    with contextlib.suppress(OSError):
+        data = path.read_bytes()
+        if len(data) == KEY_BYTES:
+            return data
+        return None  # damaged or not ours: reuse nothing rather than trust it
+    try:  # first use: write aside, then link into place, so that a concurrent build reads a whole key
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(secrets.token_bytes(KEY_BYTES))
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+        tmp.unlink()
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if len(data) == KEY_BYTES else None
+
+
+def machine_key(root: Path) -> bytes | None:
+    """The key, or None when there is none to be had, or when it would lie inside the repository
+    (where a pull request could put one of its own)."""
+    path = key_path()
+    with contextlib.suppress(OSError):
+        if path.resolve().is_relative_to(root.resolve()):
+            return None
+    return _key_at(path)
+
+
+def tag(root: Path, *parts: bytes) -> str | None:
+    key = machine_key(root)
+    if key is None:
+        return None
+    mac = hmac.new(key, digestmod=hashlib.sha256)
+    for part in parts:
+        mac.update(len(part).to_bytes(8, "big"))
+        mac.update(part)
+    return mac.hexdigest()
+
+
+def verify(root: Path, expected: str | None, *parts: bytes) -> bool:
+    actual = tag(root, *parts)
+    return actual is not None and expected is not None and hmac.compare_digest(actual, expected)
+
+
+# --------------------------------------------------------------------------- cache entries
+
+
+def wrap(root: Path, name: str, data: bytes) -> bytes | None:
+    """A cache entry: its tag (binding the entry's name, the fingerprint, to its bytes), then the
+    bytes. None without a key: nothing is cached."""
+    mark = tag(root, name.encode(), data)
+    return None if mark is None else bytes.fromhex(mark) + data
+
+
+def unwrap(root: Path, name: str, blob: bytes) -> bytes | None:
+    """The bytes of an entry this machine wrote under this name, else None."""
+    data = blob[_TAG_BYTES:]
+    return data if len(blob) >= _TAG_BYTES and verify(root, blob[:_TAG_BYTES].hex(), name.encode(), data) else None
+
+
+def read_entry(root: Path, path: Path) -> bytes | None:
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    return unwrap(root, path.name, blob)
+
+
+# --------------------------------------------------------------------------- sealed folders
+
+
+def tree_digest(top: Path) -> bytes:
+    """Every name, link target and file content under top, in a fixed order (the seal excepted)."""
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames.sort()
+        base = Path(dirpath)
+        for name in sorted(filenames) + [d for d in dirnames if (base / d).is_symlink()]:
+            path = base / name
+            rel = path.relative_to(top).as_posix()
+            if rel == SEAL_NAME:
+                continue
+            if path.is_symlink():
+                digest.update(f"L{rel}\0{os.readlink(path)}\0".encode())
+                continue
+            digest.update(f"F{rel}\0{path.stat().st_size}\0".encode())
+            with path.open("rb") as stream:
+                for block in iter(lambda s=stream: s.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.digest()
+
+
+def seal(root: Path, top: Path) -> None:
+    """Record that top holds what this machine put there (nothing happens without a key)."""
+    mark = tag(root, b"tree", tree_digest(top))
+    path = top / SEAL_NAME
+    if mark is None:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return
+    tmp = path.with_name(f".{SEAL_NAME}.tmp")
+    tmp.write_text(mark, encoding="ascii")
+    os.replace(tmp, path)
+
+
+def sealed(root: Path, top: Path) -> bool:
+    try:
+        expected = (top / SEAL_NAME).read_text(encoding="ascii").strip()
+        return verify(root, expected, b"tree", tree_digest(top))
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def unseal(top: Path) -> None:
+    """Before changing a sealed folder: a build killed while changing it leaves it unsealed."""
+    with contextlib.suppress(FileNotFoundError):
+        (top / SEAL_NAME).unlink()
+
+
+def open_sealed(root: Path, top: Path) -> bool:
+    """Before a writer changes its cache folder: True if the folder is absent or this machine sealed
+    it (the seal is removed: a build killed while changing the folder leaves it unsealed); else
+    everything in it is removed, as it may have been planted, and False is returned."""
+    if not top.exists():
+        return True
+    if sealed(root, top):
+        unseal(top)
+        return True
+    shutil.rmtree(top, ignore_errors=True)
+    top.mkdir(parents=True, exist_ok=True)
+    return False
+
+
+# --------------------------------------------------------------------------- keyed entries
+
+
+CACHE_ENV = "ISMS_CACHE_DIR"  # a folder shared by the builds of this machine (several checkouts, tests)
+
+
+def cache_folder(root: Path, name: str) -> Path:
+    """Where entries of one kind live: ISMS_CACHE_DIR/<name>, else build/.cache/<name> of the repository."""
+    shared = os.environ.get(CACHE_ENV)
+    return Path(shared) / name if shared else root / "build" / ".cache" / name
+
+
+def load(root: Path, kind: str, key: str) -> bytes | None:
+    """The bytes stored under key (a content fingerprint) if this machine stored them."""
+    return read_entry(root, cache_folder(root, kind) / key)
+
+
+def store(root: Path, kind: str, key: str, data: bytes) -> None:
+    """Keep data under key; quietly nothing where the folder cannot be written (a read-only checkout)."""
+    folder = cache_folder(root, kind)
+    entry = wrap(root, key, data)
+    if entry is None:
+        return
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{key}.{os.getpid()}.tmp"
+        tmp.write_bytes(entry)
+        os.replace(tmp, folder / key)
+
+
+def prune(root: Path, kind: str, keep: set[str]) -> None:
+    """Remove the entries of a build's own cache that the build did not use (a shared cache keeps all)."""
+    if os.environ.get(CACHE_ENV):
+        return
+    folder = cache_folder(root, kind)
+    with contextlib.suppress(OSError):
+        for path in folder.iterdir():
+            if path.name not in keep and not path.name.startswith("."):
+                with contextlib.suppress(OSError):
+                    path.unlink()
