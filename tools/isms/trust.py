@@ -17,6 +17,7 @@ import contextlib
 import functools
 import hashlib
 import hmac
+import json
 import os
 import secrets
 import shutil
@@ -111,52 +112,90 @@ def read_entry(root: Path, path: Path) -> bytes | None:
 # --------------------------------------------------------------------------- sealed folders
 
 
-def tree_digest(top: Path) -> bytes:
-    """Every name, link target and file content under top, in a fixed order (the seal excepted)."""
+_HINTS = ".seal.hints"  # a seal being renewed: what the files were (their hashes by size, time, inode)
+_SEAL_FILES = {SEAL_NAME, _HINTS, f".{SEAL_NAME}.tmp"}
+
+
+def _file_hash(path: Path) -> str:
     digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _tree(top: Path, known: dict[str, list[object]]) -> dict[str, list[object]]:
+    """rel -> [size, mtime_ns, inode, sha256] of every file under top (["L", target] for a link).
+    A file whose size, time and inode are those in `known` keeps its hash there without being read
+    (as git's index does): a file written since, by a build or a checkout, is read and hashed."""
+    files: dict[str, list[object]] = {}
     for dirpath, dirnames, filenames in os.walk(top):
         dirnames.sort()
         base = Path(dirpath)
         for name in sorted(filenames) + [d for d in dirnames if (base / d).is_symlink()]:
             path = base / name
             rel = path.relative_to(top).as_posix()
-            if rel == SEAL_NAME:
+            if rel in _SEAL_FILES:
                 continue
             if path.is_symlink():
-                digest.update(f"L{rel}\0{os.readlink(path)}\0".encode())
+                files[rel] = ["L", os.readlink(path)]
                 continue
-            digest.update(f"F{rel}\0{path.stat().st_size}\0".encode())
-            with path.open("rb") as stream:
-                for block in iter(lambda s=stream: s.read(1 << 20), b""):
-                    digest.update(block)
-    return digest.digest()
+            stat = path.stat()
+            seen = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+            hint = known.get(rel)
+            files[rel] = [*seen, hint[3]] if isinstance(hint, list) and hint[:3] == seen and len(hint) == 4 else [*seen, _file_hash(path)]
+    return files
+
+
+def _canonical(files: dict[str, list[object]]) -> bytes:
+    return json.dumps(files, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _read_seal(path: Path) -> tuple[dict[str, list[object]], str] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return dict(data["files"]), str(data["tag"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def seal(root: Path, top: Path) -> None:
-    """Record that top holds what this machine put there (nothing happens without a key)."""
-    mark = tag(root, b"tree", tree_digest(top))
+    """Record that top holds what this machine put there: every file's hash, with the HMAC of the
+    list (nothing happens without a key)."""
+    hints = _read_seal(top / _HINTS) or _read_seal(top / SEAL_NAME)
+    files = _tree(top, hints[0] if hints else {})
+    mark = tag(root, b"tree", _canonical(files))
     path = top / SEAL_NAME
-    if mark is None:
+    if mark is not None:
+        tmp = path.with_name(f".{SEAL_NAME}.tmp")
+        tmp.write_text(json.dumps({"files": files, "tag": mark}), encoding="utf-8")
+        os.replace(tmp, path)
+    else:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
-        return
-    tmp = path.with_name(f".{SEAL_NAME}.tmp")
-    tmp.write_text(mark, encoding="ascii")
-    os.replace(tmp, path)
+    with contextlib.suppress(FileNotFoundError):
+        (top / _HINTS).unlink()
 
 
 def sealed(root: Path, top: Path) -> bool:
+    """Whether top holds exactly what this machine sealed (files unchanged since are not read again)."""
+    recorded = _read_seal(top / SEAL_NAME)
+    if recorded is None:
+        return False
+    files, mark = recorded
+    if not verify(root, mark, b"tree", _canonical(files)):
+        return False
     try:
-        expected = (top / SEAL_NAME).read_text(encoding="ascii").strip()
-        return verify(root, expected, b"tree", tree_digest(top))
-    except (OSError, UnicodeDecodeError):
+        return _tree(top, files) == files
+    except OSError:
         return False
 
 
 def unseal(top: Path) -> None:
-    """Before changing a sealed folder: a build killed while changing it leaves it unsealed."""
+    """Before changing a sealed folder: a build killed while changing it leaves it unsealed (the
+    file hashes stay as hints for the next seal, which then reads only what was written)."""
     with contextlib.suppress(FileNotFoundError):
-        (top / SEAL_NAME).unlink()
+        os.replace(top / SEAL_NAME, top / _HINTS)
 
 
 def open_sealed(root: Path, top: Path) -> bool:

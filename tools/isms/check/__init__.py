@@ -23,7 +23,7 @@ from isms.check.rules import check_model, check_sources
 from isms.check.schedules import restated_schedules
 from isms.check.soa import soa_rules
 from isms.check.templates import word_templates
-from isms.model import Isms, build_model, clock
+from isms.model import Isms, build_model, clock, templating
 from isms.problems import Problem
 from isms.sources import yamlio
 from isms.sources.loader import Sources, load_sources
@@ -74,4 +74,5 @@ def model_rules(isms: Isms, sources: Sources, as_of: dt.date | None = None) -> l
     # and texts as they no longer are (a cache shared by several repositories keeps everything).
     trust.prune(isms.root, yamlio.PARSED, yamlio.used_entries)
     trust.prune(isms.root, rst.CHECKED, rst.used_entries)
+    trust.prune(isms.root, templating.COMPILED, templating.used_entries)
     return _sorted(problems)

@@ -376,7 +376,7 @@ def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
     def rendered(text: TextSource | None) -> RenderedText | None:
         if text is None:
             return None
-        result, found = render(text, context)
+        result, found = render(text, context, root=sources.root)
         problems.extend(found)
         if result is None:
             return None
@@ -389,7 +389,7 @@ def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
             if "{" not in item.text:
                 items.append(item)
                 continue
-            result, found = render(TextSource(loaded.path, item.text, loaded.line_of("items", index, "text")), context, plain=True)
+            result, found = render(TextSource(loaded.path, item.text, loaded.line_of("items", index, "text")), context, plain=True, root=sources.root)
             problems.extend(found)
             items.append(item.model_copy(update={"text": " ".join(result.text.split())}) if result is not None else item)
         return loaded.source.model_copy(update={"items": items})

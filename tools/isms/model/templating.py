@@ -19,11 +19,15 @@ import bisect
 import contextlib
 import difflib
 import functools
+import hashlib
+import marshal
 import signal
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -33,6 +37,7 @@ from jinja2.ext import Extension
 from jinja2.runtime import LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from isms import trust
 from isms.problems import Problem
 from isms.rsttext import esc
 from isms.sources.loader import TextSource
@@ -333,13 +338,37 @@ class RenderedText:
         return self.source_lines[index]
 
 
-def render(source: TextSource, context: dict[str, Any], plain: bool = False) -> tuple[RenderedText | None, list[Problem]]:
+# Compiled templates are kept by their text (marshalled code objects, in a cache whose entries are
+# this machine's: isms.trust): compiling a hundred texts is most of building the model.
+COMPILED = "jinja"
+_COMPILER_VERSION = hashlib.sha256(Path(__file__).read_bytes() + f"{jinja2.__version__} {sys.version}".encode()).hexdigest()
+used_entries: set[str] = set()
+
+
+def _template(environment: SourceEnvironment, text: str, root: Path | None) -> jinja2.Template:
+    if root is None:
+        return environment.from_string(text)
+    kind = b"plain" if environment is _PLAIN_ENV else b"rest"
+    key = hashlib.sha256(_COMPILER_VERSION.encode() + kind + text.encode("utf-8")).hexdigest()
+    used_entries.add(key)
+    stored = trust.load(root, COMPILED, key)
+    code = None
+    if stored is not None:
+        with contextlib.suppress(ValueError, EOFError, TypeError):
+            code = marshal.loads(stored)
+    if code is None:
+        code = environment.compile(text)  # refuses what the sandbox refuses at parse time
+        trust.store(root, COMPILED, key, marshal.dumps(code))
+    return environment.template_class.from_code(environment, code, environment.make_globals(None))
+
+
+def render(source: TextSource, context: dict[str, Any], plain: bool = False, root: Path | None = None) -> tuple[RenderedText | None, list[Problem]]:
     """plain: a data field (an item's text) rather than reST: values are not escaped here, since the
-    field is escaped where it is printed."""
+    field is escaped where it is printed. root: the repository, whose cache keeps compiled templates."""
     _budget.operations = 0
     try:
         with _time_budget(SECONDS):
-            template = (_PLAIN_ENV if plain else _ENV).from_string(source.text)
+            template = _template(_PLAIN_ENV if plain else _ENV, source.text, root)
             pieces: list[str] = []
             size = 0
             for piece in template.generate(**context):

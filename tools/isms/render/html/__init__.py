@@ -201,6 +201,7 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
                 str(srcdir), str(srcdir), str(outdir), str(doctrees), "html",
                 status=io.StringIO(), warning=warnings, freshenv=False, warningiserror=True, keep_going=True,
             )  # fmt: skip
+            app.isms_cache = cache  # type: ignore[attr-defined]  # sealed: the extension keeps what it may reuse here
             app.build()
             stats.update(getattr(app, "isms_search", {}))  # the search index's sizes and time
     except SphinxError as exc:

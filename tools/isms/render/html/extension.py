@@ -219,7 +219,10 @@ def write_search_index(app: Sphinx, exception: Exception | None) -> None:
     outdir = Path(app.outdir)
     (outdir / "searchindex.js").unlink(missing_ok=True)  # Sphinx's, from builds before this index
     started = time.perf_counter()
-    stats = write_index(outdir, skip={"search", "genindex"})
+    # `isms build` keeps what it read of each page in its cache (sealed: isms.trust); a bare
+    # sphinx-build of the same pages has none and reads them all.
+    cache = getattr(app, "isms_cache", None)
+    stats = write_index(outdir, skip={"search", "genindex"}, known=cache / "search-pages.json" if cache else None)
     app.isms_search = {f"search_{key}": value for key, value in stats.items()} | {"search_seconds": round(time.perf_counter() - started, 3)}
 
 

@@ -14,9 +14,13 @@ its own slots filled: the same bytes furo would have written (tests/test_navigat
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import pickle
 import posixpath
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -57,6 +61,7 @@ class Navigation:
     current: dict[str, set[int]] = field(default_factory=dict)  # docname -> markers above its link
     items: set[int] = field(default_factory=set)  # the markers of list items (<li>)
     ready: bool = False
+    known: int = 0  # templates it had when loaded from the cache
 
 
 def _resolve(app: Sphinx, docname: str) -> tuple[nodes.Element | None, dict[str, set[int]], set[int]]:
@@ -159,9 +164,59 @@ def _classes(classes: list[str], state: str) -> str:
 def _navigation(app: Sphinx) -> Navigation:
     navigation = getattr(app, "_isms_navigation", None)
     if navigation is None:
-        navigation = Navigation()
+        navigation = _remembered(app) or Navigation()
         app._isms_navigation = navigation  # type: ignore[attr-defined]
     return navigation
+
+
+# `isms build` keeps the templates between builds in its Sphinx cache (sealed by isms.trust, so the
+# pickle is this machine's), under a digest of everything the tree is made of: an edit that leaves
+# the tree alone renders its pages without resolving the tree again.
+def _tree_digest(app: Sphinx) -> str:
+    import furo
+    import sphinx
+
+    env = app.builder.env
+    digest = hashlib.sha256(Path(__file__).read_bytes() + f"{furo.__version__} {sphinx.__version__} {app.builder.name}".encode())
+    for toctree_node in env.master_doctree.findall(addnodes.toctree):
+        digest.update(repr(sorted(toctree_node.attributes.items(), key=lambda item: item[0])).encode())
+    for docname in sorted(env.found_docs):
+        title = env.titles.get(docname)
+        digest.update(f"\0{docname}\0{title.astext() if title is not None else ''}\0{env.toctree_includes.get(docname, [])}".encode())
+        toc = env.tocs.get(docname)
+        digest.update(toc.pformat().encode() if toc is not None else b"")
+    return digest.hexdigest()
+
+
+def _memory(app: Sphinx) -> Path | None:
+    cache = getattr(app, "isms_cache", None)
+    return None if cache is None else cache / f"navigation-{_tree_digest(app)}.pickle"
+
+
+def _remembered(app: Sphinx) -> Navigation | None:
+    path = _memory(app)
+    if path is None:
+        return None
+    app._isms_navigation_memory = path  # type: ignore[attr-defined]
+    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+        remembered = pickle.loads(path.read_bytes())
+        if isinstance(remembered, Navigation):
+            remembered.known = len(remembered.templates)
+            return remembered
+    return None
+
+
+def remember(app: Sphinx, exception: Exception | None) -> None:
+    """At the end of a build: keep the templates if new ones were made (and only the latest)."""
+    navigation = getattr(app, "_isms_navigation", None)
+    path = getattr(app, "_isms_navigation_memory", None)
+    if exception is not None or navigation is None or path is None or len(navigation.templates) == navigation.known:
+        return
+    for old in path.parent.glob("navigation-*.pickle"):
+        old.unlink()
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(pickle.dumps(navigation, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(path)
 
 
 def page_tree(app: Sphinx, pagename: str) -> str:
@@ -198,3 +253,4 @@ def setup(app: Sphinx) -> None:
     app.add_config_value("isms_navigation_once", True, "html", bool)
     app.connect("html-page-context", before_theme, priority=400)  # furo's handler runs at 500
     app.connect("html-page-context", after_theme, priority=600)
+    app.connect("build-finished", remember)

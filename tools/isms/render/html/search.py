@@ -23,12 +23,14 @@ and auditors open build/html/index.html directly.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import html as lxml_html
 
@@ -52,6 +54,13 @@ class PageText:
     text: str  # white space collapsed, as shown
     number: str = ""  # the document number of the page (its banner), ranked like the title
     sections: list[tuple[int, str, str]] = field(default_factory=list)  # (offset in text, id, heading)
+    grams: str = ""  # its bigrams, sorted and joined (computed once: isms build keeps them with the text)
+
+    def bigrams(self) -> list[str]:
+        if not self.grams:
+            folded = fold(self.text)
+            self.grams = "".join(sorted({folded[i : i + 2] for i in range(len(folded) - 1)}))
+        return [self.grams[i : i + 2] for i in range(0, len(self.grams), 2)]
 
 
 class _Collector:
@@ -118,8 +127,14 @@ def page_text(name: str, data: bytes) -> PageText | None:
     return PageText(name, title, text, number, collector.sections)
 
 
-def read_pages(outdir: Path, skip: set[str]) -> list[PageText]:
-    pages = []
+def read_pages(outdir: Path, skip: set[str], known: Path | None = None) -> list[PageText]:
+    """The pages' texts. known: a file (in a cache only this machine writes) of the texts read by the
+    last build, by the SHA-256 of each page: an edit re-reads the pages that were written again."""
+    remembered: dict[str, list[Any]] = {}
+    if known is not None:
+        with contextlib.suppress(OSError, ValueError):
+            remembered = json.loads(known.read_text(encoding="utf-8"))
+    pages, kept = [], {}
     for path in sorted(outdir.rglob("*.html")):
         rel = path.relative_to(outdir)
         if rel.parts[0].startswith("_"):
@@ -127,9 +142,22 @@ def read_pages(outdir: Path, skip: set[str]) -> list[PageText]:
         name = rel.with_suffix("").as_posix()
         if name in skip:
             continue
-        page = page_text(name, path.read_bytes())
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        entry = remembered.get(digest)
+        if entry is not None and entry[0] == name and len(entry) == 6:
+            page = PageText(name, entry[1], entry[2], entry[3], [tuple(section) for section in entry[4]], entry[5]) if entry[1] is not None else None
+        else:
+            page = page_text(name, data)
+            if page is not None and known is not None:
+                page.bigrams()
+        kept[digest] = [name, *((page.title, page.text, page.number, page.sections, page.grams) if page else (None,) * 5)]
         if page is not None:
             pages.append(page)
+    if known is not None:
+        tmp = known.with_name(f".{known.name}.tmp")
+        tmp.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(known)
     return pages
 
 
@@ -178,8 +206,7 @@ def build_index(pages: list[PageText]) -> dict[str, str]:
     """File name (relative to the index folder) -> content, for these pages in this order."""
     postings: dict[str, list[int]] = {}
     for number, page in enumerate(pages):
-        folded = fold(page.text)
-        for gram in {folded[i : i + 2] for i in range(len(folded) - 1)}:
+        for gram in page.bigrams():
             postings.setdefault(gram, []).append(number)
     files: dict[str, str] = {}
     chunks: list[list[int]] = [[]]
@@ -209,9 +236,9 @@ def build_index(pages: list[PageText]) -> dict[str, str]:
     return files
 
 
-def write_index(outdir: Path, skip: set[str]) -> dict[str, int]:
+def write_index(outdir: Path, skip: set[str], known: Path | None = None) -> dict[str, int]:
     """Read the written pages, write the index folder afresh; returns sizes for the statistics."""
-    pages = read_pages(outdir, skip)
+    pages = read_pages(outdir, skip, known)
     files = build_index(pages)
     folder = outdir / INDEX_DIR
     folder.mkdir(parents=True, exist_ok=True)
