@@ -24,7 +24,7 @@ from isms.sources.records_schema import (
 )
 from isms.sources.risk_schema import AssetInventory, RiskRegisterSource
 from isms.sources.schema import ControlSource, PolicyEntry, PolicyIndex, Profile, natural_key
-from isms.sources.yamlio import outside_root, position, read_source, read_yaml, validate
+from isms.sources.yamlio import outside_root, parse_ahead, position, read_source, read_yaml, stop_parsing, validate
 
 PROFILE_PATH = Path("manual_src/profile.yaml")
 MANUAL_DIR = Path("manual_src/manual")
@@ -136,12 +136,27 @@ def find_root(start: Path) -> Path | None:
 def load_sources(root: Path) -> tuple[Sources, list[Problem]]:
     sources = Sources(root=root)
     problems: list[Problem] = []
-    problems += _load_profile(sources)
-    problems += _load_controls(sources)
-    problems += _load_manual(sources)
-    problems += _load_policies(sources)
-    problems += _load_registers(sources)
+    helper = parse_ahead(root, list(reversed(_yaml_files(root))))  # from the other end
+    try:
+        problems += _load_profile(sources)
+        problems += _load_controls(sources)
+        problems += _load_manual(sources)
+        problems += _load_policies(sources)
+        problems += _load_registers(sources)
+    finally:
+        stop_parsing(helper)
     return sources, problems
+
+
+def _yaml_files(root: Path) -> list[Path]:
+    """The YAML files in the order load_sources reads them."""
+    controls = root / CONTROLS_DIR
+    paths = [root / PROFILE_PATH]
+    if controls.is_dir():
+        paths += sorted(controls.glob("*.y*ml"), key=lambda p: natural_key(p.stem) or (999,))
+    paths += [root / POLICY_INDEX_PATH, root / ASSETS_PATH, root / RISKS_PATH, root / LEDGER_PATH]
+    paths += [root / path for path, _, _ in RECORD_FILES.values()]
+    return [path for path in paths if path.is_file() and not path.is_symlink()]
 
 
 def _load_registers(sources: Sources) -> list[Problem]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import difflib
 import hashlib
+import os
 import pickle
 import re
+import signal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -170,6 +173,41 @@ def read_yaml(path: Path, root: Path | None = None) -> tuple[Any, list[Problem]]
     if data is not None and root is not None:
         trust.store(root, PARSED, key, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
     return data, problems
+
+
+def parse_ahead(root: Path, paths: list[Path]) -> int | None:
+    """On two or more cores, a forked helper parses these files, in this order, into the cache while
+    the caller reads them from the other end (read_yaml takes what the helper has stored): a cold
+    load in about half the time. Returns the helper's pid (for stop_parsing), or None when there is
+    nothing to gain: one core, no key, or the cache already holds the last file of the list."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if cores < 2 or not hasattr(os, "fork") or not paths or trust.machine_key(root) is None:
+        return None
+    text, _ = read_source(paths[0], root, "YAML file")
+    if text is None or (trust.cache_folder(root, PARSED) / _parsed_key(text)).is_file():
+        return None
+    pid = os.fork()
+    if pid:
+        return pid
+    try:  # the helper: parse and store, print nothing, leave without running the parent's exit code
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: dies with the caller
+        for path in paths:
+            text, _ = read_source(path, root, "YAML file")
+            if text is not None and not (trust.cache_folder(root, PARSED) / _parsed_key(text)).is_file():
+                read_yaml(path, root)
+    finally:
+        os._exit(0)
+
+
+def stop_parsing(pid: int | None) -> None:
+    """The caller has read every file: the helper stops wherever it is."""
+    if pid is None:
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, 0)
 
 
 def _parse(path: Path, text: str) -> tuple[Any, list[Problem]]:
