@@ -123,7 +123,8 @@ def page_text(name: str, data: bytes) -> PageText | None:
     collector.walk(articles[0])
     text = collector.text()
     title = next((heading for _, _, heading in collector.sections if heading), name)
-    number = next(iter(articles[0].xpath('.//*[@data-document-number]/@data-document-number')), "")
+    # str(): an lxml string result keeps its whole page tree alive (2 GB for a thousand pages)
+    number = str(next(iter(articles[0].xpath('.//*[@data-document-number]/@data-document-number')), ""))
     return PageText(name, title, text, number, collector.sections)
 
 
