@@ -76,13 +76,15 @@ def _stated(text: str, names: list[_Name]):
     """(line, column, name, period as written) of each period written for a declared record. A
     printed period ({{ retention.x }}) takes the place of a written one: the names before it are given theirs."""
     pending: list[_Name] = []
+    # Most clauses name no declared record: one search for any of the names first.
+    anyone = re.compile("|".join(re.escape(n.name) for n in names)) if names else None
     for number, raw in enumerate(text.splitlines(), start=1):
         line = JINJA.sub(lambda m: VALUE + " " * (len(m.group(0)) - 1) if RETENTION.match(m.group(0)) else " " * len(m.group(0)), raw)
         if not line.strip() or ROW.match(line):
             pending = []  # a new paragraph or table row: a new sentence
         at = 0
         for clause in re.split(r"(?<=[、。])", line):
-            found = [(m.start(), n) for n in names for m in n.pattern.finditer(clause)]
+            found = [(m.start(), n) for n in names for m in n.pattern.finditer(clause)] if anyone and anyone.search(clause) else []
             # Where two names overlap, the longer one is meant (医療機器部品の検査成績書, not 検査成績書).
             found = [
                 (start, n) for start, n in found

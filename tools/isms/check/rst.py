@@ -7,6 +7,7 @@ allow are registered here so that their targets are checked against the labels t
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import re
@@ -268,6 +269,12 @@ _CHECK_VERSION = hashlib.sha256(
 used_entries: set[str] = set()
 
 
+@functools.lru_cache(maxsize=64)
+def _digest(names: frozenset[str]) -> str:
+    """Of the labels (or images) every text of a build is checked against: once per build, not per text."""
+    return hashlib.sha256("\0".join(sorted(names)).encode()).hexdigest()
+
+
 def _stored_check(rendered: RenderedText, known_labels: frozenset[str], root: Path | None, media: frozenset[str]) -> list[Problem]:
     """Across processes: the problems of a text as an earlier check of the same text in the same
     context found them (an edit re-checks the text it changed). Kept with the path relative to the
@@ -276,7 +283,7 @@ def _stored_check(rendered: RenderedText, known_labels: frozenset[str], root: Pa
     if root is None or not source.path.is_relative_to(root):
         return _check_rst(rendered, known_labels, root, media)
     relative = source.path.relative_to(root).as_posix()
-    payload = [_CHECK_VERSION, relative, source.first_line, rendered.text, list(rendered.source_lines), sorted(known_labels), sorted(media)]
+    payload = [_CHECK_VERSION, relative, source.first_line, rendered.text, list(rendered.source_lines), _digest(known_labels), _digest(media)]
     key = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
     used_entries.add(key)
     stored = trust.load(root, CHECKED, key)
