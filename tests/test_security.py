@@ -262,6 +262,9 @@ CASES = [
     Case("figure-etc-passwd", ctl(".. figure:: ../../../../etc/passwd"), "outside the repository"),
     Case("rst-include", ctl(".. include:: /etc/passwd"), "'include' is not allowed"),
     Case("rst-literalinclude", ctl(".. literalinclude:: /etc/passwd"), "'literalinclude' is not allowed"),
+    Case("rst-include-space", ctl(".. include :: /etc/passwd"), "'include' is not allowed"),  # docutils takes "name ::" too
+    Case("raw-space", ctl(".. raw :: html", "", "   <script>alert(1)</script>"), "'raw' is not allowed"),
+    Case("image-space-etc-passwd", ctl(".. image :: ../../../../etc/passwd"), "outside the repository"),
     Case("csv-table-file", ctl(".. csv-table:: x", "   :file: /etc/passwd"), ":file: is not allowed"),
     Case("csv-table-url", ctl(".. csv-table:: x", "   :url: http://169.254.169.254/latest/meta-data"), ":url: is not allowed"),
     Case("raw-file", ctl(".. raw:: html", "   :file: /etc/passwd"), "'raw' is not allowed"),
@@ -632,3 +635,36 @@ def test_files_planted_in_build_are_not_reused(pristine: Path, tmp_path: Path, r
     # What the tool sealed itself is reused: nothing changed now.
     again = run("--root", str(root), "build")
     assert "前回のビルドから変更なし" in again.err
+
+
+def test_links_planted_in_build_lead_nowhere(pristine: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Symlinks committed into build/: the Sphinx cache pointing at a folder with a command-running
+    pickle, the sets folder and a cache folder pointing at someone's files, `current` pointing outside.
+    The build removes the links (never their targets), runs nothing and touches nothing outside."""
+    import shutil
+    import subprocess
+    import sys
+
+    monkeypatch.delenv("ISMS_CACHE_DIR", raising=False)
+    root = tmp_path / "isms"
+    shutil.copytree(pristine, root, symlinks=True)
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "doctrees").mkdir(parents=True)
+    marker = tmp_path / "pwned"
+    subprocess.run([sys.executable, "-c", PLANTED_PICKLE, str(elsewhere / "doctrees/environment.pickle"), str(marker)], check=True)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("mine", encoding="utf-8")
+    (root / "build/.cache").mkdir(parents=True)
+    (root / "build/.cache/html").symlink_to(elsewhere)
+    (root / "build/.cache/yaml").symlink_to(victim)
+    (root / "build/.sets").symlink_to(victim)
+    (root / "build/current").symlink_to(victim)
+    result = run("--root", str(root), "build")
+    assert result.code == 0, result.err
+    assert not marker.exists()
+    assert (elsewhere / "doctrees/environment.pickle").is_file()  # the target is not touched
+    assert sorted(p.name for p in victim.iterdir()) == ["keep.txt"]
+    for name in (".cache/html", ".cache/yaml", ".sets"):
+        assert not (root / "build" / name).is_symlink()
+    assert (root / "build/html/index.html").is_file()

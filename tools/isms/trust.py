@@ -113,7 +113,7 @@ def read_entry(root: Path, path: Path) -> bytes | None:
 
 
 _HINTS = ".seal.hints"  # a seal being renewed: what the files were (their hashes by size, time, inode)
-_SEAL_FILES = {SEAL_NAME, _HINTS, f".{SEAL_NAME}.tmp"}
+_SEAL_FILES = {SEAL_NAME, _HINTS}
 
 
 def _file_hash(path: Path) -> str:
@@ -167,9 +167,7 @@ def seal(root: Path, top: Path) -> None:
     mark = tag(root, b"tree", _canonical(files))
     path = top / SEAL_NAME
     if mark is not None:
-        tmp = path.with_name(f".{SEAL_NAME}.tmp")
-        tmp.write_text(json.dumps({"files": files, "tag": mark}), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps({"files": files, "tag": mark}).encode("utf-8"))
     else:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
@@ -179,6 +177,8 @@ def seal(root: Path, top: Path) -> None:
 
 def sealed(root: Path, top: Path) -> bool:
     """Whether top holds exactly what this machine sealed (files unchanged since are not read again)."""
+    if top.is_symlink() or not top.is_dir():  # a link to a folder sealed elsewhere is not this one
+        return False
     recorded = _read_seal(top / SEAL_NAME)
     if recorded is None:
         return False
@@ -204,14 +204,68 @@ def open_sealed(root: Path, top: Path) -> bool:
     """Before a writer changes its cache folder: True if the folder is absent or this machine sealed
     it (the seal is removed: a build killed while changing the folder leaves it unsealed); else
     everything in it is removed, as it may have been planted, and False is returned."""
-    if not top.exists():
+    if top.is_symlink():  # planted: the link goes, its target is not touched
+        top.unlink()
+    elif not top.exists():
         return True
-    if sealed(root, top):
+    elif sealed(root, top):
         unseal(top)
         return True
-    shutil.rmtree(top, ignore_errors=True)
-    top.mkdir(parents=True, exist_ok=True)
+    else:
+        shutil.rmtree(top)
+    top.mkdir(parents=True)
     return False
+
+
+# --------------------------------------------------------------------------- build/ itself
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write aside under a fresh random name (never following a link that may be planted there),
+    then rename over path (a rename replaces a link at path, it does not follow it)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+_KEPT = (".cache", ".sets", "audiences", ".lock", ".build-stamp.json", "current")
+
+
+def remove_planted_links(build_dir: Path) -> None:
+    """build/ and the folders the tool keeps in it must be real: a symlink committed there would lead
+    the tool's deletes and writes elsewhere, or its seal checks to a folder it sealed for another
+    purpose. Links are removed (the link only, never its target); `current` may be a link, but only
+    to a set in .sets/ (isms.publish.current_set checks that)."""
+    folders = [build_dir, *(p for p in build_dir.glob("audiences/*") if not p.is_symlink())] if not build_dir.is_symlink() else [build_dir]
+    for folder in folders:
+        if folder.is_symlink():
+            with contextlib.suppress(OSError):
+                folder.unlink()
+            continue
+        for name in _KEPT:
+            path = folder / name
+            if path.is_symlink() and name != "current":
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        for parent in (folder / ".cache", folder / ".sets"):
+            if parent.is_dir() and not parent.is_symlink():
+                for child in parent.iterdir():
+                    if child.is_symlink():
+                        with contextlib.suppress(OSError):
+                            child.unlink()
+
+
+@functools.cache
+def _guarded(build_dir: Path) -> bool:
+    remove_planted_links(build_dir)
+    return True
 
 
 # --------------------------------------------------------------------------- keyed entries
@@ -223,7 +277,10 @@ CACHE_ENV = "ISMS_CACHE_DIR"  # a folder shared by the builds of this machine (s
 def cache_folder(root: Path, name: str) -> Path:
     """Where entries of one kind live: ISMS_CACHE_DIR/<name>, else build/.cache/<name> of the repository."""
     shared = os.environ.get(CACHE_ENV)
-    return Path(shared) / name if shared else root / "build" / ".cache" / name
+    if shared:
+        return Path(shared) / name
+    _guarded(root / "build")  # once per process: no planted link leads the entries elsewhere
+    return root / "build" / ".cache" / name
 
 
 def load(root: Path, kind: str, key: str) -> bytes | None:
@@ -239,9 +296,7 @@ def store(root: Path, kind: str, key: str, data: bytes) -> None:
         return
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{key}.{os.getpid()}.tmp"
-        tmp.write_bytes(entry)
-        os.replace(tmp, folder / key)
+        write_atomic(folder / key, entry)
 
 
 def prune(root: Path, kind: str, keep: set[str]) -> None:

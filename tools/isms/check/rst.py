@@ -176,7 +176,8 @@ REFUSED_DIRECTIVES = {
     "unicode": "'unicode' is not allowed in sources: write the character itself",
     "date": "'date' is not allowed in sources: outputs must not depend on the build date",
 }
-_DIRECTIVE = re.compile(r"^[ \t]*\.\.[ \t]+(?:\|[^|\n]+\|[ \t]+)?(?P<name>[A-Za-z0-9_+.:-]+)::(?P<rest>.*)$", re.MULTILINE)
+# docutils takes "name::" and "name ::" (one space) alike: so does this pattern.
+_DIRECTIVE = re.compile(r"^[ \t]*\.\.[ \t]+(?:\|[^|\n]+\|[ \t]+)?(?P<name>[A-Za-z0-9_+.:-]+?)[ ]?::(?P<rest>.*)$", re.MULTILINE)
 _OPTION = re.compile(r"^[ \t]+:(?P<name>file|url|encoding|target):[ \t]*(?P<value>.*)$")
 SAFE_SCHEMES = ("http", "https", "mailto")
 

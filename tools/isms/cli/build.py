@@ -90,6 +90,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     names = [args.only] if args.only else list(WRITERS)
     build_dir = root / "build" / "audiences" / args.audience if args.audience else root / "build"
     options = {"outputs": names, "audience": args.audience}
+    from isms import trust
+
+    trust.remove_planted_links(root / "build")  # before anything in build/ is read or written
+    trust.remove_planted_links(build_dir)
     skipped = stamps.up_to_date(root, build_dir, options)
     if skipped is not None:
         for line in skipped.warnings:

@@ -312,8 +312,17 @@ def reusable_outputs(build_dir: Path, root: Path) -> bool | None:
 
 
 def current_set(build_dir: Path) -> Path | None:
+    """The set `current` points to: only a set of this folder's .sets/ (a link committed elsewhere
+    could point at a set made for another audience)."""
     link = build_dir / CURRENT
-    return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
+    if not link.is_symlink() or (build_dir / SETS).is_symlink():
+        return None
+    target = os.readlink(link)
+    parts = Path(target).parts
+    if len(parts) != 2 or parts[0] != SETS or parts[1] in ("..", "."):
+        return None
+    resolved = link.resolve()
+    return resolved if resolved.is_dir() and resolved.parent == (build_dir / SETS).resolve() else None
 
 
 def _switch(build_dir: Path, new_set: Path) -> None:
@@ -455,7 +464,7 @@ def _locked(build_dir: Path) -> Iterator[None]:
     flock is released by the kernel when the process dies, so a killed build leaves no stale lock."""
     build_dir.mkdir(parents=True, exist_ok=True)
     path = build_dir / LOCK
-    fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

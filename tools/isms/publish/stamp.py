@@ -153,10 +153,7 @@ def write_stamp(build_dir: Path, stamp: Stamp, root: Path) -> None:
     stamp.seal = trust.tag(root, stamp.payload()) or ""
     if not stamp.seal:  # no key: no stamp, every build is a full one
         return
-    path = build_dir / STAMP_NAME
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(stamp.__dict__, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    trust.write_atomic(build_dir / STAMP_NAME, json.dumps(stamp.__dict__, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
 def remove_stamp(build_dir: Path) -> None:

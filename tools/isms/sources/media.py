@@ -14,7 +14,7 @@ MEDIA_PREFIX = "/_media/"
 MAX_IMAGE_BYTES = 10_000_000
 IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg", b"GIF87a": ".gif", b"GIF89a": ".gif"}
 # ".. image:: uri", ".. figure:: uri" and ".. |name| image:: uri"
-IMAGE_DIRECTIVE = re.compile(r"^(?P<head>[ \t]*\.\.[ \t]+(?:\|[^|\n]+\|[ \t]+)?(?:image|figure)::[ \t]*)(?P<uri>\S.*?)[ \t]*$", re.MULTILINE)
+IMAGE_DIRECTIVE = re.compile(r"^(?P<head>[ \t]*\.\.[ \t]+(?:\|[^|\n]+\|[ \t]+)?(?:image|figure)[ ]?::[ \t]*)(?P<uri>\S.*?)[ \t]*$", re.MULTILINE)
 
 
 def has_scheme(uri: str) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -140,9 +139,7 @@ def fingerprint(code: str, job: Job, context: dict[str, object], labels: dict[st
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # a shared cache has concurrent writers
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    trust.write_atomic(path, data)  # a fresh name each time: a shared cache has concurrent writers
 
 
 def build_docx(context: BuildContext) -> WriterResult:

@@ -27,6 +27,8 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
 
+from isms import trust
+
 # What furo asks for (furo._compute_navigation_tree).
 FURO_ARGUMENTS = {"collapse": False, "titles_only": True, "maxdepth": -1, "includehidden": True}
 _NEUTRAL = "isms-navigation-neutral"  # a page name no toctree names: no entry is current
@@ -214,9 +216,7 @@ def remember(app: Sphinx, exception: Exception | None) -> None:
         return
     for old in path.parent.glob("navigation-*.pickle"):
         old.unlink()
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(pickle.dumps(navigation, protocol=pickle.HIGHEST_PROTOCOL))
-    tmp.replace(path)
+    trust.write_atomic(path, pickle.dumps(navigation, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def page_tree(app: Sphinx, pagename: str) -> str:

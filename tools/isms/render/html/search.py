@@ -34,6 +34,8 @@ from typing import Any
 
 from lxml import html as lxml_html
 
+from isms import trust
+
 INDEX_DIR = "_static/isms-search"
 CHUNK_CHARS = 64_000
 _SKIP_TAGS = {"script", "style", "form", "nav", "noscript", "template"}
@@ -156,9 +158,7 @@ def read_pages(outdir: Path, skip: set[str], known: Path | None = None) -> list[
         if page is not None:
             pages.append(page)
     if known is not None:
-        tmp = known.with_name(f".{known.name}.tmp")
-        tmp.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(known)
+        trust.write_atomic(known, json.dumps(kept, ensure_ascii=False).encode("utf-8"))
     return pages
 
 

@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import math
-import os
 import re
 import unicodedata
 from pathlib import Path
@@ -266,9 +265,7 @@ def _build(isms: Isms, out: Path, cache: Path, shared: bool = False) -> list[Pro
             data = workbook_bytes(isms)
             entry = trust.wrap(isms.root, cached.name, data)
             if entry is not None:
-                tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
-                tmp.write_bytes(entry)
-                tmp.replace(cached)
+                trust.write_atomic(cached, entry)
             for stale in () if shared else cache.glob("*.xlsx"):
                 if stale != cached:
                     stale.unlink()
