@@ -6,8 +6,10 @@ import fcntl
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +106,21 @@ def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
         return Result(code, captured.out, captured.err)
 
     return _run
+
+
+# Chinese, Japanese and Korean characters (and their punctuation and full-width forms): what an
+# English build must not hold anywhere.
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\uac00-\ud7af]")
+
+
+def assert_no_cjk_in_package(path: Path) -> None:
+    """Every XML part of a .docx or .xlsx: text, styles, fonts, theme, properties."""
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.endswith((".xml", ".rels")):
+                text = archive.read(name).decode()
+                match = CJK.search(text)
+                assert match is None, f"{path.name} {name}: {text[max(match.start() - 60, 0) : match.end() + 20]}"
 
 
 def line_of(path: Path, needle: str) -> int:

@@ -62,7 +62,11 @@ def _key_at(path: Path) -> bytes | None:
 def machine_key(root: Path) -> bytes | None:
     """The key, or None when there is none to be had, or when it would lie inside the repository
     (where a pull request could put one of its own)."""
-    path = key_path()
+    return _key_for(key_path(), root)
+
+
+@functools.cache
+def _key_for(path: Path, root: Path) -> bytes | None:
     with contextlib.suppress(OSError):
         if path.resolve().is_relative_to(root.resolve()):
             return None
@@ -116,7 +120,7 @@ _HINTS = ".seal.hints"  # a seal being renewed: what the files were (their hashe
 _SEAL_FILES = {SEAL_NAME, _HINTS}
 
 
-def _file_hash(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
@@ -143,7 +147,7 @@ def _tree(top: Path, known: dict[str, list[object]]) -> dict[str, list[object]]:
             stat = path.stat()
             seen = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
             hint = known.get(rel)
-            files[rel] = [*seen, hint[3]] if isinstance(hint, list) and hint[:3] == seen and len(hint) == 4 else [*seen, _file_hash(path)]
+            files[rel] = [*seen, hint[3]] if isinstance(hint, list) and hint[:3] == seen and len(hint) == 4 else [*seen, file_sha256(path)]
     return files
 
 

@@ -12,7 +12,7 @@ import jinja2
 
 from isms.model.templating import FrameEnvironment, private_names
 from isms.problems import Problem
-from isms.sources.word import BODY_TAG, read_word_template, template_paths
+from isms.sources.word import BODY_TAG, REGENERATE, read_word_template, template_paths
 
 # The parts docxtpl renders: the body, headers, footers and footnotes.
 _TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes)\.xml$")
@@ -36,7 +36,7 @@ def word_templates(root: Path) -> list[Problem]:
         try:
             xml = patcher.patch_xml(parts[name].decode("utf-8"))
         except UnicodeDecodeError:
-            problems.append(Problem(frame, 1, 1, f"{name} is not UTF-8 XML: {_REGENERATE_HINT}"))
+            problems.append(Problem(frame, 1, 1, f"{name} is not UTF-8 XML: {REGENERATE}"))
             continue
         where = f"the frame template's {name}"
         try:
@@ -52,5 +52,3 @@ def word_templates(root: Path) -> list[Problem]:
             problems.append(Problem(frame, 1, 1, f"{where}: '{private}' is not allowed in the frame (names beginning with _ reach into the tool): use the frame's variables (README, 'Word templates')"))
     return problems
 
-
-_REGENERATE_HINT = "save the frame again in Word, or regenerate it with `python -m isms.render.docx.templates`"

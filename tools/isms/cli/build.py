@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from isms import trust
 from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, counted, err, errors, print_problems, root_of
 from isms.i18n import t
 from isms.publish import stamp as stamps
@@ -90,8 +91,6 @@ def cmd_build(args: argparse.Namespace) -> int:
     names = [args.only] if args.only else list(WRITERS)
     build_dir = root / "build" / "audiences" / args.audience if args.audience else root / "build"
     options = {"outputs": names, "audience": args.audience}
-    from isms import trust
-
     trust.remove_planted_links(root / "build")  # before anything in build/ is read or written
     trust.remove_planted_links(build_dir)
     skipped = stamps.up_to_date(root, build_dir, options)

@@ -183,8 +183,7 @@ def parse_ahead(root: Path, paths: list[Path]) -> int | None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     if cores < 2 or not hasattr(os, "fork") or not paths or trust.machine_key(root) is None:
         return None
-    text, _ = read_source(paths[0], root, "YAML file")
-    if text is None or (trust.cache_folder(root, PARSED) / _parsed_key(text)).is_file():
+    if _parsed_already(paths[0], root):
         return None
     pid = os.fork()
     if pid:
@@ -193,11 +192,16 @@ def parse_ahead(root: Path, paths: list[Path]) -> int | None:
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: dies with the caller
         for path in paths:
-            text, _ = read_source(path, root, "YAML file")
-            if text is not None and not (trust.cache_folder(root, PARSED) / _parsed_key(text)).is_file():
+            if not _parsed_already(path, root):
                 read_yaml(path, root)
     finally:
         os._exit(0)
+
+
+def _parsed_already(path: Path, root: Path) -> bool:
+    """Whether the cache holds an entry for the file as it is (unreadable files count as done)."""
+    text, _ = read_source(path, root, "YAML file")
+    return text is None or (trust.cache_folder(root, PARSED) / _parsed_key(text)).is_file()
 
 
 def stop_parsing(pid: int | None) -> None:

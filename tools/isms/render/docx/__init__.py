@@ -138,10 +138,6 @@ def fingerprint(code: str, job: Job, context: dict[str, object], labels: dict[st
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    trust.write_atomic(path, data)  # a fresh name each time: a shared cache has concurrent writers
-
-
 def build_docx(context: BuildContext) -> WriterResult:
     stats = Stats()
     problems = _build(context, stats)
@@ -186,7 +182,7 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
                 outputs[doc_id] = data
                 entry = trust.wrap(isms.root, cached[doc_id].name, data)
                 if entry is not None:
-                    _write_atomic(cached[doc_id], entry)
+                    trust.write_atomic(cached[doc_id], entry)  # a fresh name: a shared cache has concurrent writers
             stats.converted_ids += sorted(done)
             for key, value in seconds.items():
                 stats.seconds[key] = max(stats.seconds.get(key, 0.0), value)
