@@ -49,6 +49,6 @@ def word_templates(root: Path) -> list[Problem]:
             problems.append(Problem(frame, 1, 1, f"{where}: {_TEXT_ONLY.sub('', str(exc))}"))
             continue
         for _line, private in private_names(template):
-            problems.append(Problem(frame, 1, 1, f"{where}: '{private}' is not allowed in the frame (names beginning with _ reach into the tool): use the frame's variables (README, 'Word templates')"))
+            problems.append(Problem(frame, 1, 1, f"{where}: '{private}' is not allowed in the frame (names beginning with _ reach into the tool): use the frame's variables (README, 'Outputs')"))
     return problems
 
