@@ -22,7 +22,7 @@ from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser, roles
 from docutils.readers import standalone
 
-from isms import trust
+from isms import rstparse, trust
 from isms.model.templating import RenderedText
 from isms.problems import Problem
 from isms.sources.media import IMAGE_DIRECTIVE, MEDIA_PREFIX, image_problem
@@ -325,6 +325,7 @@ def _check_rst(rendered: RenderedText, known_labels: frozenset[str], root: Path 
     found += glued_markup(rendered)
     found += stray_space_problems(rendered)
     found += directive_problems(rendered)
+    rstparse.install()
     with _xref_roles(known_labels):
         document = utils.new_document(str(path), settings)
         document.reporter.attach_observer(observe)
