@@ -69,6 +69,20 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture
+def built_sample(sample_build: Path, tmp_path: Path, shared_word_cache: Path) -> Path:
+    """A private copy of the built sample, its build/ included (times kept): for a test that needs a
+    built sample to start from. Its next build reads and writes only what changed, as the checkout
+    of a CI runner that restores build/ at another path does (Sphinx's cache follows a moved
+    checkout). In a module that keeps its cache private, the copy gets the run's shared entries."""
+    root = tmp_path / "isms"
+    shutil.copytree(sample_build, root, symlinks=True)
+    if not os.environ.get("ISMS_CACHE_DIR"):
+        for kind in shared_word_cache.iterdir():
+            shutil.copytree(kind, root / "build/.cache" / kind.name, dirs_exist_ok=True)
+    return root
+
+
 @pytest.fixture(scope="session", autouse=True)
 def shared_word_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The Word files and workbooks of every build of the run in one cache (ISMS_CACHE_DIR), as the

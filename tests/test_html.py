@@ -162,7 +162,21 @@ def test_control_page_renders(page, server: str) -> None:
     screenshot(page, "control-5.15")
 
 
-def test_incremental_build_refreshes_titles_on_unchanged_pages(run, sample: Path) -> None:
+def test_a_moved_checkout_keeps_its_cache(run, built_sample: Path, sample_build: Path) -> None:
+    """Sphinx drops its environment when the source folder moved: isms moves it along, so that a
+    checkout copied elsewhere (a CI runner restoring build/ at another path) reads only what changed."""
+    out = built_sample / "build/.cache/html/out"
+    untouched = out / "controls/6.3.html"
+    before = untouched.stat().st_mtime_ns
+    edit(built_sample / "controls/8.13.yaml", "procedure: |\n", "procedure: |\n  移動した作業コピーでの改定。\n\n")
+    assert run("--root", str(built_sample), "build", "--only", "html").code == 0
+    assert untouched.stat().st_mtime_ns == before, "an unchanged page was written again: the cache was dropped"
+    assert "移動した作業コピーでの改定" in (built_sample / "build/html/controls/8.13.html").read_text(encoding="utf-8")
+    assert (built_sample / "build/html/controls/6.3.html").read_bytes() == (sample_build / "build/html/controls/6.3.html").read_bytes()
+
+
+def test_incremental_build_refreshes_titles_on_unchanged_pages(run, built_sample: Path) -> None:
+    sample = built_sample
     assert run("--root", str(sample), "build", "--only", "html").code == 0
     html = sample / "build/html"
     untouched = html / "controls/6.3.html"

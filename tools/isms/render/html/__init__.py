@@ -204,7 +204,7 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
     sphinx.locale.translators.clear()
     try:
         with patch_docutils(srcdir), docutils_namespace():
-            app = Sphinx(
+            app = _sphinx_class(Sphinx)(
                 str(srcdir), str(srcdir), str(outdir), str(doctrees), "html",
                 status=io.StringIO(), warning=warnings, freshenv=False, warningiserror=True, keep_going=True,
             )  # fmt: skip
@@ -223,6 +223,37 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
     # Only the site: not Sphinx's build record (.buildinfo: a config hash) nor the empty _sources/.
     shutil.copytree(outdir, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees", "_sources"))
     return []
+
+
+def _sphinx_class(sphinx: type) -> type:
+    """Sphinx, whose cache follows the checkout when it moves: Sphinx drops its environment when the
+    source folder's path changed, so a copied or moved checkout (a CI runner restoring build/ at
+    another path) would read every page again. The cache is this machine's (sealed), the pages
+    keep their times when copied, and Sphinx's records are relative to the source folder but for the
+    dependencies, which are moved with it."""
+    from sphinx.environment import BuildEnvironment
+
+    class MovableSphinx(sphinx):  # type: ignore[misc, valid-type]
+        def _load_existing_env(self, filename: Path) -> BuildEnvironment:
+            setup = BuildEnvironment.setup
+
+            def follow(env: BuildEnvironment, app: object) -> None:
+                old, new = env.srcdir, self.srcdir
+                if old and old != new:
+                    env.srcdir = new
+                    env.dependencies = type(env.dependencies)(
+                        set,
+                        {doc: {new / p.relative_to(old) if p.is_relative_to(old) else p for p in paths} for doc, paths in env.dependencies.items()},
+                    )
+                setup(env, app)
+
+            BuildEnvironment.setup = follow  # type: ignore[method-assign]
+            try:
+                return super()._load_existing_env(filename)
+            finally:
+                BuildEnvironment.setup = setup  # type: ignore[method-assign]
+
+    return MovableSphinx
 
 
 _TITLE = re.compile(r"^(?P<text>\S.*)\n(?P<line>([=\-~*#^\"])\3{3,})$", re.MULTILINE)
