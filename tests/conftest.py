@@ -78,9 +78,15 @@ def built_sample(sample_build: Path, tmp_path: Path, shared_word_cache: Path) ->
     root = tmp_path / "isms"
     shutil.copytree(sample_build, root, symlinks=True)
     if not os.environ.get("ISMS_CACHE_DIR"):
-        for kind in shared_word_cache.iterdir():
-            shutil.copytree(kind, root / "build/.cache" / kind.name, dirs_exist_ok=True)
+        keep_cache_entries(root, shared_word_cache)
     return root
+
+
+def keep_cache_entries(root: Path, shared: Path) -> None:
+    """The entries of the run's shared cache in root's own build/.cache (where a build without
+    ISMS_CACHE_DIR looks): they are this machine's, as the build's own would be."""
+    for kind in shared.iterdir():
+        shutil.copytree(kind, root / "build/.cache" / kind.name, dirs_exist_ok=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from conftest import SOURCE_DIRS, edit
+from isms.publish.stamp import STAMP_NAME
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -58,3 +59,19 @@ def test_a_failing_writer_leaves_every_previous_output_in_place(run, sample: Pat
     assert not (sample / "build/docx").exists()
     assert not (sample / "build/html").exists(), "a complete HTML site was built, but the set failed: nothing is swapped in"
     assert not partial_sets(sample / "build")
+
+
+def test_rules_beside_sphinx_still_gate_the_build(run, built_sample: Path) -> None:
+    """The rules over the model run beside Sphinx: an error they find stops the build all the same,
+    and the previous outputs stay (a text's error: found by the rules, not by loading)."""
+    root = built_sample
+    assert run("--root", str(root), "build").code == 0
+    before = (root / "build/manifest.json").read_bytes()
+    path = root / "controls/8.13.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("procedure: |\n", "procedure: |\n  `壊れたリンク <javascript:alert(1)>`_\n\n", 1), encoding="utf-8")
+    result = run("--root", str(root), "build")
+    assert result.code == 1
+    assert "link target 'javascript:alert(1)' is not allowed" in result.out
+    assert "nothing was built" in result.err
+    assert (root / "build/manifest.json").read_bytes() == before
+    assert not (root / "build" / STAMP_NAME).exists()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_sample, serve
+from conftest import copy_sample, keep_cache_entries, serve
 
 # --------------------------------------------------------------------------- mutations
 
@@ -598,11 +598,10 @@ open(sys.argv[1], "wb").write(pickle.dumps(Payload()))
 """
 
 
-def test_files_planted_in_build_are_not_reused(pristine: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_files_planted_in_build_are_not_reused(built_sample: Path, shared_word_cache: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
     """A pull request can commit files into build/ (`git add -f`). Sphinx unpickles its cache, the Word
     writer reuses files by name, parsed YAML is kept pickled, a stamp skips the build: none of them
     may take a planted file."""
-    import shutil
     import subprocess
     import sys
 
@@ -610,8 +609,8 @@ def test_files_planted_in_build_are_not_reused(pristine: Path, tmp_path: Path, r
     from isms.sources.yamlio import _parsed_key, read_source
 
     monkeypatch.delenv("ISMS_CACHE_DIR", raising=False)  # the caches in build/, where a checkout puts files
-    root = tmp_path / "isms"
-    shutil.copytree(pristine, root, symlinks=True)
+    root = built_sample
+    keep_cache_entries(root, shared_word_cache)
     assert run("--root", str(root), "build").code == 0
     genuine = {name: path.read_bytes() for name, path in output_files(root / "build").items()}
     # A pickle that runs a command where Sphinx loads its environment, and under the name the parsed
@@ -637,7 +636,7 @@ def test_files_planted_in_build_are_not_reused(pristine: Path, tmp_path: Path, r
     assert "前回のビルドから変更なし" in again.err
 
 
-def test_links_planted_in_build_lead_nowhere(pristine: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_links_planted_in_build_lead_nowhere(pristine: Path, shared_word_cache: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
     """Symlinks committed into build/: the Sphinx cache pointing at a folder with a command-running
     pickle, the sets folder and a cache folder pointing at someone's files, `current` pointing outside.
     The build removes the links (never their targets), runs nothing and touches nothing outside."""
@@ -655,7 +654,9 @@ def test_links_planted_in_build_lead_nowhere(pristine: Path, tmp_path: Path, run
     victim = tmp_path / "victim"
     victim.mkdir()
     (victim / "keep.txt").write_text("mine", encoding="utf-8")
-    (root / "build/.cache").mkdir(parents=True)
+    keep_cache_entries(root, shared_word_cache)  # the Word files are not what this is about
+    shutil.rmtree(root / "build/.cache/yaml", ignore_errors=True)
+    (root / "build/.cache").mkdir(parents=True, exist_ok=True)
     (root / "build/.cache/html").symlink_to(elsewhere)
     (root / "build/.cache/yaml").symlink_to(victim)
     (root / "build/.sets").symlink_to(victim)
