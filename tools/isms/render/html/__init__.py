@@ -212,6 +212,9 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
             app.build()
             stats.update(getattr(app, "isms_search", {}))  # the search index's sizes and time
     except SphinxError as exc:
+        cause = getattr(exc, "orig_exc", None) or exc.__cause__
+        if isinstance(cause, OSError):  # our handlers' writes (the search index): reported as every failed write
+            raise cause from None
         return _problems(warnings.getvalue(), srcdir) or [Problem(srcdir, 1, 1, f"Sphinx: {exc}")]
     running.unlink()  # Sphinx finished: its cache is consistent, with or without warnings
     problems = _problems(warnings.getvalue(), srcdir)
