@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
-from conftest import SOURCE_DIRS, edit
+from conftest import REPO, SOURCE_DIRS, edit
 from isms.publish.stamp import STAMP_NAME
 
 
@@ -45,7 +46,7 @@ def test_invalid_sources_build_nothing_and_keep_previous_outputs(run, sample: Pa
     assert not partial_sets(sample / "build")
 
 
-def test_a_failing_writer_leaves_every_previous_output_in_place(run, sample: Path) -> None:
+def test_a_failing_writer_leaves_every_previous_output_in_place(run, sample: Path, sample_build: Path) -> None:
     assert run("--root", str(sample), "build", "--only", "xlsx").code == 0
     previous = snapshot(sample / "build/xlsx")
     # A broken Word template makes the docx writer fail after the HTML writer has filled its staging folder.
@@ -59,6 +60,15 @@ def test_a_failing_writer_leaves_every_previous_output_in_place(run, sample: Pat
     assert not (sample / "build/docx").exists()
     assert not (sample / "build/html").exists(), "a complete HTML site was built, but the set failed: nothing is swapped in"
     assert not partial_sets(sample / "build")
+    # The rules beside Sphinx found the broken template within a second or two: Sphinx (cold, about
+    # ten seconds) stopped there instead of finishing a site nobody would get. Its cache says so.
+    assert (sample / "build/.cache/html/sphinx-running").exists(), "Sphinx ran to the end"
+    # What it left is reused: once fixed, the build is whole and as the untouched sample's but for the edit.
+    shutil.copyfile(REPO / "policy_templates/word/frame.docx", sample / "policy_templates/word/frame.docx")
+    assert run("--root", str(sample), "build").code == 0
+    page = sample / "build/html/controls/5.15.html"
+    assert "7年間保管する" in page.read_text(encoding="utf-8")
+    assert (sample / "build/html/controls/6.3.html").read_bytes() == (sample_build / "build/html/controls/6.3.html").read_bytes()
 
 
 def test_rules_beside_sphinx_still_gate_the_build(run, built_sample: Path) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import errno
 import fcntl
 import multiprocessing
@@ -179,8 +180,17 @@ def _run_writers(
     for name in beside:
         if on_start:
             on_start(name)
+    gate_result: list[list[Problem]] = []  # the child's first message: what the rules found
+
+    def failed_beside() -> bool:
+        """Asked by Sphinx before each page: once the rules have failed, its work is in vain."""
+        with contextlib.suppress(EOFError, OSError):  # a child that died is reported once Sphinx is done
+            if not gate_result and receiver.poll():
+                gate_result.append(receiver.recv())
+        return bool(gate_result) and any(p.severity == "error" for p in gate_result[0])
+
     try:
-        problems = _timed_writer("html", contexts["html"], report, on_start, on_done)
+        problems = _timed_writer("html", dataclasses.replace(contexts["html"], cancelled=failed_beside), report, on_start, on_done)
         for name in names:
             if name not in beside and name != "html" and not problems:
                 problems += _timed_writer(name, contexts[name], report, on_start, on_done)
@@ -189,9 +199,10 @@ def _run_writers(
         child.join()
         raise
     try:
-        gated, results = receiver.recv()
+        gated = gate_result[0] if gate_result else receiver.recv()
+        results = receiver.recv()
     except EOFError:  # the child died (killed, out of memory): its outputs are not trusted
-        gated, results = [], [("beside", [Problem(contexts["html"].isms.root, 1, 1, f"the process of the writers beside Sphinx ended unexpectedly (exit code {child.exitcode}); the previous outputs are unchanged.")], {}, 0.0, None)]
+        gated, results = gate_result[0] if gate_result else [], [("beside", [Problem(contexts["html"].isms.root, 1, 1, f"the process of the writers beside Sphinx ended unexpectedly (exit code {child.exitcode}); the previous outputs are unchanged.")], {}, 0.0, None)]
     finally:
         receiver.close()
         child.join()
@@ -245,6 +256,7 @@ def _child_writers(
     except Exception as exc:  # a bug in a rule: one clear line, as a writer's
         root = next(iter(contexts.values())).isms.root
         gated = [Problem(root, 1, 1, f"the check failed unexpectedly ({type(exc).__name__}: {exc}); the previous outputs are unchanged. Please report this.")]
+    sender.send(gated)  # first: Sphinx stops early when the rules failed
     if not any(p.severity == "error" for p in gated):
         for name in names:
             report = BuildReport()
@@ -257,7 +269,7 @@ def _child_writers(
                 break
             if found:
                 break
-    sender.send((gated, results))
+    sender.send(results)
     sender.close()
 
 
@@ -276,7 +288,7 @@ def _timed_writer(
     started = time.perf_counter()
     problems = _run_writer(name, context, report)
     report.seconds[name] = time.perf_counter() - started
-    if on_done:
+    if on_done and not report.stats.get(name, {}).get("cancelled"):  # stopped, not done: the errors say why
         on_done(name, report.seconds[name])
     return problems
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,9 @@ class BuildContext:
     cache: Path
     # False for a cache shared by several builds (ISMS_CACHE_DIR): entries of other builds stay
     shared_cache: bool = False
+    # Whether the build has already failed elsewhere (the rules beside Sphinx): a long writer asks
+    # now and then and stops early, its output unused.
+    cancelled: Callable[[], bool] | None = None
 
     @property
     def lang(self) -> str:

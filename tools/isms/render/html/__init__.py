@@ -12,8 +12,11 @@ import html
 import io
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
+
+from sphinx.errors import SphinxError
 
 from isms import trust
 from isms.bodies.text import esc
@@ -166,7 +169,6 @@ def build_html(context: BuildContext) -> WriterResult:
 def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, object]) -> list[Problem]:
     import sphinx.locale
     from sphinx.application import Sphinx
-    from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
     srcdir, outdir, doctrees = cache / "src", cache / "out", cache / "doctrees"
@@ -209,8 +211,15 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
                 status=io.StringIO(), warning=warnings, freshenv=False, warningiserror=True, keep_going=True,
             )  # fmt: skip
             app.isms_cache = cache  # type: ignore[attr-defined]  # sealed: the extension keeps what it may reuse here
+            if context.cancelled is not None:
+                _stop_when(app, context.cancelled)
             app.build()
             stats.update(getattr(app, "isms_search", {}))  # the search index's sizes and time
+    except Cancelled:
+        # What Sphinx left is this machine's: sealed, with the mark that has every page written again.
+        trust.seal(context.isms.root, cache)
+        stats["cancelled"] = True
+        return []
     except SphinxError as exc:
         cause = getattr(exc, "orig_exc", None) or exc.__cause__
         if isinstance(cause, OSError):  # our handlers' writes (the search index): reported as every failed write
@@ -226,6 +235,21 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
     # Only the site: not Sphinx's build record (.buildinfo: a config hash) nor the empty _sources/.
     shutil.copytree(outdir, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees", "_sources"))
     return []
+
+
+class Cancelled(SphinxError):  # a SphinxError: Sphinx lets it out of its event handlers unwrapped
+    category = "cancelled"
+
+
+def _stop_when(app: object, cancelled: Callable[[], bool]) -> None:
+    """Ask before every page read and every page written; stop Sphinx when the answer is yes."""
+
+    def check(*_: object) -> None:
+        if cancelled():
+            raise Cancelled("the build failed beside Sphinx")
+
+    app.connect("source-read", check)  # type: ignore[attr-defined]
+    app.connect("html-page-context", check, priority=100)  # type: ignore[attr-defined]
 
 
 def _sphinx_class(sphinx: type) -> type:
