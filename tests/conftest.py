@@ -20,6 +20,7 @@ from isms.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE_DIRS = ("manual_src", "controls", "policy_templates")
+NORTHWIND = REPO / "examples/northwind"
 
 # The build date every test sees (isms.model.clock.build_date): the last day the sample's records reach
 # (FY2025 complete, FY2026 up to the November internal audit), on which nothing is overdue. Outputs and
@@ -50,23 +51,34 @@ def sample(tmp_path: Path) -> Path:
     return copy_sample(tmp_path / "isms")
 
 
-@pytest.fixture(scope="session")
-def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One full build (html, docx, xlsx) of an untouched copy of the sample, shared read-only by every
-    module that only reads its outputs. Under pytest-xdist the workers share it too: the first one
-    builds it under a lock in their common temporary folder, the others wait and reuse it."""
+def _built_once(tmp_path_factory: pytest.TempPathFactory, name: str, copy: Callable[[Path], object]) -> Path:
+    """One full build shared read-only by the whole run: under pytest-xdist the first worker to ask
+    builds it under a lock in the workers' common temporary folder, the others wait and reuse it."""
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = shared.parent  # the folder of all workers of this run
-    root = shared / "sample-build" / "isms"
-    with (shared / "sample-build.lock").open("w") as lock:
+    root = shared / f"{name}-build" / name
+    with (shared / f"{name}-build.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (root.parent / "done").exists():
             shutil.rmtree(root.parent, ignore_errors=True)
-            copy_sample(root)
+            copy(root)
             assert main(["--root", str(root), "build"]) == 0
             (root.parent / "done").touch()
     return root
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One full build (html, docx, xlsx) of an untouched copy of the sample, shared read-only by every
+    module that only reads its outputs."""
+    return _built_once(tmp_path_factory, "isms", copy_sample)
+
+
+@pytest.fixture(scope="session")
+def northwind_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """examples/northwind (the English organisation), every output built once for the run, read-only."""
+    return _built_once(tmp_path_factory, "northwind", lambda root: shutil.copytree(NORTHWIND, root, ignore=shutil.ignore_patterns("build")))
 
 
 @pytest.fixture

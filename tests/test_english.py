@@ -11,7 +11,6 @@ writes nothing when it fails), and not one CJK character in any of its pages, Wo
 from __future__ import annotations
 
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from conftest import CJK, assert_no_cjk_in_package, copy_sample, edit
 from isms.cli import main
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-NORTHWIND = Path(__file__).resolve().parents[1] / "examples/northwind"
 
 
 @pytest.fixture(scope="module")
@@ -122,12 +120,9 @@ def test_status_names_documents_in_english(english: Path, run) -> None:
 
 
 @pytest.fixture(scope="module")
-def northwind(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """examples/northwind built once for the module, every output, through `isms build` (check first)."""
-    root = tmp_path_factory.mktemp("northwind") / "northwind"
-    shutil.copytree(NORTHWIND, root, ignore=shutil.ignore_patterns("build"))
-    assert main(["--root", str(root), "build"]) == 0
-    return root
+def northwind(northwind_build: Path) -> Path:
+    """examples/northwind, every output, through `isms build` (check first): the run's one build."""
+    return northwind_build
 
 
 def test_northwind_passes_the_check_without_warnings(northwind: Path, run) -> None:
