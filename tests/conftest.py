@@ -210,3 +210,13 @@ def browser():
         instance = playwright.chromium.launch(executable_path=chromium, args=args)
         yield instance
         instance.close()
+
+
+# pytest-xdist hands whole files to the workers in the order they were collected: the longest go
+# first, so that the run ends with short files on both workers rather than one long file on one.
+LONGEST_FIRST = ("test_docx.py", "test_reproducible.py", "test_security.py", "test_incremental.py", "test_html.py", "test_release.py", "test_english.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a file's own order stays
