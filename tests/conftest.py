@@ -87,10 +87,15 @@ def built_sample(sample_build: Path, tmp_path: Path, shared_word_cache: Path) ->
     built sample to start from. Its next build reads and writes only what changed, as the checkout
     of a CI runner that restores build/ at another path does (Sphinx's cache follows a moved
     checkout). In a module that keeps its cache private, the copy gets the run's shared entries."""
-    root = tmp_path / "isms"
+    return copy_built_sample(sample_build, tmp_path / "isms", None if os.environ.get("ISMS_CACHE_DIR") else shared_word_cache)
+
+
+def copy_built_sample(sample_build: Path, root: Path, entries_from: Path | None) -> Path:
+    """The built sample copied to root (times kept, links as links), with the entries of a shared
+    cache in its own build/.cache when given (for builds without ISMS_CACHE_DIR)."""
     shutil.copytree(sample_build, root, symlinks=True)
-    if not os.environ.get("ISMS_CACHE_DIR"):
-        keep_cache_entries(root, shared_word_cache)
+    if entries_from is not None:
+        keep_cache_entries(root, entries_from)
     return root
 
 

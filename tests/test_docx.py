@@ -19,7 +19,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
-from conftest import CJK, assert_no_cjk_in_package, copy_sample, edit
+from conftest import CJK, assert_no_cjk_in_package, copy_built_sample, edit
 from isms.check.rst import stray_spaces
 from isms.cli.common import prepare
 from isms.model import Isms
@@ -74,8 +74,9 @@ def build(root: Path, outputs: tuple[str, ...] = ("docx",)) -> dict:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, private_word_cache: None) -> Built:
-    root = copy_sample(tmp_path_factory.mktemp("docx") / "isms")
+def built(tmp_path_factory: pytest.TempPathFactory, private_word_cache: None, sample_build: Path, shared_word_cache: Path) -> Built:
+    # From the built sample: only what the edits below touch is converted and read again.
+    root = copy_built_sample(sample_build, tmp_path_factory.mktemp("docx") / "isms", shared_word_cache)
     profile = root / "manual_src/profile.yaml"
     edit(profile, "name: 経営企画室", f'name: "{TRICKY}"')
     edit(profile, "    - 全従業員", f'    - "{TRICKY}"\n    - 全従業員')
