@@ -173,5 +173,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             root,
         )
     seconds = f"{time.perf_counter() - began:.1f}"
-    err.print(t("build_summary", isms.lang, documents=documents, built=built, skipped=documents - built, seconds=seconds), markup=False)
+    if "docx" in names:
+        err.print(t("build_summary", isms.lang, documents=documents, built=built, skipped=documents - built, seconds=seconds), markup=False)
+    else:  # the counts are the Word writer's: without it, say what was built
+        err.print(t("build_summary_outputs", isms.lang, documents=documents, outputs=", ".join(names), seconds=seconds), markup=False)
     return EXIT_OK

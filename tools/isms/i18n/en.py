@@ -802,6 +802,7 @@ WORDS: dict[str, str] = {
     "build_stage_publish": "switching outputs",
     "build_stage_done": "{stage}: done ({seconds} s)",
     "build_summary": "{documents} documents: {built} built, {skipped} skipped as unchanged ({seconds} s)",
+    "build_summary_outputs": "{documents} documents: {outputs} built, the Word files left as they were ({seconds} s)",
     "build_unchanged": "nothing changed since the last build: all {documents} documents skipped as unchanged ({seconds} s)",
     "build_untrusted_set": "the outputs in build/ cannot be shown to come from this machine: building every output, not only {only}",
 }

@@ -801,6 +801,7 @@ WORDS: dict[str, str] = {
     "build_stage_publish": "出力の切替え",
     "build_stage_done": "{stage}: 完了 ({seconds} 秒)",
     "build_summary": "文書 {documents} 件: 作成 {built} 件、変更なしで省略 {skipped} 件 ({seconds} 秒)",
+    "build_summary_outputs": "文書 {documents} 件: {outputs} を作成、Word 文書はそのまま ({seconds} 秒)",
     "build_unchanged": "前回のビルドから変更なし: 文書 {documents} 件をすべて省略 ({seconds} 秒)",
     "build_untrusted_set": "build/ の出力はこの端末で作成されたものと確認できないため、すべての出力を作成し直します ({only} だけでなく)",
 }
