@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -1028,3 +1029,27 @@ def test_identifiers_do_not_break_at_their_hyphens(built: Built) -> None:
     for cell in cells:
         assert "-" not in "".join(t.text or "" for t in cell.iter(W + "t")), "ISMS-C-5-15 uses w:noBreakHyphen"
         assert cell.findall(f".//{W}noBreakHyphen")
+
+
+def test_a_picture_is_the_same_bytes_in_any_batch_and_names_no_build_folder(tmp_path: Path) -> None:
+    """pandoc numbers pictures across its whole run and describes each by the file it read: the
+    same document converted alone or after others must be the same bytes, and hold no path of the
+    build machine."""
+    from isms.render.docx.pandoc import DocumentText, convert
+    from test_security import tiny_png
+
+    image = tmp_path / "checkout/controls/img/diagram.png"
+    image.parent.mkdir(parents=True)
+    image.write_bytes(tiny_png())
+    media = {"0123abcd.png": str(image)}
+    reference = Path(__file__).resolve().parents[1] / "policy_templates/word/reference.docx"
+    pictured = DocumentText("pic", ("図\n==\n\n.. image:: /_media/0123abcd.png\n\n本文。\n",), (tmp_path / "pic.rst",))
+    others = [DocumentText(f"o{n}", (f"別{n}\n====\n\n.. image:: /_media/0123abcd.png\n",), (tmp_path / f"o{n}.rst",)) for n in range(3)]
+    alone, problems = convert([pictured], {}, "ja", reference, media)
+    assert not problems
+    batch, problems = convert([*others, pictured], {}, "ja", reference, media)
+    assert not problems
+    assert alone["pic"] == batch["pic"]
+    with zipfile.ZipFile(io.BytesIO(alone["pic"])) as archive:
+        document = archive.read("word/document.xml").decode()
+    assert 'descr="0123abcd.png"' in document and str(tmp_path) not in document

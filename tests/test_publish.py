@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from conftest import REPO, SOURCE_DIRS, edit
+from isms.cli import main
 from isms.publish.stamp import STAMP_NAME
 
 
@@ -64,8 +65,8 @@ def test_a_failing_writer_leaves_every_previous_output_in_place(run, sample: Pat
     assert not (sample / "build/html").exists(), "a complete HTML site was built, but the set failed: nothing is swapped in"
     assert not partial_sets(sample / "build")
     # The rules beside Sphinx found the broken template within a second or two: Sphinx (cold, about
-    # ten seconds) stopped there instead of finishing a site nobody would get. Its cache says so.
-    assert (sample / "build/.cache/html/sphinx-running").exists(), "Sphinx ran to the end"
+    # ten seconds) stopped while reading instead of finishing a site nobody would get.
+    assert not list((sample / "build/.cache/html/out").rglob("*.html")), "Sphinx wrote pages"
     # What it left is reused: once fixed, the build is whole and as the untouched sample's but for the edit.
     shutil.copyfile(REPO / "policy_templates/word/frame.docx", sample / "policy_templates/word/frame.docx")
     assert run("--root", str(sample), "build").code == 0
@@ -88,3 +89,26 @@ def test_rules_beside_sphinx_still_gate_the_build(run, built_sample: Path) -> No
     assert "nothing was built" in result.err
     assert (root / "build/manifest.json").read_bytes() == before
     assert not (root / "build" / STAMP_NAME).exists()
+
+
+def test_sphinx_stopped_while_reading_leaves_its_cache_as_the_last_build_did(built_sample: Path, tmp_path: Path) -> None:
+    """Sphinx deletes its environment on any error: stopped early, it gets the last build's back, so
+    that the next build reads only what changed instead of every page."""
+    from isms.cli.common import prepare
+    from isms.render import BuildContext
+    from isms.render.html import build_html
+
+    cache = built_sample / "build/.cache/html"
+    untouched = cache / "out/controls/6.3.html"
+    before = untouched.stat().st_mtime_ns
+    edit(built_sample / "controls/8.13.yaml", "procedure: |\n", "procedure: |\n  止められた版。\n\n")
+    prepared, _ = prepare(built_sample)
+    context = BuildContext(prepared.isms, prepared.bodies, prepared.versions, tmp_path / "out", cache, cancelled=lambda: True)
+    result = build_html(context)
+    assert result.stats.get("cancelled") and not result.problems
+    assert (cache / "doctrees/environment.pickle").is_file() and not (cache / "sphinx-running").exists()
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    edit(built_sample / "controls/8.13.yaml", "止められた版。", "直した版。")
+    assert main(["--root", str(built_sample), "build", "--only", "html"]) == 0
+    assert untouched.stat().st_mtime_ns == before, "every page was read and written again"
+    assert "直した版" in (built_sample / "build/html/controls/8.13.html").read_text(encoding="utf-8")

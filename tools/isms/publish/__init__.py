@@ -180,14 +180,14 @@ def _run_writers(
     for name in beside:
         if on_start:
             on_start(name)
-    gate_result: list[list[Problem]] = []  # the child's first message: what the rules found
+    gate_failed: list[bool] = []  # the child's first message: whether the rules found an error
 
     def failed_beside() -> bool:
-        """Asked by Sphinx before each page: once the rules have failed, its work is in vain."""
+        """Asked by Sphinx before each page it reads: once the rules have failed, its work is in vain."""
         with contextlib.suppress(EOFError, OSError):  # a child that died is reported once Sphinx is done
-            if not gate_result and receiver.poll():
-                gate_result.append(receiver.recv())
-        return bool(gate_result) and any(p.severity == "error" for p in gate_result[0])
+            if not gate_failed and receiver.poll():
+                gate_failed.append(receiver.recv())
+        return bool(gate_failed) and gate_failed[0]
 
     try:
         problems = _timed_writer("html", dataclasses.replace(contexts["html"], cancelled=failed_beside), report, on_start, on_done)
@@ -199,10 +199,11 @@ def _run_writers(
         child.join()
         raise
     try:
-        gated = gate_result[0] if gate_result else receiver.recv()
-        results = receiver.recv()
+        if not gate_failed:
+            gate_failed.append(receiver.recv())
+        gated, results = receiver.recv()
     except EOFError:  # the child died (killed, out of memory): its outputs are not trusted
-        gated, results = gate_result[0] if gate_result else [], [("beside", [Problem(contexts["html"].isms.root, 1, 1, f"the process of the writers beside Sphinx ended unexpectedly (exit code {child.exitcode}); the previous outputs are unchanged.")], {}, 0.0, None)]
+        gated, results = [], [("beside", [Problem(contexts["html"].isms.root, 1, 1, f"the process of the writers beside Sphinx ended unexpectedly (exit code {child.exitcode}); the previous outputs are unchanged.")], {}, 0.0, None)]
     finally:
         receiver.close()
         child.join()
@@ -246,6 +247,9 @@ def _child_writers(
 ) -> None:
     """In the child: the gate, then the writers beside Sphinx one after another, on the last core."""
     _die_with_parent(parent)
+    # Ctrl-C reaches the whole process group: the parent stops the build and says so; the child just
+    # ends (a handler, not SIG_IGN, so that pandoc and LibreOffice still get the default).
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
     if hasattr(os, "sched_setaffinity"):
         with contextlib.suppress(OSError):
             cpus = sorted(os.sched_getaffinity(0))
@@ -256,7 +260,9 @@ def _child_writers(
     except Exception as exc:  # a bug in a rule: one clear line, as a writer's
         root = next(iter(contexts.values())).isms.root
         gated = [Problem(root, 1, 1, f"the check failed unexpectedly ({type(exc).__name__}: {exc}); the previous outputs are unchanged. Please report this.")]
-    sender.send(gated)  # first: Sphinx stops early when the rules failed
+    # First, a word (the problems may not fit the pipe before Sphinx next asks): Sphinx stops early
+    # when the rules failed.
+    sender.send(any(p.severity == "error" for p in gated))
     if not any(p.severity == "error" for p in gated):
         for name in names:
             report = BuildReport()
@@ -269,7 +275,7 @@ def _child_writers(
                 break
             if found:
                 break
-    sender.send(results)
+    sender.send((gated, results))
     sender.close()
 
 

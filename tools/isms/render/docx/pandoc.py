@@ -90,10 +90,12 @@ def convert(
         if result.returncode != 0 or not output.is_file():
             message = result.stderr.decode("utf-8", "replace").strip().splitlines()
             return {}, [Problem(reference, 1, 1, f"pandoc failed: {' '.join(message[-3:]) or result.returncode}")]
-        return split(output.read_bytes(), bodies)
+        return split(output.read_bytes(), bodies, {path: name for name, path in (media or {}).items()})
 
 
-def split(data: bytes, bodies: list[DocumentText]) -> tuple[dict[str, bytes], list[Problem]]:
+def split(data: bytes, bodies: list[DocumentText], media_names: dict[str, str] | None = None) -> tuple[dict[str, bytes], list[Problem]]:
+    """media_names: file read -> published name (pandoc prints the file it read into a picture's
+    description: the build machine's path)."""
     parts = read_package(data)
     root = etree.fromstring(parts["word/document.xml"])
     body = root.find("w:body", NS)
@@ -125,12 +127,18 @@ def split(data: bytes, bodies: list[DocumentText]) -> tuple[dict[str, bytes], li
             source = job.sources[min(number, len(job.sources) - 1)]
             problems.append(Problem(source, 1, 1, f"pandoc could not read the text: {message or path_text}"))
             continue
-        result[job.doc_id] = _package(parts, root, elements, sectpr, numbering, dense=job.dense)
+        result[job.doc_id] = _package(parts, root, elements, sectpr, numbering, dense=job.dense, media_names=media_names or {})
     return result, problems
 
 
 def _package(
-    parts: dict[str, bytes], root: etree._Element, elements: list[etree._Element], sectpr: etree._Element, numbering: etree._Element | None, dense: bool = False
+    parts: dict[str, bytes],
+    root: etree._Element,
+    elements: list[etree._Element],
+    sectpr: etree._Element,
+    numbering: etree._Element | None,
+    dense: bool = False,
+    media_names: dict[str, str] | None = None,
 ) -> bytes:
     """A docx holding one document's body; its ids are renumbered from 1 so that the bytes do not
     depend on which other documents shared the pandoc run."""
@@ -143,6 +151,7 @@ def _package(
     _no_justified_breaks(body, etree.fromstring(parts["word/styles.xml"]))
     _space_after_tables(body)
     _renumber_bookmarks(body)
+    _renumber_pictures(body, media_names or {})
     _bookmarks_into_headings(body)
     if sectpr is not None:
         body.append(etree.fromstring(etree.tostring(sectpr)))
@@ -151,6 +160,23 @@ def _package(
         own["word/numbering.xml"] = _numbering_subset(numbering, body)
     own["word/document.xml"] = xml_bytes(document)
     return write_package(own)
+
+
+_WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+_PIC = "{http://schemas.openxmlformats.org/drawingml/2006/picture}"
+
+
+def _renumber_pictures(body: etree._Element, media_names: dict[str, str]) -> None:
+    """Pictures numbered from 1 in the document (pandoc numbers them across its whole run, so the
+    bytes would depend on the batch), and described by their published name, not by the path of the
+    file pandoc read (the build machine's folders)."""
+    for number, element in enumerate(body.iter(f"{_WP}docPr", f"{_PIC}cNvPr"), start=1):
+        element.set("id", str(number))
+        description = element.get("descr")
+        if description in media_names:
+            element.set("descr", media_names[description])
+        elif description and ("/" in description or "\\" in description):
+            element.set("descr", description.replace("\\", "/").rsplit("/", 1)[-1])
 
 
 def _data_tables(body: etree._Element, dense: bool = False) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -212,11 +213,17 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
             )  # fmt: skip
             app.isms_cache = cache  # type: ignore[attr-defined]  # sealed: the extension keeps what it may reuse here
             if context.cancelled is not None:
-                _stop_when(app, context.cancelled)
+                _stop_when(app, context.cancelled, doctrees)
             app.build()
             stats.update(getattr(app, "isms_search", {}))  # the search index's sizes and time
     except Cancelled:
-        # What Sphinx left is this machine's: sealed, with the mark that has every page written again.
+        # Stopped while reading: no page was written, and the environment of the last build is put
+        # back (Sphinx deletes it on any error); it re-reads what changed since, as if this build
+        # had not run. What is left is this machine's: sealed.
+        kept = doctrees / _KEPT_ENVIRONMENT
+        if kept.exists():
+            os.replace(kept, doctrees / _ENVIRONMENT)
+        running.unlink()
         trust.seal(context.isms.root, cache)
         stats["cancelled"] = True
         return []
@@ -225,7 +232,10 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
         if isinstance(cause, OSError):  # our handlers' writes (the search index): reported as every failed write
             raise cause from None
         return _problems(warnings.getvalue(), srcdir) or [Problem(srcdir, 1, 1, f"Sphinx: {exc}")]
+    finally:
+        (doctrees / _KEPT_ENVIRONMENT).unlink(missing_ok=True)
     running.unlink()  # Sphinx finished: its cache is consistent, with or without warnings
+    _remove_replaced_images(app, outdir)
     problems = _problems(warnings.getvalue(), srcdir)
     if not problems:
         trust.write_atomic(nav_stamp, navigation.encode())
@@ -241,15 +251,33 @@ class Cancelled(SphinxError):  # a SphinxError: Sphinx lets it out of its event 
     category = "cancelled"
 
 
-def _stop_when(app: object, cancelled: Callable[[], bool]) -> None:
-    """Ask before every page read and every page written; stop Sphinx when the answer is yes."""
+_ENVIRONMENT = "environment.pickle"
+_KEPT_ENVIRONMENT = "environment.pickle.kept"
+
+
+def _stop_when(app: object, cancelled: Callable[[], bool], doctrees: Path) -> None:
+    """Ask before every page Sphinx reads (the longer half of a cold build); stop it when the answer
+    is yes. Not while it writes: pages half rewritten would all have to be written again."""
+    environment = doctrees / _ENVIRONMENT
+    if environment.is_file():
+        shutil.copyfile(environment, doctrees / _KEPT_ENVIRONMENT)
 
     def check(*_: object) -> None:
         if cancelled():
             raise Cancelled("the build failed beside Sphinx")
 
     app.connect("source-read", check)  # type: ignore[attr-defined]
-    app.connect("html-page-context", check, priority=100)  # type: ignore[attr-defined]
+
+
+def _remove_replaced_images(app: object, outdir: Path) -> None:
+    """Sphinx adds a page's images to _images/ but never removes one: an image replaced or no longer
+    shown would stay in the site."""
+    images = outdir / "_images"
+    if images.is_dir():
+        shown = {name for _docnames, name in app.env.images.values()}  # type: ignore[attr-defined]
+        for path in images.iterdir():
+            if path.name not in shown:
+                path.unlink()
 
 
 def _sphinx_class(sphinx: type) -> type:
