@@ -177,28 +177,18 @@ def test_a_moved_checkout_keeps_its_cache(run, built_sample: Path, sample_build:
 
 def test_a_replaced_image_leaves_the_site(run, built_sample: Path) -> None:
     """Sphinx adds images to _images/ but never removes one: the old picture would stay published."""
-    import struct
-    import zlib
-
-    from test_security import append_procedure
-
-    def png(red: int) -> bytes:
-        def chunk(kind: bytes, data: bytes) -> bytes:
-            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-        pixels = zlib.compress(b"\x00" + bytes([red, 32, 32]))
-        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    from test_security import append_procedure, tiny_png
 
     image = built_sample / "controls/img/plan.png"
     image.parent.mkdir()
-    image.write_bytes(png(200))
+    image.write_bytes(tiny_png(200))
     append_procedure(built_sample, "5.15", ".. image:: img/plan.png", "   :alt: 配置図")
     assert run("--root", str(built_sample), "build", "--only", "html").code == 0
     first = sorted(p.read_bytes() for p in (built_sample / "build/html/_images").iterdir())
-    image.write_bytes(png(20))
+    image.write_bytes(tiny_png(20))
     assert run("--root", str(built_sample), "build", "--only", "html").code == 0
     second = sorted(p.read_bytes() for p in (built_sample / "build/html/_images").iterdir())
-    assert first == [png(200)] and second == [png(20)]
+    assert first == [tiny_png(200)] and second == [tiny_png(20)]
 
 
 def test_incremental_build_refreshes_titles_on_unchanged_pages(run, built_sample: Path) -> None:

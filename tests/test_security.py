@@ -61,12 +61,14 @@ def write(root: Path, relative: str, data: str | bytes) -> tuple[str, int]:
     return relative, 1
 
 
-def tiny_png() -> bytes:
+def tiny_png(red: int = 0xC0) -> bytes:
+    """A valid 2x2 PNG; another `red` gives other bytes."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00" + b"\xc0\x20\x20" * 2 + b"\x00" + b"\x20\x20\xc0" * 2)
+    pixels = zlib.compress(b"\x00" + bytes([red, 0x20, 0x20]) * 2 + b"\x00" + b"\x20\x20\xc0" * 2)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 

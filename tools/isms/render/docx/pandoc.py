@@ -93,7 +93,7 @@ def convert(
         return split(output.read_bytes(), bodies, {path: name for name, path in (media or {}).items()})
 
 
-def split(data: bytes, bodies: list[DocumentText], media_names: dict[str, str] | None = None) -> tuple[dict[str, bytes], list[Problem]]:
+def split(data: bytes, bodies: list[DocumentText], media_names: dict[str, str]) -> tuple[dict[str, bytes], list[Problem]]:
     """media_names: file read -> published name (pandoc prints the file it read into a picture's
     description: the build machine's path)."""
     parts = read_package(data)
@@ -127,7 +127,7 @@ def split(data: bytes, bodies: list[DocumentText], media_names: dict[str, str] |
             source = job.sources[min(number, len(job.sources) - 1)]
             problems.append(Problem(source, 1, 1, f"pandoc could not read the text: {message or path_text}"))
             continue
-        result[job.doc_id] = _package(parts, root, elements, sectpr, numbering, dense=job.dense, media_names=media_names or {})
+        result[job.doc_id] = _package(parts, root, elements, sectpr, numbering, media_names, dense=job.dense)
     return result, problems
 
 
@@ -137,8 +137,8 @@ def _package(
     elements: list[etree._Element],
     sectpr: etree._Element,
     numbering: etree._Element | None,
+    media_names: dict[str, str],
     dense: bool = False,
-    media_names: dict[str, str] | None = None,
 ) -> bytes:
     """A docx holding one document's body; its ids are renumbered from 1 so that the bytes do not
     depend on which other documents shared the pandoc run."""
@@ -151,7 +151,7 @@ def _package(
     _no_justified_breaks(body, etree.fromstring(parts["word/styles.xml"]))
     _space_after_tables(body)
     _renumber_bookmarks(body)
-    _renumber_pictures(body, media_names or {})
+    _renumber_pictures(body, media_names)
     _bookmarks_into_headings(body)
     if sectpr is not None:
         body.append(etree.fromstring(etree.tostring(sectpr)))
@@ -175,8 +175,6 @@ def _renumber_pictures(body: etree._Element, media_names: dict[str, str]) -> Non
         description = element.get("descr")
         if description in media_names:
             element.set("descr", media_names[description])
-        elif description and ("/" in description or "\\" in description):
-            element.set("descr", description.replace("\\", "/").rsplit("/", 1)[-1])
 
 
 def _data_tables(body: etree._Element, dense: bool = False) -> None:
