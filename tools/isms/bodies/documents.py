@@ -181,4 +181,4 @@ def register_body(isms: Isms, versions: dict[str, DocumentVersion], link: bool =
     lang = isms.lang
     header = (t("document_number", lang), t("title", lang), t("kind", lang), t("classification", lang), t("owner", lang), t("version", lang), t("date", lang))
     intro = t("register_intro", lang)
-    return intro + "\n\n" + list_table(header, register_rows(isms, versions, link), widths=(14, 34, 10, 10, 18, 7, 12), css="isms-register")
+    return intro + "\n\n" + list_table(header, register_rows(isms, versions, link), widths=(14, 31, 10, 10, 18, 10, 12), css="isms-register")
