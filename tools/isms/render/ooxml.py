@@ -61,14 +61,15 @@ def read_package(data: bytes) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def write_package(parts: Mapping[str, bytes]) -> bytes:
+def write_package(parts: Mapping[str, bytes], compress: bool = True) -> bytes:
     """Zip the parts with fixed timestamps and a fixed order: same parts, same bytes."""
     names = [n for n in _FIRST_PARTS if n in parts] + sorted(n for n in parts if n not in _FIRST_PARTS)
+    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", method) as archive:
         for name in names:
             info = zipfile.ZipInfo(name, ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = method
             info.external_attr = 0o644 << 16
             archive.writestr(info, parts[name], compresslevel=6)
     return buffer.getvalue()

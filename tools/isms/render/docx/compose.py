@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import io
 import random
@@ -12,10 +13,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from docx import Document as open_docx
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import CT_SectPr
+from docx.styles import BabelFish
 from docxcompose.properties import CustomProperties
 from docxtpl import DocxTemplate
-from docxtpl.subdoc import Subdoc, SubdocComposer
+from docxtpl.subdoc import SubdocComposer
 from lxml import etree
 
 from isms.i18n import date_pattern, format_date, sep, t
@@ -26,7 +29,7 @@ from isms.model.versions import DocumentVersion
 from isms.render.docx.frame import SIGNERS
 from isms.render.docx.package import THEME, app_properties, language_font_table, language_styles, language_theme, word_settings
 from isms.render.docx.paginate import PLACEHOLDER
-from isms.render.ooxml import NS, W, core_properties, paragraph_text, read_package, text_run, w, write_package, xml_bytes
+from isms.render.ooxml import NS, W, core_properties, paragraph_text, text_run, w, write_package
 from isms.sources.schema import ClassificationLevel, Profile
 
 # The frame's words: {{ L.<name> }} in the template (the name) -> the word's key in isms.i18n. The names
@@ -163,6 +166,14 @@ _SHAPES = {"{urn:schemas-microsoft-com:vml}imagedata"}
 _SECTION_REFERENCES = {W + "headerReference", W + "footerReference"}
 
 
+def _style_names(styles: etree._Element) -> Iterator[tuple[str | None, str | None]]:
+    """(style id, UI name) of each style, as python-docx's Style.style_id and Style.name give them."""
+    for style in styles.iterchildren(W + "style"):
+        name = style.find(W + "name")
+        value = name.get(W + "val") if name is not None else None
+        yield style.get(W + "styleId"), BabelFish.internal2ui(value) if value is not None else None
+
+
 class _SharedStylesComposer(SubdocComposer):
     """docxcompose lists every master style for every body element (O(styles x elements): ~70% of the
     time). DocumentText and frame come from the same reference docx, so a body style normally exists already.
@@ -209,6 +220,24 @@ class _SharedStylesComposer(SubdocComposer):
         self.renumber_nvpicpr_ids()
         self.fix_section_types(doc)
 
+    def _create_style_id_mapping(self, doc: Any) -> None:
+        # docxcompose's own reads every style's name through python-docx objects (a tenth of a
+        # document's time); the same pairs straight from the XML.
+        self._style_id2name = dict(_style_names(doc.styles.element))
+        self._style_name2id = {name: style_id for style_id, name in _style_names(self.doc.styles.element)}
+
+    def add_numberings(self, doc: Any, element: Any) -> None:
+        # docxcompose looks up the next free list ids (a query over every list so far) before it
+        # sees that the element's lists are attached already, as they are for all but a list's first
+        # item: then only the references are renumbered, as it would.
+        references = list(element.iter(W + "numId"))
+        mapping = self.num_id_mapping
+        if references and all(reference.val in mapping for reference in references):
+            for reference in references:
+                reference.val = mapping[reference.val]
+            return
+        super().add_numberings(doc, element)
+
     def _numbered_style(self, element: Any) -> bool:
         """Whether the style of the element's first paragraph is numbered (restart_first_numbering
         changes nothing for a paragraph without numbering of its own or of its style)."""
@@ -228,15 +257,63 @@ class _SharedStylesComposer(SubdocComposer):
             self._known_styles |= used
 
 
-def _subdoc(template: DocxTemplate, body: bytes) -> Subdoc:
-    """DocxTemplate.new_subdoc() with the composer above (docxtpl 0.20's Subdoc, built by hand)."""
+def _attached_body(template: DocxTemplate, body: bytes) -> Any:
+    """The body's document, its styles, lists, pictures and links attached to the frame's package
+    (what DocxTemplate.new_subdoc() does, with the composer above)."""
     template.init_docx()
-    subdoc = Subdoc.__new__(Subdoc)
-    subdoc.tpl = template
-    subdoc.docx = template.get_docx()
-    subdoc.subdocx = open_docx(io.BytesIO(body))
-    _SharedStylesComposer(subdoc.docx).attach_parts(subdoc.subdocx)
-    return subdoc
+    body_document = open_docx(io.BytesIO(body))
+    _SharedStylesComposer(template.get_docx()).attach_parts(body_document)
+    return body_document
+
+
+class _BodyPlace:
+    """What {{p body }} prints while the frame renders: a marker paragraph that the body's elements
+    replace afterwards. (A Subdoc there would print the whole body as XML text, which docxtpl then
+    scans with regular expressions and parses again: half of a document's time.)"""
+
+    def __html__(self) -> str:
+        return f"<w:p><w:r><w:t>{_BODY_MARK}</w:t></w:r></w:p>"
+
+    __str__ = __html__
+
+
+_BODY_MARK = "\ue000ISMS:body"
+_DOC_PR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
+
+
+def _insert_body(document: etree._Element, body_document: Any) -> None:
+    body = body_document.element.body
+    elements = [e for e in body if not isinstance(e, CT_SectPr)]
+    places = [p for p in document.iter(W + "p") if paragraph_text(p) == _BODY_MARK]
+    for number, place in enumerate(places, start=1):
+        for element in elements if number == len(places) else copy.deepcopy(elements):
+            place.addprevious(element)
+        place.getparent().remove(place)
+    # As docxtpl numbers the rendered body's pictures (fix_docpr_ids): unique ids from 1001, in order.
+    for number, element in enumerate(document.iter(_DOC_PR), start=1001):
+        element.set("id", str(number))
+
+
+class _PartCollector:
+    """Stands in for python-docx's zip writer: the parts as bytes, for finish() (no zip in between)."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, bytes] = {}
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        self.parts[pack_uri.membername] = blob
+
+
+def _package_parts(document: Any) -> dict[str, bytes]:
+    """What document.save() would zip (python-docx 1.2's OpcPackage.save(), without the zip)."""
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
+    collector = _PartCollector()
+    PackageWriter._write_content_types_stream(collector, package.parts)
+    PackageWriter._write_pkg_rels(collector, package.rels)
+    PackageWriter._write_parts(collector, package.parts)
+    return collector.parts
 
 
 class _FrameTemplate(DocxTemplate):
@@ -262,11 +339,12 @@ def compose(frame: Path, body: bytes, context: dict[str, Any], *, seed: str, lan
     template = _FrameTemplate(str(frame))
     fresh_budget()
     with _seeded(seed):
-        subdoc = _subdoc(template, body)
-        template.render({**context, "body": subdoc}, jinja_env=_FRAME_ENV, autoescape=True)
-    buffer = io.BytesIO()
-    template.save(buffer)
-    return finish(buffer.getvalue(), context, landscape=landscape)
+        body_document = _attached_body(template, body)
+        template.render({**context, "body": _BodyPlace()}, jinja_env=_FRAME_ENV, autoescape=True)
+    document = template.docx.element
+    _insert_body(document, body_document)
+    finish_document(document, context, landscape)
+    return finish_package(_package_parts(template.docx), context)
 
 
 _ISO_DATE = re.compile(r"(?<![\w./-])(\d{4})-(\d{2})-(\d{2})(?![\w/-])")
@@ -299,15 +377,15 @@ def printed_text(root: etree._Element, pattern: str) -> None:
             previous = text or previous
 
 
-def finish(data: bytes, context: dict[str, Any], landscape: bool) -> bytes:
-    parts = read_package(data)
-    root = etree.fromstring(parts["word/document.xml"])
+def finish_document(root: etree._Element, context: dict[str, Any], landscape: bool) -> None:
     printed_text(root, context["date_pattern"])
     if context["toc"]:
         fill_toc(root)
     if landscape:
         _landscape_body(root)
-    parts["word/document.xml"] = xml_bytes(root)
+
+
+def finish_package(parts: dict[str, bytes], context: dict[str, Any]) -> bytes:
     parts["word/settings.xml"] = word_settings(parts["word/settings.xml"])
     parts["word/styles.xml"] = language_styles(parts["word/styles.xml"], context["lang"])
     if "word/fontTable.xml" in parts:

@@ -8,6 +8,7 @@ writes none, and its app.xml claims "Microsoft Word 12.0.0" with the counts of p
 
 from __future__ import annotations
 
+import functools
 from xml.sax.saxutils import escape
 
 from lxml import etree
@@ -55,6 +56,7 @@ _SETTINGS_ORDER = {
 LATIN_FONTS = {"Yu Mincho": "Cambria", "Yu Gothic": "Calibri"}
 
 
+@functools.lru_cache(maxsize=16)  # pure: the same part of every document of a build is rewritten once
 def word_settings(settings: bytes) -> bytes:
     """Compatibility mode 15 (plus 'do not stretch a line ended by Shift+Enter'), and no
     updateFields: Word would ask on every open whether to update the fields."""
@@ -102,6 +104,7 @@ def app_properties(company: str, pages: int | None = None) -> bytes:
     ).encode()
 
 
+@functools.lru_cache(maxsize=16)  # pure: the same part of every document of a build is rewritten once
 def language_styles(styles: bytes, lang: str) -> bytes:
     """The language of Latin text, and Latin fonts for a document that is not Japanese.
 
@@ -125,6 +128,7 @@ def language_styles(styles: bytes, lang: str) -> bytes:
     return xml_bytes(tidy(root))
 
 
+@functools.lru_cache(maxsize=16)  # pure: the same part of every document of a build is rewritten once
 def language_font_table(font_table: bytes, lang: str) -> bytes:
     """Latin fonts listed for a document that is not Japanese; no Japanese alternative names in it."""
     if lang == "ja":
@@ -143,6 +147,7 @@ DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/main"
 THEME = "word/theme/theme1.xml"
 
 
+@functools.lru_cache(maxsize=16)  # pure: the same part of every document of a build is rewritten once
 def language_theme(theme: bytes, lang: str) -> bytes:
     """A document that is not Japanese names no font by a CJK or Hangul name: the theme's fonts per
     script (Hang 맑은 고딕, Hans 等线, Hant 新細明體 of the Office theme) are left out. They are optional;

@@ -7,6 +7,7 @@ paragraphs, and this module splits the resulting docx into one small body packag
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -117,7 +118,8 @@ def split(data: bytes, bodies: list[DocumentText], media_names: dict[str, str]) 
     problems: list[Problem] = []
     if len(segments) != len(bodies):
         return {}, [Problem(bodies[0].sources[0], 1, 1, f"pandoc returned {len(segments)} documents for {len(bodies)}")]
-    numbering = etree.fromstring(parts["word/numbering.xml"]) if "word/numbering.xml" in parts else None
+    numbering = _Numbering(etree.fromstring(parts["word/numbering.xml"])) if "word/numbering.xml" in parts else None
+    justified = _JustifiedStyles(etree.fromstring(parts["word/styles.xml"]))
     result: dict[str, bytes] = {}
     for index, (job, elements) in enumerate(zip(bodies, segments, strict=True)):
         if index in errors:
@@ -127,7 +129,7 @@ def split(data: bytes, bodies: list[DocumentText], media_names: dict[str, str]) 
             source = job.sources[min(number, len(job.sources) - 1)]
             problems.append(Problem(source, 1, 1, f"pandoc could not read the text: {message or path_text}"))
             continue
-        result[job.doc_id] = _package(parts, root, elements, sectpr, numbering, media_names, dense=job.dense)
+        result[job.doc_id] = _package(parts, root, elements, sectpr, numbering, justified, media_names, dense=job.dense)
     return result, problems
 
 
@@ -136,30 +138,32 @@ def _package(
     root: etree._Element,
     elements: list[etree._Element],
     sectpr: etree._Element,
-    numbering: etree._Element | None,
+    numbering: _Numbering | None,
+    justified: _JustifiedStyles,
     media_names: dict[str, str],
     dense: bool = False,
 ) -> bytes:
     """A docx holding one document's body; its ids are renumbered from 1 so that the bytes do not
-    depend on which other documents shared the pandoc run."""
+    depend on which other documents shared the pandoc run. The elements move into it (each belongs
+    to one document; the run's tree is not used again)."""
     document = etree.Element(root.tag, nsmap=root.nsmap)
     body = etree.SubElement(document, W + "body")
-    body.extend(etree.fromstring(etree.tostring(e)) for e in elements)
+    body.extend(elements)
     _data_tables(body, dense)
     _shade_cells(body)
     _no_break_hyphens(body)
-    _no_justified_breaks(body, etree.fromstring(parts["word/styles.xml"]))
+    _no_justified_breaks(body, justified)
     _space_after_tables(body)
     _renumber_bookmarks(body)
     _renumber_pictures(body, media_names)
     _bookmarks_into_headings(body)
     if sectpr is not None:
-        body.append(etree.fromstring(etree.tostring(sectpr)))
+        body.append(copy.deepcopy(sectpr))
     own = dict(parts)
     if numbering is not None:
-        own["word/numbering.xml"] = _numbering_subset(numbering, body)
+        own["word/numbering.xml"] = numbering.subset(body)
     own["word/document.xml"] = xml_bytes(document)
-    return write_package(own)
+    return write_package(own, compress=False)  # opened again at once by compose(): not worth compressing
 
 
 _WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
@@ -273,30 +277,34 @@ def _unbroken_pieces(value: str) -> list[etree._Element]:
     return pieces
 
 
-def _justified_styles(styles: etree._Element) -> set[str]:
-    """Paragraph styles whose text is justified, through their basedOn chain."""
-    found: dict[str, str | None] = {}
-    based: dict[str, str | None] = {}
-    for style in styles.findall("w:style[@w:type='paragraph']", NS):
-        style_id = style.get(W + "styleId")
-        jc = style.find("w:pPr/w:jc", NS)
-        found[style_id] = jc.get(W + "val") if jc is not None else None
-        parent = style.find("w:basedOn", NS)
-        based[style_id] = parent.get(W + "val") if parent is not None else None
+class _JustifiedStyles:
+    """The paragraph styles of a pandoc run whose text is justified (through their basedOn chain),
+    and its default paragraph style: read once for all the documents of the run."""
 
-    def value(style_id: str | None, depth: int = 0) -> str | None:
-        if style_id is None or depth > 20:
-            return None
-        return found.get(style_id) or value(based.get(style_id), depth + 1)
+    def __init__(self, styles: etree._Element):
+        found: dict[str, str | None] = {}
+        based: dict[str, str | None] = {}
+        paragraph_styles = styles.findall("w:style[@w:type='paragraph']", NS)
+        for style in paragraph_styles:
+            style_id = style.get(W + "styleId")
+            jc = style.find("w:pPr/w:jc", NS)
+            found[style_id] = jc.get(W + "val") if jc is not None else None
+            parent = style.find("w:basedOn", NS)
+            based[style_id] = parent.get(W + "val") if parent is not None else None
 
-    return {style_id for style_id in found if value(style_id) in ("both", "distribute")}
+        def value(style_id: str | None, depth: int = 0) -> str | None:
+            if style_id is None or depth > 20:
+                return None
+            return found.get(style_id) or value(based.get(style_id), depth + 1)
+
+        self.ids = {style_id for style_id in found if value(style_id) in ("both", "distribute")}
+        self.default = next((s.get(W + "styleId") for s in paragraph_styles if s.get(W + "default") == "1"), None)
 
 
-def _no_justified_breaks(body: etree._Element, styles: etree._Element) -> None:
+def _no_justified_breaks(body: etree._Element, justified: _JustifiedStyles) -> None:
     """A justified line that ends in a manual line break is stretched across the page (a line block
     such as a signature: 株　式　会　社　み　な　と): paragraphs with line breaks are set ragged."""
-    justified = _justified_styles(styles)
-    default = next((s.get(W + "styleId") for s in styles.findall("w:style[@w:type='paragraph']", NS) if s.get(W + "default") == "1"), None)
+    default = justified.default
     for paragraph in body.iter(W + "p"):
         if not any(br.get(W + "type") in (None, "textWrapping") for br in paragraph.iter(W + "br")):
             continue
@@ -304,7 +312,7 @@ def _no_justified_breaks(body: etree._Element, styles: etree._Element) -> None:
         jc = ppr.find("w:jc", NS)
         style = ppr.find("w:pStyle", NS)
         style_id = style.get(W + "val") if style is not None else default
-        if (jc is not None and jc.get(W + "val") in ("both", "distribute")) or (jc is None and style_id in justified):
+        if (jc is not None and jc.get(W + "val") in ("both", "distribute")) or (jc is None and style_id in justified.ids):
             _replace(ppr, w("jc", {"val": "left"}))
             tidy(paragraph)
 
@@ -414,33 +422,39 @@ def _bookmarks_into_headings(body: etree._Element) -> None:
             following.append(end)
 
 
-def _numbering_subset(numbering: etree._Element, body: etree._Element) -> bytes:
-    """Only the lists this body uses (docxcompose parses every definition it is given), renumbered."""
-    num_ids: dict[str, str] = {}
-    for ref in body.iter(W + "numId"):
-        old = ref.get(W + "val")
-        if old != "0":  # 0 means "no numbering"
-            num_ids.setdefault(old, str(len(num_ids) + 1))
-            ref.set(W + "val", num_ids[old])
-    nums = {n.get(W + "numId"): n for n in numbering.findall("w:num", NS)}
-    abstracts = {a.get(W + "abstractNumId"): a for a in numbering.findall("w:abstractNum", NS)}
-    subset = etree.Element(numbering.tag, nsmap=numbering.nsmap)
-    abstract_ids: dict[str, str] = {}
-    new_nums = []
-    for old, new in num_ids.items():
-        num = nums.get(old)
-        if num is None:
-            continue
-        num = etree.fromstring(etree.tostring(num))
-        num.set(W + "numId", new)
-        ref = num.find("w:abstractNumId", NS)
-        old_abstract = ref.get(W + "val")
-        if old_abstract not in abstract_ids and old_abstract in abstracts:
-            abstract_ids[old_abstract] = str(len(abstract_ids))
-            abstract = etree.fromstring(etree.tostring(abstracts[old_abstract]))
-            abstract.set(W + "abstractNumId", abstract_ids[old_abstract])
-            subset.append(abstract)
-        ref.set(W + "val", abstract_ids.get(old_abstract, old_abstract))
-        new_nums.append(num)
-    subset.extend(new_nums)  # the schema wants every abstractNum before the first num
-    return xml_bytes(subset)
+class _Numbering:
+    """The lists of a pandoc run, indexed once: each document takes the subset it uses."""
+
+    def __init__(self, numbering: etree._Element):
+        self.root = numbering
+        self.nums = {n.get(W + "numId"): n for n in numbering.findall("w:num", NS)}
+        self.abstracts = {a.get(W + "abstractNumId"): a for a in numbering.findall("w:abstractNum", NS)}
+
+    def subset(self, body: etree._Element) -> bytes:
+        """Only the lists this body uses (docxcompose parses every definition it is given), renumbered."""
+        num_ids: dict[str, str] = {}
+        for ref in body.iter(W + "numId"):
+            old = ref.get(W + "val")
+            if old != "0":  # 0 means "no numbering"
+                num_ids.setdefault(old, str(len(num_ids) + 1))
+                ref.set(W + "val", num_ids[old])
+        subset = etree.Element(self.root.tag, nsmap=self.root.nsmap)
+        abstract_ids: dict[str, str] = {}
+        new_nums = []
+        for old, new in num_ids.items():
+            num = self.nums.get(old)
+            if num is None:
+                continue
+            num = copy.deepcopy(num)
+            num.set(W + "numId", new)
+            ref = num.find("w:abstractNumId", NS)
+            old_abstract = ref.get(W + "val")
+            if old_abstract not in abstract_ids and old_abstract in self.abstracts:
+                abstract_ids[old_abstract] = str(len(abstract_ids))
+                abstract = copy.deepcopy(self.abstracts[old_abstract])
+                abstract.set(W + "abstractNumId", abstract_ids[old_abstract])
+                subset.append(abstract)
+            ref.set(W + "val", abstract_ids.get(old_abstract, old_abstract))
+            new_nums.append(num)
+        subset.extend(new_nums)  # the schema wants every abstractNum before the first num
+        return xml_bytes(subset)
