@@ -79,7 +79,9 @@ def convert(
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
         output = work / "all.docx"
         command = [
-            pandoc_path(), "--from", "markdown", "--to", "docx", "--reference-doc", str(reference),
+            # A larger allocation area for the Haskell runtime: a tenth less time collecting garbage
+            # (the whole batch's AST is live) for ~100 MB more memory.
+            pandoc_path(), "+RTS", "-A64m", "-RTS", "--from", "markdown", "--to", "docx", "--reference-doc", str(reference),
             "--lua-filter", str(FILTER), "--metadata", f"lang={LANG_TAGS.get(lang, lang)}",
             "--metadata", f"isms-manifest={manifest_path}", "--output", str(output),
         ]
