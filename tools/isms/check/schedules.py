@@ -11,6 +11,7 @@ and line.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -94,41 +95,49 @@ def _joined(between: str) -> bool:
 
 def restated_schedules(isms: Isms) -> list[Problem]:
     activities = isms.records.activities
-    names = sorted(
+    names = tuple(sorted(
         {_Name(a.id, text) for a in activities for text in (a.source.name, a.source.name_en, *a.source.aliases) if len(text) >= 3},
-        key=lambda n: -len(n.text),
-    )
+        key=lambda n: (-len(n.text), n.text, n.activity),
+    ))
     if not names:
         return []
-    pattern = re.compile("|".join(re.escape(n.text) for n in names), re.IGNORECASE)
-    by_text = {n.text.lower(): n.activity for n in names}
     problems: list[Problem] = []
     seen: set[tuple[str, int, str]] = set()
     for rendered in isms.texts():
         source = rendered.source
-        for sentence, lines in _units(_mask(source.text)):
-            found = [(m.start(), m.end(), by_text[m.group(0).lower()]) for m in pattern.finditer(sentence)]
-            if not found:
+        for index, activity, written in _restated(source.text, names):
+            line = source.first_line + index
+            key = (str(source.path), line, activity)
+            if key in seen:
                 continue
-            for match in FREQUENCY.finditer(sentence):
-                start, end = match.span()
-                if any(s < end and start < e for s, e, _ in found):
-                    continue  # part of a name, e.g. 年次評価 in ネットワークサービスの年次評価
-                near = [(max(s - end, start - e), a) for s, e, a in found if _joined(sentence[min(e, end) : max(s, start)])]
-                if not near:
-                    continue
-                activity = min(near)[1]
-                line = source.first_line + lines[start]
-                key = (str(source.path), line, activity)
-                if key in seen:
-                    continue
-                seen.add(key)
-                problems.append(
-                    Problem(
-                        source.path, line, 1,
-                        f"'{match.group(0)}' restates the schedule of the declared activity '{activity}': print it with "
-                        f"{{{{ activities.{activity}.schedule }}}} (or .months, .frequency, .cadence) so that it follows manual_src/activities.yaml",
-                        "warning",
-                    )
-                )  # fmt: skip
+            seen.add(key)
+            problems.append(
+                Problem(
+                    source.path, line, 1,
+                    f"'{written}' restates the schedule of the declared activity '{activity}': print it with "
+                    f"{{{{ activities.{activity}.schedule }}}} (or .months, .frequency, .cadence) so that it follows manual_src/activities.yaml",
+                    "warning",
+                )
+            )  # fmt: skip
     return problems
+
+
+@functools.lru_cache(maxsize=4096)
+def _restated(text: str, names: tuple[_Name, ...]) -> tuple[tuple[int, str, str], ...]:
+    """(line index in the text, activity, frequency as written) of each restated schedule; memoised
+    in the process (a release, a test run and `isms check` after a build read the same texts again)."""
+    pattern = re.compile("|".join(re.escape(n.text) for n in names), re.IGNORECASE)
+    by_text = {n.text.lower(): n.activity for n in names}
+    found_all: list[tuple[int, str, str]] = []
+    for sentence, lines in _units(_mask(text)):
+        found = [(m.start(), m.end(), by_text[m.group(0).lower()]) for m in pattern.finditer(sentence)]
+        if not found:
+            continue
+        for match in FREQUENCY.finditer(sentence):
+            start, end = match.span()
+            if any(s < end and start < e for s, e, _ in found):
+                continue  # part of a name, e.g. 年次評価 in ネットワークサービスの年次評価
+            near = [(max(s - end, start - e), a) for s, e, a in found if _joined(sentence[min(e, end) : max(s, start)])]
+            if near:
+                found_all.append((lines[start], min(near)[1], match.group(0)))
+    return tuple(found_all)
