@@ -14,6 +14,7 @@ nothing is reused and every build is cold.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import hashlib
 import hmac
@@ -21,7 +22,10 @@ import json
 import os
 import secrets
 import shutil
+import signal
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 KEY_ENV = "ISMS_KEY_FILE"
 KEY_BYTES = 32
@@ -313,3 +317,40 @@ def prune(root: Path, kind: str, keep: set[str]) -> None:
             if path.name not in keep and not path.name.startswith("."):
                 with contextlib.suppress(OSError):
                     path.unlink()
+
+
+# --------------------------------------------------------------------------- filling the cache ahead
+
+_Item = TypeVar("_Item")
+
+
+def fill_ahead(root: Path, items: Sequence[_Item], fill: Callable[[_Item], object]) -> int | None:
+    """On two or more cores, a forked helper runs fill(item) for these items, in this order, storing
+    what it makes in the cache, while the caller works through the same items from the other end
+    and takes what the helper has stored. Returns the helper's pid (for stop_filling), or None where
+    there is nothing to gain: one core, no fork, nothing to do, or no key (nothing stored would be
+    trusted)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if cores < 2 or not hasattr(os, "fork") or not items or machine_key(root) is None:
+        return None
+    pid = os.fork()
+    if pid:
+        return pid
+    try:  # the helper: fill, print nothing, leave without running the parent's exit code
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: dies with the caller
+        for item in items:
+            with contextlib.suppress(Exception):  # the caller meets the same item and reports it
+                fill(item)
+    finally:
+        os._exit(0)
+
+
+def stop_filling(pid: int | None) -> None:
+    """The caller is done: the helper stops wherever it is."""
+    if pid is None:
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, 0)

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from isms.i18n import sep, t
 from isms.model.records import RECORD_TYPES, Records, build_records, form_doc_id, record_doc_id
 from isms.model.risk import RiskRegister, build_register
-from isms.model.templating import RenderedText, Trusted, render
+from isms.model.templating import RenderedText, Trusted, compile_ahead, render
 from isms.problems import Problem
 from isms.rsttext import esc
 from isms.sources.catalogue import CatalogueControl, load_catalogue
@@ -27,6 +27,7 @@ from isms.sources.ledger_schema import Ledger
 from isms.sources.loader import LoadedControl, Sources, TextSource
 from isms.sources.media import publish_images
 from isms.sources.schema import Audience, ClassificationLevel, ControlSource, PolicyEntry, Profile, Role, natural_key
+from isms.trust import stop_filling
 
 DocumentKind = Literal["manual", "policy", "procedure", "soa", "register", "checklist", "record", "form"]
 
@@ -394,14 +395,18 @@ def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
             items.append(item.model_copy(update={"text": " ".join(result.text.split())}) if result is not None else item)
         return loaded.source.model_copy(update={"items": items})
 
-    decisions = [
-        ControlDecision(by_id[cid], with_items(loaded), loaded.path, loaded, rendered(loaded.procedure))
-        for cid, loaded in first_source.items()
-        if cid in by_id
-    ]
-    decisions.sort(key=lambda d: d.control.sort_key)
-    manual = [r for r in (rendered(chapter) for chapter in sources.manual_chapters) if r is not None]
-    policies = [PolicyDocument(p.entry, rendered(p.body)) for p in sources.policies]
+    chosen = [loaded for cid, loaded in first_source.items() if cid in by_id]
+    texts = [(loaded.procedure.text, False) for loaded in chosen if loaded.procedure is not None]
+    texts += [(item.text, True) for loaded in chosen for item in loaded.source.items if "{" in item.text]
+    texts += [(text.text, False) for text in (*sources.manual_chapters, *(p.body for p in sources.policies)) if text is not None]
+    helper = compile_ahead(sources.root, texts)
+    try:
+        decisions = [ControlDecision(by_id[loaded.source.id], with_items(loaded), loaded.path, loaded, rendered(loaded.procedure)) for loaded in chosen]
+        decisions.sort(key=lambda d: d.control.sort_key)
+        manual = [r for r in (rendered(chapter) for chapter in sources.manual_chapters) if r is not None]
+        policies = [PolicyDocument(p.entry, rendered(p.body)) for p in sources.policies]
+    finally:
+        stop_filling(helper)
     isms = Isms(sources.root, profile, catalogue, decisions, documents, manual, policies, media=media, records=records)
     if sources.ledger is not None:
         isms.releases = sources.ledger.model

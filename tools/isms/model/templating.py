@@ -362,6 +362,13 @@ def _template(environment: SourceEnvironment, text: str, root: Path | None) -> j
     return environment.template_class.from_code(environment, code, environment.make_globals(None))
 
 
+def compile_ahead(root: Path, texts: list[tuple[str, bool]]) -> int | None:
+    """(text, plain) of the texts about to be rendered: a helper compiles them into the cache from
+    the end of the list while the caller renders from its start (isms.trust.fill_ahead; compiling is
+    most of a cold model). Returns the helper's pid for trust.stop_filling."""
+    return trust.fill_ahead(root, texts[::-1], lambda item: _template(_PLAIN_ENV if item[1] else _ENV, item[0], root))
+
+
 def render(source: TextSource, context: dict[str, Any], plain: bool = False, root: Path | None = None) -> tuple[RenderedText | None, list[Problem]]:
     """plain: a data field (an item's text) rather than reST: values are not escaped here, since the
     field is escaped where it is printed. root: the repository, whose cache keeps compiled templates."""
