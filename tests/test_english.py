@@ -129,6 +129,21 @@ def test_northwind_passes_the_check_without_warnings(northwind: Path, run) -> No
     result = run("--root", str(northwind), "check")
     assert result.code == 0, result.out
     assert not [line for line in (result.out + result.err).splitlines() if ": error:" in line or ": warning:" in line]
+    assert "OK: 93 controls decided (" in result.err and not CJK.search(result.err), result.err
+
+
+def test_the_command_line_speaks_the_profiles_language(english: Path, run) -> None:
+    """The build's own lines (stages, what it wrote, the summary, its errors) are in English too."""
+    result = run("--root", str(english), "build", "--only", "xlsx")
+    assert result.code == 0, result.err
+    assert "built build/xlsx/ (" in result.err and "wrote build/manifest.json" in result.err, result.err
+    assert not CJK.search(result.err), result.err
+    edit(english / "controls/5.15.yaml", "owner: ", "owner: nobody_", count=1)
+    try:
+        result = run("--root", str(english), "build", "--only", "xlsx")
+        assert result.code == 1 and "1 error: nothing was built." in result.err and not CJK.search(result.err), result.err
+    finally:
+        edit(english / "controls/5.15.yaml", "owner: nobody_", "owner: ", count=1)
 
 
 def test_northwind_outputs_have_no_cjk_character(northwind: Path) -> None:

@@ -38,6 +38,7 @@ BUILT_KEYS: dict[str, tuple[str, ...]] = {
     "form_": tuple(Form),
     "treatment_": tuple(Treatment),
     "kind_": typing.get_args(DocumentKind),
+    "count_": tuple(f"{noun}{one}" for noun in ("error", "problem", "warning", "file", "control", "chapter", "policy", "document", "output_file") for one in ("", "_one")),
     "title_": (
         "scope", "soa", "register", "checklist", "assets", "risk-report", "risk-plan", "audit-checklist",  # model.build_documents
         *(record_doc_id(record_type) for record_type, _ in RECORD_TYPES),  # the record sets (model.records)

@@ -45,7 +45,7 @@ def test_invalid_sources_build_nothing_and_keep_previous_outputs(run, sample: Pa
     result = run("--root", str(sample), "build", "--only", "xlsx")
     assert result.code == 1
     assert "owner 'nobody' is not a role in the profile" in result.out
-    assert "nothing was built" in result.err
+    assert "何も作成していません" in result.err
     assert snapshot(sample / "build/xlsx") == previous
     assert not partial_sets(sample / "build")
 
@@ -86,7 +86,7 @@ def test_rules_beside_sphinx_still_gate_the_build(run, built_sample: Path) -> No
     result = run("--root", str(root), "build")
     assert result.code == 1
     assert "link target 'javascript:alert(1)' is not allowed" in result.out
-    assert "nothing was built" in result.err
+    assert "何も作成していません" in result.err
     assert (root / "build/manifest.json").read_bytes() == before
     assert not (root / "build" / STAMP_NAME).exists()
 

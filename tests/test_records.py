@@ -125,7 +125,7 @@ def test_periodic_records_become_overdue_and_warn_without_failing(run, model, sa
     result = run("--root", str(sample), "check", "--as-of", "2027-12-01")
     assert result.code == 0, result.out
     assert not [line for line in result.lines() if ": error: " in line]
-    assert " warnings" in result.err and "OK" in result.err
+    assert "警告 " in result.err and "OK" in result.err
     reviews = sample / RECORDS / "reviews.yaml"
     expect(result, reviews, sample, "  - id: MR-2025", "clause 9.3: 'マネジメントレビュー報告書' is overdue on 2027-12-01, due by 2027-02-20", "warning")
     expect(result, sample / "manual_src/activities.yaml", sample, "months: [6, 12]", "activity phishing_drill (標的型メール訓練) is overdue", "warning")

@@ -179,7 +179,7 @@ def test_release_refusals(run, isms_root: Path) -> None:
     # isms check fails: nothing recorded.
     edit(root / "controls/5.15.yaml", "applicable: true", "applicable: maybe")
     result = release(run, root, "1.0", "--summary", "制定")
-    assert result.code == 1 and "no release recorded" in result.err and not ledger.exists()
+    assert result.code == 1 and "リリースは記録していません" in result.err and not ledger.exists()
     edit(root / "controls/5.15.yaml", "applicable: maybe", "applicable: true")
     # Unknown person or role.
     result = release(run, root, "1.0", "--summary", "制定", "--reviewer", "nobody")

@@ -23,9 +23,11 @@ from isms.cli.common import (
     counted,
     err,
     errors,
+    language_of,
     print_problems,
     root_of,
 )
+from isms.i18n import t
 from isms.model import Isms
 
 
@@ -37,16 +39,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     print_problems(problems, root)
     found = errors(problems)
     if found or isms is None:
-        files = len({p.path for p in found})
-        err.print(f"[bold red]{counted(len(found), 'problem')}[/] in {counted(files, 'file')}. Fix them and run `isms check` again.")
+        lang = isms.lang if isms is not None else language_of(root)
+        files = counted(len({p.path for p in found}), "file", lang)
+        err.print(t("cli_check_failed", lang, problems=counted(len(found), "problem", lang), files=files), style="bold red", markup=False)
         return EXIT_PROBLEMS
+    lang = isms.lang
     applicable = sum(1 for d in isms.decisions if d.source.applicable)
-    warnings = f" {counted(len(problems), 'warning')} (overdue on the evaluation date, restated schedules, facts written out): builds and releases go on." if problems else ""
-    err.print(
-        f"[green]OK[/]: {counted(len(isms.decisions), 'control')} decided ({applicable} applicable, "
-        f"{len(isms.decisions) - applicable} excluded), {counted(len(isms.manual), 'manual chapter')}, "
-        f"{counted(len(isms.policies), 'policy', 'policies')}.{warnings}"
+    warnings = t("cli_check_warnings", lang, warnings=counted(len(problems), "warning", lang)) if problems else ""
+    line = t(
+        "cli_check_ok", lang, controls=counted(len(isms.decisions), "control", lang), applicable=applicable,
+        excluded=len(isms.decisions) - applicable, chapters=counted(len(isms.manual), "chapter", lang),
+        policies=counted(len(isms.policies), "policy", lang), warnings=warnings,
     )
+    err.print(line, style="green", markup=False)
     return EXIT_OK
 
 
@@ -92,7 +97,8 @@ def _checked_model(args: argparse.Namespace) -> Isms | None:
     isms, problems = check(root)
     if isms is None or errors(problems):
         print_problems(errors(problems), root)
-        err.print(f"[bold red]{counted(len(errors(problems)), 'problem')}[/]: fix them first (`isms check`).")
+        lang = isms.lang if isms is not None else language_of(root)
+        err.print(t("cli_fix_first", lang, problems=counted(len(errors(problems)), "problem", lang)), style="bold red", markup=False)
         return None
     return isms
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import argparse
 import functools
-import re
 import time
-from pathlib import Path
 
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from isms import trust
-from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, counted, err, errors, print_problems, root_of
+from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, counted, err, errors, language_of, print_problems, root_of
 from isms.i18n import t
 from isms.publish import stamp as stamps
 
@@ -69,15 +67,6 @@ class BuildProgress:
             self.progress.stop()
 
 
-def _language(root: Path) -> str:
-    """The profile's language, read without loading the profile (for the words of a skipped build)."""
-    try:
-        found = re.search(r"(?m)^language:\s*['\"]?(\w+)", (root / "manual_src/profile.yaml").read_text(encoding="utf-8"))
-    except OSError:
-        return "en"
-    return found[1] if found else "ja"
-
-
 def cmd_build(args: argparse.Namespace) -> int:
     from isms.bodies import build_bodies
     from isms.check import load_and_model, model_rules
@@ -101,12 +90,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         err.print(t("build_unchanged", skipped.lang, documents=skipped.documents, seconds=seconds), markup=False)
         return EXIT_OK
     if args.only and reusable_outputs(build_dir, root) is False:  # the other outputs cannot be linked
-        err.print(t("build_untrusted_set", _language(root), only=args.only), markup=False, style="yellow")
+        err.print(t("build_untrusted_set", language_of(root), only=args.only), markup=False, style="yellow")
         names = list(WRITERS)
     sources = stamps.fingerprint(root, options)  # before anything is read: an edit during the build rebuilds next time
     stamps.remove_stamp(build_dir)
 
-    progress = BuildProgress(["check", *names, "publish"], _language(root))
+    progress = BuildProgress(["check", *names, "publish"], language_of(root))
     progress.start("check")
     sources_read, isms, problems = load_and_model(root)
     gate = None
@@ -122,7 +111,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     if isms is None or errors(problems):
         progress.stop()
         print_problems(sorted(set(errors(problems)), key=lambda p: (str(p.path), p.line, p.col, p.message)), root)
-        err.print(f"[bold red]{counted(len(errors(problems)), 'error')}[/]: nothing was built. Fix them (`isms check`) and try again.")
+        lang = isms.lang if isms is not None else language_of(root)
+        err.print(t("build_nothing_built", lang, errors=counted(len(errors(problems)), "error", lang)), style="bold red", markup=False)
         return EXIT_PROBLEMS
     progress.lang = isms.lang
     if args.audience:
@@ -141,24 +131,25 @@ def cmd_build(args: argparse.Namespace) -> int:
         progress.stop()
     found = set(problems + report.warnings)
     # Counted, not listed (`isms check` lists them); a skipped build says it again.
-    warnings = [f"{counted(len(found), 'warning')} (overdue records, restated schedules, facts written out): `isms check` lists them."] if found else []
+    lang = isms.lang
+    warnings = [t("cli_warnings", lang, warnings=counted(len(found), "warning", lang))] if found else []
     for line in warnings:
         err.print(line, markup=False, style="yellow")
     if report.problems and report.gate_failed:
         print_problems(report.problems, root)
-        err.print(f"[bold red]{counted(len(report.problems), 'error')}[/]: nothing was built. Fix them (`isms check`) and try again.")
+        err.print(t("build_nothing_built", lang, errors=counted(len(report.problems), "error", lang)), style="bold red", markup=False)
         return EXIT_PROBLEMS
     if report.problems:
         print_problems(report.problems, root)
-        err.print(f"[bold red]{counted(len(report.problems), 'problem')}[/]: the previous outputs were left as they were.")
+        err.print(t("build_outputs_kept", lang, problems=counted(len(report.problems), "problem", lang)), style="bold red", markup=False)
         return EXIT_PROBLEMS
     for name, path in report.outputs.items():
-        count = sum(1 for p in path.rglob("*") if p.is_file())
-        err.print(f"[green]built[/] {path.relative_to(root)}/ ({count} files, {report.seconds[name]:.1f} s)")
+        files = counted(sum(1 for p in path.rglob("*") if p.is_file()), "output_file", lang)
+        err.print(t("build_output_written", lang, path=path.relative_to(root), files=files, seconds=f"{report.seconds[name]:.1f}"), style="green", markup=False)
     if report.manifest is not None:
-        err.print(f"[green]wrote[/] {report.manifest.relative_to(root)} (check a copy with `isms verify DIR`)")
+        err.print(t("build_manifest_written", lang, path=report.manifest.relative_to(root)), style="green", markup=False)
     if isms.withheld:
-        err.print(f"left out for {args.audience} (classified above what it may read): {counted(len(isms.withheld), 'document')}", markup=False)
+        err.print(t("build_withheld", lang, audience=args.audience, documents=counted(len(isms.withheld), "document", lang)), markup=False)
         for doc in isms.withheld.values():
             err.print(f"  {doc.number} {doc.title} ({doc.classification.id})", markup=False)
     word = report.stats.get("docx", {})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from rich.console import Console
 
 from isms.bodies import Bodies, build_bodies
 from isms.check import check
+from isms.i18n import t
 from isms.ledger import Versions, document_versions
 from isms.model import Isms, build_model
 from isms.problems import Problem
@@ -41,9 +43,19 @@ def root_of(args: argparse.Namespace) -> Path:
     return root
 
 
-def counted(number: int, singular: str, plural: str | None = None) -> str:
-    """'1 policy', '11 policies'."""
-    return f"{number} {singular if number == 1 else plural or singular + 's'}"
+def counted(number: int, noun: str, lang: str) -> str:
+    """'1 policy', '11 policies', '方針 11 件' (noun: a count_<noun> word of isms.i18n)."""
+    return t(f"count_{noun}_one" if number == 1 else f"count_{noun}", lang, n=number)
+
+
+def language_of(root: Path) -> str:
+    """The profile's language, read without loading the profile (for the lines of a command whose
+    sources do not load, or of a skipped build)."""
+    try:
+        found = re.search(r"(?m)^language:\s*['\"]?(\w+)", (root / PROFILE_PATH).read_text(encoding="utf-8"))
+    except OSError:
+        return "en"
+    return found[1] if found else "ja"
 
 
 def print_problems(problems: list[Problem], root: Path) -> None:
@@ -76,15 +88,17 @@ def prepare(root: Path) -> tuple[Prepared | None, list[Problem]]:
 
 
 def checked(args: argparse.Namespace, purpose: str) -> Prepared | None:
-    """prepare(), or None with the problems printed and what was not done. Warnings are counted
+    """prepare(), or None with the problems printed and what was not done (purpose: its word's key). Warnings are counted
     (on stderr), not listed: `isms check` lists them."""
     root = root_of(args)
     prepared, problems = prepare(root)
     if prepared is None:
         print_problems(errors(problems), root)
-        err.print(f"[bold red]{counted(len(errors(problems)), 'error')}[/]: {purpose}. Fix them (`isms check`) and try again.")
+        lang = language_of(root)
+        err.print(t("cli_not_done", lang, errors=counted(len(errors(problems)), "error", lang), purpose=t(purpose, lang)), style="bold red", markup=False)
     elif prepared.warnings:
-        err.print(f"[yellow]{counted(len(prepared.warnings), 'warning')}[/] (overdue records, restated schedules, facts written out): `isms check` lists them.")
+        lang = prepared.isms.lang
+        err.print(t("cli_warnings", lang, warnings=counted(len(prepared.warnings), "warning", lang)), style="yellow", markup=False)
     return prepared
 
 

@@ -6,7 +6,8 @@ import argparse
 import json
 
 from isms.check import check
-from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, as_of_date, err, errors, print_problems, root_of
+from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, as_of_date, counted, err, errors, language_of, print_problems, root_of
+from isms.i18n import t
 from isms.model.clock import build_date
 from isms.model.readiness import MISSING, OVERDUE, readiness
 
@@ -17,7 +18,8 @@ def cmd_readiness(args: argparse.Namespace) -> int:
     isms, problems = check(root, as_of=day)
     if isms is None or errors(problems):
         print_problems(errors(problems), root)
-        err.print(f"[bold red]{len(errors(problems))} problem(s)[/]: fix them first (`isms check`).")
+        lang = language_of(root)
+        err.print(t("cli_fix_first", lang, problems=counted(len(errors(problems)), "problem", lang)), style="bold red", markup=False)
         return EXIT_PROBLEMS
     items = readiness(isms, day)
     if args.json:

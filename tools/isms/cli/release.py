@@ -13,7 +13,7 @@ from isms.ledger.release import ReleaseRefused, record_release
 
 def cmd_release(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    prepared = checked(args, "no release recorded")
+    prepared = checked(args, "cli_no_release")
     if prepared is None:
         return EXIT_PROBLEMS
     isms = prepared.isms
