@@ -238,6 +238,14 @@ class _SharedStylesComposer(SubdocComposer):
             return
         super().add_numberings(doc, element)
 
+    def restart_first_numbering(self, doc: Any, element: Any) -> None:
+        # Only the first paragraph of a style restarts its numbering: for the others docxcompose's
+        # answer is "already done", found after an XPath query per paragraph.
+        first_style = next(element.iter(W + "pStyle"), None)
+        if first_style is not None and first_style.get(W + "val") in self._numbering_restarted:
+            return
+        super().restart_first_numbering(doc, element)
+
     def _numbered_style(self, element: Any) -> bool:
         """Whether the style of the element's first paragraph is numbered (restart_first_numbering
         changes nothing for a paragraph without numbering of its own or of its style)."""
