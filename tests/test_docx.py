@@ -889,6 +889,22 @@ FILTER_SAMPLE = """\
 
    独自の本文。
 
+.. container:: custom
+
+   .. tip::
+
+      容器の中のヒント。
+
+.. topic:: 話題
+
+   .. warning::
+
+      話題の中の警告 :ref:`local`。
+
+::
+
+    literal	with	tabs
+
 本文は :ref:`clause-6.1.2` 及び :ref:`方針 <pol-x>` に従い、:term:`ISMS` を用いる。
 :ref:`未定義の参照` は文字だけ残る。
 
@@ -917,7 +933,10 @@ def test_filter_boxes_admonitions_and_resolves_references(tmp_path: Path) -> Non
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert headings == ["目的", "範囲"], "the lone title is dropped, the sections promoted to level 1"
     boxes = [[p.text for p in t.rows[0].cells[0].paragraphs] for t in document.tables]
-    assert boxes == [["備考", "備考の本文。"], ["注意", "短い注意。"], ["独自の題", "独自の本文。"]]
+    # An admonition inside a container or a topic is boxed too (the filter unwraps those first).
+    assert boxes == [["備考", "備考の本文。"], ["注意", "短い注意。"], ["独自の題", "独自の本文。"], ["ヒント", "容器の中のヒント。"], ["警告", "話題の中の警告範囲。"]]
+    literal = next(p for p in document.paragraphs if "literal" in p.text)._p
+    assert [e.tag.split("}")[1] for e in literal.iter(W + "t", W + "tab")] == ["t", "tab", "t", "tab", "t"], "a tab is a w:tab, not a character in a text"
     text = "\n".join(p.text for p in document.paragraphs)
     assert "本文は6.1.2 情報セキュリティリスクアセスメント(ISMS-M-01)及び方針(ISMS-P-09)に従い、ISMSを用いる。" in text
     assert "未定義の参照は文字だけ残る。" in text

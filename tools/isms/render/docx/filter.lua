@@ -305,7 +305,31 @@ local function boxed(title_inlines, content)
   return pandoc.utils.from_simple_table(simple)
 end
 
-local function fix_div(div)
+local fix_div
+
+-- What a Div that is unwrapped (or shaded) leaves in its place: the top-down traversal does not call
+-- the Div function on the Divs a function returns (a note inside a container would stay a plain
+-- Div), so those are fixed here; their own contents are then traversed as usual.
+local function fixed_blocks(blocks)
+  local out = pandoc.Blocks({})
+  for _, block in ipairs(blocks) do
+    if block.t == 'Div' then
+      local fixed = fix_div(block)
+      if fixed == nil then
+        out:insert(block)
+      elseif fixed.t then
+        out:insert(fixed)
+      else
+        out:extend(fixed)
+      end
+    else
+      out:insert(block)
+    end
+  end
+  return out
+end
+
+fix_div = function(div)
   local class, title = admonition_title(div)
   if class == 'admonition' then
     -- .. admonition:: Own title -> the first paragraph is the title.
@@ -333,7 +357,7 @@ local function fix_div(div)
     if fill then
       -- A shaded table cell (the heat map): pandoc.py turns the marker into the cell's w:shd.
       local content = pandoc.Blocks({ marker_para('shade:' .. fill) })
-      content:extend(div.content)
+      content:extend(fixed_blocks(div.content))
       return content
     end
   end
@@ -342,7 +366,7 @@ local function fix_div(div)
       return {}
     end
   end
-  return div.content -- unwrap any other Div (topic, container, ...): keep its content
+  return fixed_blocks(div.content) -- unwrap any other Div (topic, container, ...): keep its content
 end
 
 local function rename_headers(blocks, counter)

@@ -153,6 +153,7 @@ def _package(
     body.extend(elements)
     _data_tables(body, dense)
     _shade_cells(body)
+    _tabs_as_tab_elements(body)
     _no_break_hyphens(body)
     _no_justified_breaks(body, justified)
     _space_after_tables(body)
@@ -242,6 +243,28 @@ def _shade_cells(body: etree._Element) -> None:
 
 
 _IDENTIFIER = re.compile(r"\b[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+")
+
+
+def _tabs_as_tab_elements(element: etree._Element) -> None:
+    """A tab pandoc left inside a text (a literal block's) becomes a w:tab between the texts of its
+    run, as Word writes one (the schema's text holds no tab; docxtpl once did this for the bodies)."""
+    for text in list(element.iter(W + "t")):
+        value = text.text or ""
+        if "\t" not in value:
+            continue
+        run = text.getparent()
+        position = run.index(text)
+        run.remove(text)
+        pieces: list[etree._Element] = []
+        for index, chunk in enumerate(value.split("\t")):
+            if index:
+                pieces.append(w("tab"))
+            if chunk:
+                piece = w("t", {XML_SPACE: "preserve"})
+                piece.text = chunk
+                pieces.append(piece)
+        for offset, piece in enumerate(pieces):
+            run.insert(position + offset, piece)
 
 
 def _no_break_hyphens(element: etree._Element) -> None:
