@@ -333,12 +333,15 @@ def fill_ahead(root: Path, items: Sequence[_Item], fill: Callable[[_Item], objec
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     if cores < 2 or not hasattr(os, "fork") or not items or machine_key(root) is None:
         return None
+    parent = os.getpid()
     pid = os.fork()
     if pid:
         return pid
     try:  # the helper: fill, print nothing, leave without running the parent's exit code
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: dies with the caller
+        if os.getppid() != parent:  # the caller died before the request took effect
+            return None
         for item in items:
             with contextlib.suppress(Exception):  # the caller meets the same item and reports it
                 fill(item)
