@@ -946,6 +946,16 @@ def test_filter_boxes_admonitions_and_resolves_references(tmp_path: Path) -> Non
     assert not any(MARKUP.search(t) for t in all_paragraph_texts(document))
 
 
+def test_runtime_options_only_for_the_bundled_pandoc(tmp_path: Path) -> None:
+    """Another pandoc (pypandoc takes the newest it finds) may refuse Haskell runtime options."""
+    from isms.render.docx.pandoc import _runtime_options, pandoc_path
+
+    assert _runtime_options(pandoc_path()) == ["+RTS", "-A64m", "-RTS"]
+    assert _runtime_options(str(tmp_path / "pandoc")) == []
+    done = subprocess.run([pandoc_path(), *_runtime_options(pandoc_path()), "--version"], capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
 # --------------------------------------------------------------------------- 新旧対照表 (isms diff) as Word
 
 OLD_LINE = "情報の機密分類に基づいて制御し、認可されていないアクセスを防ぐ。"

@@ -55,6 +55,17 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
+def _runtime_options(pandoc: str) -> list[str]:
+    """A larger allocation area for pandoc's Haskell runtime: a tenth less time collecting garbage
+    (the whole batch's AST is live) for ~100 MB more memory. Only for the pandoc pypandoc-binary
+    ships (built to accept it): a pandoc found elsewhere (pypandoc takes the newest) may refuse
+    runtime options and would fail."""
+    import pypandoc
+
+    bundled = Path(pypandoc.__file__).resolve().parent / "files"
+    return ["+RTS", "-A64m", "-RTS"] if Path(pandoc).resolve().parent == bundled else []
+
+
 def convert(
     bodies: list[DocumentText], labels: dict[str, Label], lang: str, reference: Path, media: dict[str, str] | None = None
 ) -> tuple[dict[str, bytes], list[Problem]]:
@@ -78,10 +89,9 @@ def convert(
         manifest_path = work / "manifest.json"
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
         output = work / "all.docx"
+        pandoc = pandoc_path()
         command = [
-            # A larger allocation area for the Haskell runtime: a tenth less time collecting garbage
-            # (the whole batch's AST is live) for ~100 MB more memory.
-            pandoc_path(), "+RTS", "-A64m", "-RTS", "--from", "markdown", "--to", "docx", "--reference-doc", str(reference),
+            pandoc, *_runtime_options(pandoc), "--from", "markdown", "--to", "docx", "--reference-doc", str(reference),
             "--lua-filter", str(FILTER), "--metadata", f"lang={LANG_TAGS.get(lang, lang)}",
             "--metadata", f"isms-manifest={manifest_path}", "--output", str(output),
         ]
