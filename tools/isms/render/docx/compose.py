@@ -303,7 +303,7 @@ def _insert_body(document: etree._Element, body_document: Any) -> None:
 
 
 class _PartCollector:
-    """Stands in for python-docx's zip writer: the parts as bytes, for finish() (no zip in between)."""
+    """Stands in for python-docx's zip writer: the parts as bytes, for finish_package() (no zip in between)."""
 
     def __init__(self) -> None:
         self.parts: dict[str, bytes] = {}
