@@ -338,15 +338,22 @@ def fill_ahead(root: Path, items: Sequence[_Item], fill: Callable[[_Item], objec
     if pid:
         return pid
     try:  # the helper: fill, print nothing, leave without running the parent's exit code
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: dies with the caller
-        if os.getppid() != parent:  # the caller died before the request took effect
+        if not die_with_parent(parent):
             return None
         for item in items:
             with contextlib.suppress(Exception):  # the caller meets the same item and reports it
                 fill(item)
     finally:
         os._exit(0)
+
+
+def die_with_parent(parent: int) -> bool:
+    """In a forked child: be killed when the parent dies (PR_SET_PDEATHSIG, Linux), so that no
+    helper outlives a build killed outright. False when the parent died before the request took
+    effect: the child should end at once."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    return os.getppid() == parent
 
 
 def stop_filling(pid: int | None) -> None:

@@ -18,7 +18,6 @@ temporaries). `--only NAME` builds a set whose other outputs are hard links to t
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import dataclasses
 import errno
 import fcntl
@@ -233,20 +232,14 @@ def _gate(gate: Callable[[], list[Problem]] | None, report: BuildReport) -> list
     return errors
 
 
-def _die_with_parent(parent: int) -> None:
-    """A build killed outright must take its writers' child with it: the child shares the build
-    folder's lock (inherited with the fork) and would keep the next build out while it runs."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
-
-
 def _child_writers(
     names: list[str], contexts: dict[str, BuildContext], gate: Callable[[], list[Problem]] | None, sender: Connection, parent: int
 ) -> None:
     """In the child: the gate, then the writers beside Sphinx one after another, on the last core."""
-    _die_with_parent(parent)
+    # A build killed outright takes this child with it: it shares the build folder's lock (inherited
+    # with the fork) and would keep the next build out while it runs.
+    if not trust.die_with_parent(parent):
+        os._exit(1)
     # Ctrl-C reaches the whole process group: the parent stops the build and says so; the child just
     # ends (a handler, not SIG_IGN, so that pandoc and LibreOffice still get the default).
     signal.signal(signal.SIGINT, lambda *_: os._exit(130))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from isms import trust
 from isms.problems import Problem
 from isms.sources.ledger_schema import Ledger
 from isms.sources.records_schema import (
@@ -24,7 +25,7 @@ from isms.sources.records_schema import (
 )
 from isms.sources.risk_schema import AssetInventory, RiskRegisterSource
 from isms.sources.schema import ControlSource, PolicyEntry, PolicyIndex, Profile, natural_key
-from isms.sources.yamlio import outside_root, parse_ahead, position, read_source, read_yaml, stop_parsing, validate
+from isms.sources.yamlio import outside_root, parse_ahead, position, read_source, read_yaml, validate
 
 PROFILE_PATH = Path("manual_src/profile.yaml")
 MANUAL_DIR = Path("manual_src/manual")
@@ -144,7 +145,7 @@ def load_sources(root: Path) -> tuple[Sources, list[Problem]]:
         problems += _load_policies(sources)
         problems += _load_registers(sources)
     finally:
-        stop_parsing(helper)
+        trust.stop_filling(helper)
     return sources, problems
 
 

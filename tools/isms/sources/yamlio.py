@@ -192,9 +192,6 @@ def _parsed_already(path: Path, root: Path) -> bool:
     return text is None or (trust.cache_folder(root, PARSED) / _parsed_key(text)).is_file()
 
 
-stop_parsing = trust.stop_filling
-
-
 def _parse(path: Path, text: str) -> tuple[Any, list[Problem]]:
     try:
         data = _loader().load(text)

@@ -163,8 +163,7 @@ def _package(
     body.extend(elements)
     _data_tables(body, dense)
     _shade_cells(body)
-    _tabs_as_tab_elements(body)
-    _no_break_hyphens(body)
+    _unbroken_texts(body)
     _no_justified_breaks(body, justified)
     _space_after_tables(body)
     _renumber_bookmarks(body)
@@ -255,43 +254,22 @@ def _shade_cells(body: etree._Element) -> None:
 _IDENTIFIER = re.compile(r"\b[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+")
 
 
-def _tabs_as_tab_elements(element: etree._Element) -> None:
-    """A tab pandoc left inside a text (a literal block's) becomes a w:tab between the texts of its
-    run, as Word writes one (the schema's text holds no tab; docxtpl once did this for the bodies)."""
+def _unbroken_texts(element: etree._Element) -> None:
+    """Identifiers (R-001, A-012, ISMS-C-5-15) must not break at their hyphens: w:noBreakHyphen, as
+    Word's Ctrl+Shift+-; other hyphens keep breaking normally. And a tab pandoc left inside a text
+    (a literal block's) becomes a w:tab, as Word writes one (docxtpl once did that for the bodies)."""
     for text in list(element.iter(W + "t")):
         value = text.text or ""
-        if "\t" not in value:
+        if "\t" not in value and not _IDENTIFIER.search(value):
             continue
         run = text.getparent()
         position = run.index(text)
         run.remove(text)
-        pieces: list[etree._Element] = []
-        for index, chunk in enumerate(value.split("\t")):
-            if index:
-                pieces.append(w("tab"))
-            if chunk:
-                piece = w("t", {XML_SPACE: "preserve"})
-                piece.text = chunk
-                pieces.append(piece)
-        for offset, piece in enumerate(pieces):
+        for offset, piece in enumerate(_text_pieces(value)):
             run.insert(position + offset, piece)
 
 
-def _no_break_hyphens(element: etree._Element) -> None:
-    """Identifiers (R-001, A-012, ISMS-C-5-15) must not break at their hyphens: w:noBreakHyphen,
-    as Word's Ctrl+Shift+-. Other hyphens keep breaking normally."""
-    for text in list(element.iter(W + "t")):
-        value = text.text or ""
-        if not _IDENTIFIER.search(value):
-            continue
-        run = text.getparent()
-        position = run.index(text)
-        run.remove(text)
-        for offset, piece in enumerate(_unbroken_pieces(value)):
-            run.insert(position + offset, piece)
-
-
-def _unbroken_pieces(value: str) -> list[etree._Element]:
+def _text_pieces(value: str) -> list[etree._Element]:
     pieces: list[etree._Element] = []
 
     def add_text(chunk: str) -> None:
@@ -300,15 +278,18 @@ def _unbroken_pieces(value: str) -> list[etree._Element]:
             piece.text = chunk
             pieces.append(piece)
 
-    cursor = 0
-    for match in _IDENTIFIER.finditer(value):
-        add_text(value[cursor : match.start()])
-        for index, chunk in enumerate(match.group(0).split("-")):
-            if index:
-                pieces.append(w("noBreakHyphen"))
-            add_text(chunk)
-        cursor = match.end()
-    add_text(value[cursor:])
+    for number, part in enumerate(value.split("\t")):
+        if number:
+            pieces.append(w("tab"))
+        cursor = 0
+        for match in _IDENTIFIER.finditer(part):
+            add_text(part[cursor : match.start()])
+            for index, chunk in enumerate(match.group(0).split("-")):
+                if index:
+                    pieces.append(w("noBreakHyphen"))
+                add_text(chunk)
+            cursor = match.end()
+        add_text(part[cursor:])
     return pieces
 
 
