@@ -7,13 +7,14 @@ checklist) are regenerated from the model every time, so they change exactly whe
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import io
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -206,12 +207,13 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
     # after a Japanese site, an English one in the same process would say 索引. Start afresh.
     sphinx.locale.translators.clear()
     try:
-        with patch_docutils(srcdir), docutils_namespace():
+        with patch_docutils(srcdir), docutils_namespace(), _only_the_html_builder():
             app = _sphinx_class(Sphinx)(
                 str(srcdir), str(srcdir), str(outdir), str(doctrees), "html",
                 status=io.StringIO(), warning=warnings, freshenv=False, warningiserror=True, keep_going=True,
             )  # fmt: skip
             app.isms_cache = cache  # type: ignore[attr-defined]  # sealed: the extension keeps what it may reuse here
+            _keep_compiled_templates(app, cache / "templates")
             if context.cancelled is not None:
                 _stop_when(app, context.cancelled, doctrees)
             app.build()
@@ -278,6 +280,50 @@ def _remove_replaced_images(app: object, outdir: Path) -> None:
         for path in images.iterdir():
             if path.name not in shown:
                 path.unlink()
+
+
+# Sphinx sets up every builder it ships on each run (EPUB, LaTeX, linkcheck with its HTTP client, the
+# help formats...): a tenth of a second of imports for an incremental build that uses one of them.
+_OTHER_BUILDERS = frozenset({
+    "sphinx.builders.changes", "sphinx.builders.epub3", "sphinx.builders.dirhtml", "sphinx.builders.dummy",
+    "sphinx.builders.latex", "sphinx.builders.linkcheck", "sphinx.builders.manpage",
+    "sphinx.builders.singlehtml", "sphinx.builders.texinfo", "sphinx.builders.text", "sphinx.builders.xml",
+    "sphinxcontrib.applehelp", "sphinxcontrib.devhelp", "sphinxcontrib.htmlhelp", "sphinxcontrib.serializinghtml",
+    "sphinxcontrib.qthelp", "alabaster",
+})  # fmt: skip
+
+
+@contextlib.contextmanager
+def _only_the_html_builder() -> Iterator[None]:
+    """While Sphinx starts: its built-in extensions without the other builders and their themes."""
+    import sphinx.application
+
+    shipped = sphinx.application.builtin_extensions
+    sphinx.application.builtin_extensions = tuple(name for name in shipped if name not in _OTHER_BUILDERS)
+    try:
+        yield
+    finally:
+        sphinx.application.builtin_extensions = shipped
+
+
+def _keep_compiled_templates(app: object, folder: Path) -> None:
+    """The theme's templates compiled once, not by every build (a tenth of a second of Jinja's
+    compiler for an incremental build). The code is run when loaded: it lives in the HTML cache,
+    which is used only when this machine sealed it (isms.trust), and its files are named after the
+    Jinja and Sphinx that compiled it (Jinja checks the template's text and the Python version)."""
+    import jinja2
+    import sphinx
+    from jinja2 import FileSystemBytecodeCache
+
+    environment = getattr(getattr(getattr(app, "builder", None), "templates", None), "environment", None)
+    if environment is None:
+        return
+    folder.mkdir(exist_ok=True)
+    prefix = f"jinja-{jinja2.__version__}-sphinx-{sphinx.__version__}-"
+    for stale in folder.iterdir():
+        if not stale.name.startswith(prefix):
+            stale.unlink()
+    environment.bytecode_cache = FileSystemBytecodeCache(str(folder), prefix + "%s.cache")
 
 
 def _sphinx_class(sphinx: type) -> type:
