@@ -545,3 +545,46 @@ def test_a_build_of_one_output_keeps_the_sites_downloads_whole(site: Path, tmp_p
     assert main(["--root", str(root), "build", "--only", "xlsx"]) == 0
     names = {p.name for folder in ("docx", "xlsx") for p in (root / "build" / folder).iterdir()}
     assert {p.name for p in (root / "build/html/downloads").iterdir()} == names
+
+
+def test_an_edited_page_patches_the_search_index_to_what_a_clean_index_is(tmp_path: Path) -> None:
+    """isms build patches the last index after an edit (the postings of the bigrams a page gained or
+    lost, the text files of unchanged pages kept): after edits, additions, removals and emptied
+    pages, the index folder holds the bytes an index made from nothing holds."""
+    import random
+
+    from isms.render.html.search import INDEX_DIR, write_index
+
+    rng = random.Random(7)
+    words = ["情報", "資産", "委託先", "アクセス", "5.15", "R-003", "ISMS", "管理策", "ｱｸｾｽ", "Policy", "の", "を", "、", "。"]
+
+    def page(title: str, length: int) -> str:
+        text = "".join(rng.choice(words) for _ in range(length))
+        return f'<html><body><article role="main"><section id="s"><h1>{title}</h1><p>{text}</p></section></article></body></html>'
+
+    site, cache = tmp_path / "out", tmp_path / "cache"
+    site.mkdir()
+    cache.mkdir()
+    for n in range(40):
+        (site / f"p{n:02}.html").write_text(page(f"頁{n}", rng.randrange(200, 4000)), encoding="utf-8")
+
+    def folder(path: Path) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted((path / INDEX_DIR).iterdir())}
+
+    write_index(site, set(), known=cache / "pages.jsonl")
+    changes = [
+        lambda: (site / "p03.html").write_text(page("頁3", 1500), encoding="utf-8"),  # one page edited
+        lambda: [(site / f"p{n:02}.html").write_text(page(f"改{n}", 900), encoding="utf-8") for n in (0, 17, 39)],
+        lambda: (site / "p05.html").write_text(page("", 0), encoding="utf-8"),  # emptied
+        lambda: (site / "p40.html").write_text(page("新", 300), encoding="utf-8"),  # added
+        lambda: (site / "p11.html").unlink(),  # removed
+        lambda: None,  # nothing changed
+    ]
+    for change in changes:
+        change()
+        stats = write_index(site, set(), known=cache / "pages.jsonl")
+        clean = tmp_path / f"clean-{rng.random()}"
+        shutil.copytree(site, clean, ignore=shutil.ignore_patterns("_static"))
+        write_index(clean, set())
+        assert folder(site) == folder(clean)
+        assert stats["pages"] == len(list(site.glob("*.html")))

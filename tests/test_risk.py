@@ -243,11 +243,13 @@ def test_word_fallback_has_no_raw_html(isms) -> None:
 def test_risk_workbooks(isms, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from isms.render.xlsx.risk import write_risk_workbooks
+    from isms.render.xlsx.risk import risk_workbooks
 
-    paths = write_risk_workbooks(isms, tmp_path)
-    assert len(paths) == 3
-    ws = load_workbook(next(p for p in paths if "ISMS-R-05" in p.name)).active
+    books = risk_workbooks(isms)
+    assert len(books) == 3
+    path = tmp_path / "risks.xlsx"
+    path.write_bytes(next(book for name, book in books if "ISMS-R-05" in name).saved())
+    ws = load_workbook(path).active
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
     assert ws["A2"].value == "R-001" and ws["I2"].value == 36
 

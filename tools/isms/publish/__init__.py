@@ -106,6 +106,8 @@ def _build_set(
     staging = build_dir / SETS / f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
     staging.mkdir(parents=True)
     switched = False
+    previous = current_set(build_dir)
+    reusable = previous is not None and trusted_set(previous, isms.root)
     try:
         contexts = {}
         shared = os.environ.get(trust.CACHE_ENV)
@@ -115,15 +117,15 @@ def _build_set(
             # audiences may share them (the Sphinx cache belongs to one source tree).
             folder = Path(shared) / name if shared and name in SHAREABLE else cache / name
             folder.mkdir(parents=True, exist_ok=True)
-            contexts[name] = BuildContext(isms, prepared.bodies, prepared.versions, staging / name, folder, shared_cache=folder != cache / name)
+            # The current set's files of this output: what has the same bytes is linked, not written again.
+            same = previous / name if previous is not None and reusable and (previous / name).is_dir() and not (previous / name).is_symlink() else None
+            contexts[name] = BuildContext(isms, prepared.bodies, prepared.versions, staging / name, folder, shared_cache=folder != cache / name, previous=same)
         report.problems += _run_writers(contexts, report, on_start, on_done, gate)
         if report.problems:
             return
         if on_start:
             on_start("publish")
         started = time.perf_counter()
-        previous = current_set(build_dir)
-        reusable = previous is not None and trusted_set(previous, isms.root)
         for name in OUTPUTS:
             if name not in names and reusable and (previous / name).is_dir():
                 _link_tree(previous / name, staging / name)

@@ -27,6 +27,9 @@ class BuildContext:
     # Whether the build has already failed elsewhere (the rules beside Sphinx): a long writer asks
     # now and then and stops early, its output unused.
     cancelled: Callable[[], bool] | None = None
+    # The same output of the current set, when this machine made it (isms.trust): files with the same
+    # bytes are linked from there (isms.render.reuse).
+    previous: Path | None = None
 
     @property
     def lang(self) -> str:

@@ -29,6 +29,7 @@ from isms.render.docx.compose import frame_context
 from isms.render.docx.labels import label_map, referenced
 from isms.render.docx.pandoc import DocumentText
 from isms.render.docx.paths import template_paths
+from isms.render.reuse import place_bytes
 from isms.sources.word import BODY_TAG, read_word_template
 
 _PACKAGE = Path(__file__).parent
@@ -192,7 +193,7 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
         return problems
 
     for doc_id, data in outputs.items():
-        (out / file_names[doc_id]).write_bytes(data)
+        place_bytes(data, out / file_names[doc_id], build.previous / file_names[doc_id] if build.previous else None)
     keep = {path.name for path in cached.values()}
     for stale in () if build.shared_cache else cache.glob("*.docx"):
         if stale.name not in keep:  # outputs of earlier states: the cache does not grow without end

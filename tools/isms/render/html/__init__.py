@@ -27,8 +27,10 @@ from isms.ledger import Versions
 from isms.model import Isms
 from isms.problems import Problem
 from isms.render.context import BuildContext, WriterResult
+from isms.render.html.search import INDEX_DIR
 from isms.render.html.site import Site, build_site
 from isms.render.names import DOWNLOADS
+from isms.render.reuse import place_tree
 
 DOCUTILS_CONF = "[general]\nfile_insertion_enabled: false\n"
 
@@ -191,8 +193,15 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
         trust.write_atomic(settings, DOCUTILS_CONF.encode("utf-8"))
     running.touch()
     # Sphinx copies every static file on each build but never deletes one: files a theme or this
-    # package no longer ships would stay in the site.
-    shutil.rmtree(outdir / "_static", ignore_errors=True)
+    # package no longer ships would stay in the site. The search index keeps its own folder (it
+    # removes what it no longer writes, and patches the last build's index after an edit).
+    static = outdir / "_static"
+    if static.is_dir() and not static.is_symlink():
+        for path in static.iterdir():
+            if path.name != INDEX_DIR.split("/")[-1] or path.is_symlink() or not path.is_dir():
+                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    elif static.exists() or static.is_symlink():
+        static.unlink()
     site = build_site(context)
     write_sources(context.isms, context.versions, site, srcdir)
     # Sphinx rewrites only pages whose own source changed, but every page prints the navigation and
@@ -245,7 +254,7 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
     if problems:
         return problems
     # Only the site: not Sphinx's build record (.buildinfo: a config hash) nor the empty _sources/.
-    shutil.copytree(outdir, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees", "_sources"))
+    place_tree(outdir, out, context.previous, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees", "_sources"))
     return []
 
 

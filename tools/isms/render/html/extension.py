@@ -223,7 +223,9 @@ def write_search_index(app: Sphinx, exception: Exception | None) -> None:
     # `isms build` keeps what it read of each page in its cache (sealed: isms.trust); a bare
     # sphinx-build of the same pages has none and reads them all.
     cache = getattr(app, "isms_cache", None)
-    stats = write_index(outdir, skip={"search", "genindex"}, known=cache / "search-pages.json" if cache else None)
+    if cache:
+        (cache / "search-pages.json").unlink(missing_ok=True)  # of the format before search-pages.jsonl
+    stats = write_index(outdir, skip={"search", "genindex"}, known=cache / "search-pages.jsonl" if cache else None)
     app.isms_search = {f"search_{key}": value for key, value in stats.items()} | {"search_seconds": round(time.perf_counter() - started, 3)}
 
 

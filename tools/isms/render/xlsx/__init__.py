@@ -2,18 +2,22 @@
 
 Sheet 1 has one row per Annex A control in natural order (5.2 before 5.10) with the decision and the
 ISO/IEC 27002 attributes; sheet 2 is the attribute legend. Values are plain text (no reST escapes).
-Like the Word writer, an unchanged workbook is copied from the cache, and the bytes are reproducible.
+The asset inventory, the risk register, the audit checklist, the record workbooks and the document
+register are written too. Like the Word writer, an unchanged workbook is copied from the cache (each
+is fingerprinted by what it shows), and the bytes are reproducible.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -29,10 +33,12 @@ from isms.problems import Problem
 from isms.render.context import BuildContext, WriterResult
 from isms.render.names import xlsx_name
 from isms.render.ooxml import core_properties, read_package, write_package
-from isms.render.xlsx.records import write_record_workbooks
-from isms.render.xlsx.register import write_register_workbook
-from isms.render.xlsx.risk import write_risk_workbooks
-from isms.render.xlsx.sheets import text_only
+from isms.render.reuse import place_bytes
+from isms.render.xlsx import sheets
+from isms.render.xlsx.records import record_workbooks
+from isms.render.xlsx.register import register_workbook
+from isms.render.xlsx.risk import risk_workbooks
+from isms.render.xlsx.sheets import SheetBook, text_only
 from isms.sources.catalogue import ATTRIBUTES
 
 FONTS = {"ja": "Yu Gothic", "en": "Calibri"}  # 游ゴシック, Excel's Japanese default; Excel's Latin default
@@ -219,10 +225,17 @@ def finish_package(data: bytes, title: str, isms: Isms) -> bytes:
     return write_package(parts)
 
 
+@functools.cache
+def _code() -> str:
+    """The code a workbook's bytes depend on: this writer, its sheets and the package rewriting."""
+    files = (Path(__file__), Path(sheets.__file__), Path(read_package.__code__.co_filename))
+    return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
+
+
 def _fingerprint(isms: Isms) -> str:
     payload = {
         "tool": __version__,
-        "code": hashlib.sha256(Path(__file__).read_bytes() + Path(text_only.__code__.co_filename).read_bytes()).hexdigest(),
+        "code": _code(),
         "words": words_fingerprint(),  # headers, sheet names and legend are words (isms.i18n)
         "lang": isms.lang,
         "doc": [isms.documents["soa"].number, isms.documents["soa"].title, organisation_name(isms)],
@@ -231,45 +244,76 @@ def _fingerprint(isms: Isms) -> str:
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-def _risk_workbooks(isms: Isms, out: Path) -> list[Problem]:
-    """The asset inventory, risk register and audit checklist (isms.render.xlsx.risk), made reproducible."""
+class _Cache:
+    """Workbooks by fingerprint: entries this machine wrote (isms.trust) are copied, not made again.
+    A build's own cache keeps only what the build used; a shared one (ISMS_CACHE_DIR) keeps all."""
+
+    def __init__(self, isms: Isms, folder: Path, shared: bool, previous: Path | None = None):
+        self.isms, self.folder, self.shared, self.previous = isms, folder, shared, previous
+        self.used: set[str] = set()
+        self.made = 0
+
+    def bytes_of(self, fingerprint: str, make: Callable[[], bytes]) -> bytes:
+        path = self.folder / f"{fingerprint}.xlsx"
+        self.used.add(path.name)
+        data = trust.read_entry(self.isms.root, path)
+        if data is None:
+            data = make()
+            self.made += 1
+            entry = trust.wrap(self.isms.root, path.name, data)
+            if entry is not None:
+                trust.write_atomic(path, entry)
+        return data
+
+    def write(self, path: Path, book: SheetBook) -> None:
+        """A sheet book saved as path, its properties titled after the file."""
+        key = json.dumps(["book", __version__, _code(), self.isms.lang, organisation_name(self.isms), path.stem, book.fingerprint()], ensure_ascii=False)
+        fingerprint = hashlib.sha256(key.encode()).hexdigest()
+        place_bytes(self.bytes_of(fingerprint, lambda: finish_package(book.saved(), path.stem, self.isms)), path, self.previous_of(path))
+
+    def previous_of(self, path: Path) -> Path | None:
+        return self.previous / path.name if self.previous is not None else None
+
+    def prune(self) -> None:
+        if not self.shared:
+            for stale in self.folder.glob("*.xlsx"):
+                if stale.name not in self.used:
+                    stale.unlink()
+
+
+def _other_workbooks(isms: Isms, out: Path, cache: _Cache) -> list[Problem]:
+    """The asset inventory, risk register and audit checklist (isms.render.xlsx.risk) and the record
+    workbooks (isms.render.xlsx.records), made reproducible."""
     try:
-        paths = write_risk_workbooks(isms, out) + write_record_workbooks(isms, out)
+        books = risk_workbooks(isms) + record_workbooks(isms)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, book in books:
+            cache.write(out / name, book)
+    except OSError:
+        raise
     except Exception as exc:  # their data is validated by `isms check`; anything left is reported, not raised
         return [Problem(isms.root / "manual_src", 1, 1, f"could not write the risk and record workbooks: {type(exc).__name__}: {exc}")]
-    for path in paths:
-        path.write_bytes(finish_package(path.read_bytes(), path.stem, isms))
     return []
 
 
 def build_xlsx(context: BuildContext) -> WriterResult:
-    problems = _build(context.isms, context.out, context.cache, context.shared_cache)
+    context.cache.mkdir(parents=True, exist_ok=True)
+    cache = _Cache(context.isms, context.cache, context.shared_cache, context.previous)
+    problems = _build(context.isms, context.out, cache)
     register = context.isms.documents.get("register")
     if not problems and register is not None:
-        path = context.out / xlsx_name(register)
-        write_register_workbook(context.isms, context.versions, path)
-        path.write_bytes(finish_package(path.read_bytes(), path.stem, context.isms))
-    return WriterResult(problems)
+        cache.write(context.out / xlsx_name(register), register_workbook(context.isms, context.versions))
+    if not problems:
+        cache.prune()
+    return WriterResult(problems, {"workbooks": len(cache.used), "made": cache.made})
 
 
-
-def _build(isms: Isms, out: Path, cache: Path, shared: bool = False) -> list[Problem]:
+def _build(isms: Isms, out: Path, cache: _Cache) -> list[Problem]:
     if "soa" not in isms.documents:
-        return _risk_workbooks(isms, out)
+        return _other_workbooks(isms, out, cache)
     target = out / file_name(isms)
     try:
-        cache.mkdir(parents=True, exist_ok=True)
-        cached = cache / f"{_fingerprint(isms)}.xlsx"
-        data = trust.read_entry(isms.root, cached)  # only an entry this machine wrote (isms.trust)
-        if data is None:
-            data = workbook_bytes(isms)
-            entry = trust.wrap(isms.root, cached.name, data)
-            if entry is not None:
-                trust.write_atomic(cached, entry)
-            for stale in () if shared else cache.glob("*.xlsx"):
-                if stale != cached:
-                    stale.unlink()
-        target.write_bytes(data)
+        place_bytes(cache.bytes_of(_fingerprint(isms), lambda: workbook_bytes(isms)), target, cache.previous_of(target))
     except (OSError, ValueError, TypeError) as exc:
         return [Problem(isms.root / "controls", 1, 1, f"could not write the SoA workbook {target.name}: {exc}")]
-    return _risk_workbooks(isms, out)
+    return _other_workbooks(isms, out, cache)

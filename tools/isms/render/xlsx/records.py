@@ -1,29 +1,23 @@
 """Workbooks of the records people would rather filter: objectives and measurements (ISMS有効性評価表),
 training (sessions, attendance, test scores, who still needs training) and the corrective actions register.
 
-``write_record_workbooks(isms, out_dir)`` writes them (header row frozen, filters on) and returns
-their paths; values are plain text, numbers and dates, never formulas (isms.render.xlsx.sheets).
+``record_workbooks(isms)`` gives them as sheet books (header row frozen, filters on) with their file
+names; values are plain text, numbers and dates, never formulas (isms.render.xlsx.sheets).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from pathlib import Path
-
-from openpyxl import Workbook
-from openpyxl.styles import PatternFill
 
 from isms.i18n import t
 from isms.model import Isms
 from isms.model.records import corrective_status, record_doc_id
 from isms.render.names import xlsx_name
-from isms.render.xlsx.sheets import simple_sheet, text_only
-
-HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+from isms.render.xlsx.sheets import SheetBook
 
 
-def _sheet(book: Workbook, name: str, header: Sequence[str], rows: Iterable[Sequence[object]], widths: Sequence[int]) -> None:
-    simple_sheet(book, name, header, rows, widths, dates=True)
+def _sheet(book: SheetBook, name: str, header: Sequence[str], rows: Iterable[Sequence[object]], widths: Sequence[int]) -> None:
+    book.sheet(name, header, rows, widths, dates=True)
 
 
 def _name(isms: Isms, person_id: str | None) -> str:
@@ -36,9 +30,9 @@ def _role(isms: Isms, role_id: str) -> str:
     return (role.name if isms.lang == "ja" else role.name_en) if role else role_id
 
 
-def objectives_workbook(isms: Isms) -> Workbook:
+def objectives_workbook(isms: Isms) -> SheetBook:
     lang, records = isms.lang, isms.records
-    book = Workbook()
+    book = SheetBook()
     rows = []
     for o in records.objectives:
         status, latest = records.objective_status(o)
@@ -55,10 +49,10 @@ def objectives_workbook(isms: Isms) -> Workbook:
     return book
 
 
-def training_workbook(isms: Isms) -> Workbook:
+def training_workbook(isms: Isms) -> SheetBook:
     lang, records = isms.lang, isms.records
     courses = {c.id: c for c in records.courses}
-    book = Workbook()
+    book = SheetBook()
     rows = []
     for session in records.sessions:
         course = courses.get(session.course)
@@ -82,9 +76,9 @@ def training_workbook(isms: Isms) -> Workbook:
     return book
 
 
-def corrective_actions_workbook(isms: Isms) -> Workbook:
+def corrective_actions_workbook(isms: Isms) -> SheetBook:
     lang, records = isms.lang, isms.records
-    book = Workbook()
+    book = SheetBook()
     rows = []
     for a in records.corrective_actions:
         e = a.effectiveness
@@ -106,16 +100,11 @@ WORKBOOKS = (
 )
 
 
-def write_record_workbooks(isms: Isms, out_dir: Path) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+def record_workbooks(isms: Isms) -> list[tuple[str, SheetBook]]:
+    """(file name, workbook) of each kind of record the ISMS keeps and has a document for."""
+    books = []
     for key, record_type, make in WORKBOOKS:
         doc = isms.documents.get(record_doc_id(record_type))
-        if not isms.records.has(key) or doc is None:
-            continue
-        book = make(isms)
-        text_only(book)
-        path = out_dir / xlsx_name(doc)
-        book.save(path)
-        written.append(path)
-    return written
+        if isms.records.has(key) and doc is not None:
+            books.append((xlsx_name(doc), make(isms)))
+    return books

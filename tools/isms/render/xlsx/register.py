@@ -3,14 +3,10 @@ date (from the release ledger), classification, owner and approver."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from openpyxl import Workbook
-
 from isms.i18n import t
 from isms.ledger import Versions
 from isms.model import Isms
-from isms.render.xlsx.sheets import simple_sheet, text_only
+from isms.render.xlsx.sheets import SheetBook
 
 
 def register_rows(isms: Isms, versions: Versions) -> list[tuple[object, ...]]:
@@ -30,11 +26,9 @@ def register_rows(isms: Isms, versions: Versions) -> list[tuple[object, ...]]:
     return rows
 
 
-def write_register_workbook(isms: Isms, versions: Versions, path: Path) -> Path:
+def register_workbook(isms: Isms, versions: Versions) -> SheetBook:
     lang = isms.lang
-    book = Workbook()
+    book = SheetBook()
     header = tuple(t(key, lang) for key in ("document_number", "title", "kind", "classification", "owner", "approver", "version", "date"))
-    simple_sheet(book, t("title_register", lang), header, register_rows(isms, versions), (16, 44, 12, 12, 22, 22, 10, 12))
-    text_only(book)
-    book.save(path)
-    return path
+    book.sheet(t("title_register", lang), header, register_rows(isms, versions), (16, 44, 12, 12, 22, 22, 10, 12))
+    return book

@@ -1,21 +1,16 @@
 """Spreadsheets of the asset inventory, the risk register and the internal audit checklist.
 
-``write_risk_workbooks(isms, out_dir)`` writes three .xlsx files (frozen header row, autofilter) and
-returns their paths; the xlsx writer (isms.render.xlsx) calls it with its output folder.
+``risk_workbooks(isms)`` gives them as sheet books (frozen header row, autofilter) with their file
+names; the xlsx writer (isms.render.xlsx) saves them, or takes an unchanged one from its cache.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
-
-from openpyxl import Workbook
 
 from isms.i18n import t
 from isms.model import Isms
 from isms.model.people import party_text
 from isms.render.names import xlsx_name
-from isms.render.xlsx.sheets import simple_sheet as _sheet
-from isms.render.xlsx.sheets import text_only
+from isms.render.xlsx.sheets import SheetBook
 from isms.sources.catalogue import load_clauses
 
 
@@ -67,39 +62,37 @@ def audit_rows(isms: Isms) -> list[tuple[object, ...]]:
     return rows
 
 
-def write_risk_workbooks(isms: Isms, out_dir: Path) -> list[Path]:
+def risk_workbooks(isms: Isms) -> list[tuple[str, SheetBook]]:
+    """(file name, workbook) of the asset inventory, the risk register and the audit checklist that
+    this build's audience may see."""
     lang = isms.lang
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    books: list[tuple[str, SheetBook]] = []
 
-    def save(wb: Workbook, doc_id: str, name: str) -> None:
+    def keep(book: SheetBook, doc_id: str, name: str) -> None:
         if doc_id in isms.withheld:  # not for this build's audience
             return
         doc = isms.documents.get(doc_id)
-        path = out_dir / (xlsx_name(doc) if doc else name)
-        text_only(wb)
-        wb.save(path)
-        written.append(path)
+        books.append((xlsx_name(doc) if doc else name, book))
 
-    wb = Workbook()
+    book = SheetBook()
     header = _words(lang, "xlsx_asset_group", "col_id", "asset", "asset_form", "asset_owner", "xlsx_asset_location", "xlsx_confidentiality",
                     "xlsx_integrity", "xlsx_availability", "inventory_value", "asset_note")
-    _sheet(wb, t("sheet_assets", lang), header, asset_rows(isms), (18, 8, 34, 8, 20, 30, 7, 7, 7, 8, 30))
-    save(wb, "assets", "assets.xlsx")
+    book.sheet(t("sheet_assets", lang), header, asset_rows(isms), (18, 8, 34, 8, 20, 30, 7, 7, 7, 8, 30))
+    keep(book, "assets", "assets.xlsx")
 
-    wb = Workbook()
+    book = SheetBook()
     header = _words(
         lang, "col_id", "xlsx_asset_id", "asset", "xlsx_threat", "xlsx_vulnerability", "asset_value", "impact", "likelihood", "risk_value",
         "treatment", "risk_controls", "xlsx_plan", "xlsx_residual_impact", "xlsx_residual_likelihood", "xlsx_residual_risk", "approved_by",
         "approval_date", "risk_state", "risk_owner", "xlsx_assessed_on", "xlsx_assessor", "xlsx_owner_approval", "interim_residual",
         "interim_until", "xlsx_needs_approval",
     )
-    _sheet(wb, t("sheet_risks", lang), header, risk_register_rows(isms),
-           (8, 8, 24, 34, 30, 8, 7, 7, 8, 7, 16, 30, 8, 8, 8, 16, 11, 8, 18, 11, 18, 11, 8, 11, 8), alert_column=len(header) - 1)
-    save(wb, "risk-report", "risks.xlsx")
+    book.sheet(t("sheet_risks", lang), header, risk_register_rows(isms),
+               (8, 8, 24, 34, 30, 8, 7, 7, 8, 7, 16, 30, 8, 8, 8, 16, 11, 8, 18, 11, 18, 11, 8, 11, 8), alert_column=len(header) - 1)
+    keep(book, "risk-report", "risks.xlsx")
 
-    wb = Workbook()
+    book = SheetBook()
     header = _words(lang, "xlsx_audit_target", "audit_item", "xlsx_audit_records", "audit_result", "audit_findings")
-    _sheet(wb, t("sheet_audit", lang), header, audit_rows(isms), (12, 50, 36, 12, 40))
-    save(wb, "audit-checklist", "audit-checklist.xlsx")
-    return written
+    book.sheet(t("sheet_audit", lang), header, audit_rows(isms), (12, 50, 36, 12, 40))
+    keep(book, "audit-checklist", "audit-checklist.xlsx")
+    return books

@@ -7,7 +7,11 @@ Excel's quote prefix (the leading apostrophe), so a threat written as =HYPERLINK
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -58,3 +62,39 @@ def simple_sheet(
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
     return ws
+
+
+def _typed(value: object) -> object:
+    """A cell value JSON does not know (a date), with its type: the date 2026-04-01 and the text
+    "2026-04-01" are different cells."""
+    return {type(value).__name__: str(value)}
+
+
+@dataclass
+class SheetBook:
+    """A workbook of simple sheets, held as the data it shows until it is needed: its fingerprint
+    decides whether the cache already has its bytes, so an unchanged workbook costs no openpyxl."""
+
+    sheets: list[tuple[str, list[str], list[list[object]], list[int], int | None, bool]] = field(default_factory=list)
+
+    def sheet(
+        self, title: str, header: Sequence[str], rows: Iterable[Sequence[object]], widths: Sequence[int],
+        alert_column: int | None = None, dates: bool = False,
+    ) -> None:  # fmt: skip
+        """As simple_sheet()."""
+        self.sheets.append((title, list(header), [list(row) for row in rows], list(widths), alert_column, dates))
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps(self.sheets, ensure_ascii=False, default=_typed).encode()).hexdigest()
+
+    def workbook(self) -> Workbook:
+        book = Workbook()
+        for title, header, rows, widths, alert_column, dates in self.sheets:
+            simple_sheet(book, title, header, rows, widths, alert_column, dates)
+        text_only(book)
+        return book
+
+    def saved(self) -> bytes:
+        buffer = io.BytesIO()
+        self.workbook().save(buffer)
+        return buffer.getvalue()
