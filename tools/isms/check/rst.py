@@ -284,7 +284,8 @@ def _stored_check(rendered: RenderedText, known_labels: frozenset[str], root: Pa
     if root is None or not source.path.is_relative_to(root):
         return _check_rst(rendered, known_labels, root, media)
     relative = source.path.relative_to(root).as_posix()
-    payload = [_CHECK_VERSION, relative, source.first_line, rendered.text, list(rendered.source_lines), _digest(known_labels), _digest(media)]
+    # The source's text decides the line map (RenderedText.source_lines), so it need not be made here.
+    payload = [_CHECK_VERSION, relative, source.first_line, source.text, rendered.text, _digest(known_labels), _digest(media)]
     key = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
     used_entries.add(key)
     stored = trust.load(root, CHECKED, key)

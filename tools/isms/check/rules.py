@@ -9,6 +9,7 @@ from pathlib import Path
 
 from isms.check.rst import check_rst, stray_spaces
 from isms.model import LABEL_PATTERN, Isms, defined_labels
+from isms.model.templating import RenderedText
 from isms.problems import Problem
 from isms.sources.catalogue import load_catalogue
 from isms.sources.loader import CONTROLS_DIR, MANUAL_DIR, POLICY_INDEX_PATH, PROFILE_PATH, Sources
@@ -346,7 +347,7 @@ def _labels_defined_once(isms: Isms) -> list[Problem]:
     generated = {doc.label: f"the generated {doc.id} document" for doc in isms.documents.values()}
     generated |= {f"ctl-{c.id}": f"the page of control {c.id}" for c in isms.catalogue}
     generated |= {name: "a generated page" for name in ("attributes", "releases", "manual", "isms-records", "isms-status")}
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[RenderedText, int]] = {}  # (text, rendered line): its file line is found only for a problem
     problems = []
     for text in isms.texts():
         for number, line in enumerate(text.text.splitlines(), start=1):
@@ -354,12 +355,11 @@ def _labels_defined_once(isms: Isms) -> list[Problem]:
             if not match:
                 continue
             label = match.group(1).strip().lower()
-            where = f"{text.source.path.name}:{text.file_line(number)}"
-            first = generated.get(label) or seen.get(label)
+            first = generated.get(label) or (f"{seen[label][0].source.path.name}:{seen[label][0].file_line(seen[label][1])}" if label in seen else None)
             if first is not None:
                 problems.append(Problem(text.source.path, text.file_line(number), 1, f"label '{label}' is defined twice (also by {first}): rename this one"))
             else:
-                seen[label] = where
+                seen[label] = (text, number)
     return problems
 
 

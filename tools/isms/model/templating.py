@@ -325,11 +325,16 @@ def _time_budget(seconds: float) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class RenderedText:
-    """A source after Jinja: reST text plus the source line of each rendered line."""
+    """A source after Jinja: reST text plus the source line of each rendered line (aligned when a
+    problem asks for one: most texts never need it)."""
 
     source: TextSource
     text: str
-    source_lines: tuple[int, ...]  # rendered line n (1-based) -> file line
+
+    @functools.cached_property
+    def source_lines(self) -> tuple[int, ...]:
+        """Rendered line n (1-based) -> file line."""
+        return _line_map(self.source, self.text)
 
     def file_line(self, rendered_line: int | None) -> int:
         if not rendered_line or not self.source_lines:
@@ -402,7 +407,7 @@ def render(source: TextSource, context: dict[str, Any], plain: bool = False, roo
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, ArithmeticError, OverflowError) as exc:
         line = source.first_line + _template_line(exc) - 1
         return None, [Problem(source.path, line, 1, f"template error: {exc}")]
-    return RenderedText(source, text, _line_map(source, text)), []
+    return RenderedText(source, text), []
 
 
 def _template_line(exc: BaseException) -> int:
