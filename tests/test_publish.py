@@ -112,3 +112,25 @@ def test_sphinx_stopped_while_reading_leaves_its_cache_as_the_last_build_did(bui
     assert main(["--root", str(built_sample), "build", "--only", "html"]) == 0
     assert untouched.stat().st_mtime_ns == before, "every page was read and written again"
     assert "直した版" in (built_sample / "build/html/controls/8.13.html").read_text(encoding="utf-8")
+
+
+def test_an_edit_links_the_unchanged_files_of_the_current_set(run, built_sample: Path) -> None:
+    """The new set shares (hard links) every file that has the bytes of the current set's, and writes
+    only what changed: the edited procedure's page and Word file, the pages that list versions."""
+    build = built_sample / "build"
+    before = {rel: path.stat().st_ino for rel, path in _set_files(build).items()}
+    edit(built_sample / "controls/8.13.yaml", "procedure: |\n", "procedure: |\n  改定した手順の前書き。\n\n")
+    assert run("--root", str(built_sample), "build").code == 0
+    after = {rel: path.stat().st_ino for rel, path in _set_files(build).items()}
+    linked = {rel for rel in after if before.get(rel) == after[rel]}
+    written = set(after) - linked
+    word = next(rel for rel in after if rel.startswith("docx/") and "8.13" in rel)
+    assert "html/controls/8.13.html" in written and word in written
+    assert all(not rel.startswith("docx/") or rel == word for rel in written), sorted(written)
+    assert len(linked) > 0.8 * len(after), f"{len(written)} of {len(after)} files written again"
+    assert main(["--root", str(built_sample), "verify"]) == 0
+
+
+def _set_files(build: Path) -> dict[str, Path]:
+    current = build / "current"
+    return {str(p.relative_to(current)): p for p in sorted(current.rglob("*")) if p.is_file() and not p.is_symlink() and "downloads" not in p.parts}

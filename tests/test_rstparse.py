@@ -126,3 +126,46 @@ def test_lazy_states_parse_as_docutils_does(sample_build: Path, tmp_path: Path) 
     nodes = "enumerated_list definition_list classifier field_list option_list line_block table note"
     for node in (nodes + " substitution_definition footnote literal_block doctest_block attribution section").split():
         assert f"<{node}" in tree, node
+
+
+def _recursive_findall(node, cls):
+    """docutils' own walk (Node._fast_findall before isms.rstparse replaces it)."""
+    if cls is None or isinstance(node, cls):
+        yield node
+    for child in node.children:
+        yield from _recursive_findall(child, cls)
+
+
+def test_the_tree_walk_yields_what_docutils_walk_yields_even_while_the_tree_changes() -> None:
+    from docutils import nodes
+    from docutils.core import publish_doctree
+
+    from isms import rstparse
+
+    rstparse.install()
+    settings = {"report_level": 5, "halt_level": 5, "warning_stream": False}
+    tree = publish_doctree(EVERY_CONSTRUCT, settings_overrides=settings)
+    for cls in (None, nodes.Element, nodes.Text, nodes.paragraph, nodes.list_item, nodes.table, nodes.section, nodes.Inline):
+        walked = list(tree.findall(cls))
+        assert [id(n) for n in walked] == [id(n) for n in _recursive_findall(tree, cls)], cls
+        assert walked
+    # Transforms change the tree while they walk it: replacing a node, adding children to the node
+    # just yielded, removing later siblings. Both walks see the same nodes and leave the same tree.
+    results = []
+    for walk in (lambda t: t.findall(nodes.Element), lambda t: _recursive_findall(t, nodes.Element)):
+        copy = tree.deepcopy()
+        seen = []
+        for node in walk(copy):
+            seen.append(node.tagname)
+            if isinstance(node, nodes.emphasis):
+                node.replace_self(nodes.strong("", "replaced"))
+            elif isinstance(node, nodes.bullet_list):
+                node.append(nodes.list_item("", nodes.paragraph("", "added")))
+            elif isinstance(node, nodes.definition):  # a new list of children: walked, not the old one
+                node.children = []
+                node.append(nodes.paragraph("", "rebuilt", nodes.emphasis("", "inside")))
+            elif isinstance(node, nodes.field_name) and node.parent is not None:
+                for later in node.parent.children[node.parent.index(node) + 1 :]:
+                    node.parent.remove(later)
+        results.append((seen, copy.pformat()))
+    assert results[0] == results[1]

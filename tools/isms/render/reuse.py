@@ -41,10 +41,13 @@ def place_tree(source: Path, target: Path, previous: Path | None, ignore: Callab
     is linked from there, the others are copied."""
 
     def place(src: str, dst: str) -> None:
-        rel = os.path.relpath(src, source)
         if previous is not None:
-            data = Path(src).read_bytes()
-            if _linked(previous / rel, Path(dst), data):
+            same = previous / os.path.relpath(src, source)
+            try:
+                candidate = not same.is_symlink() and same.stat().st_size == os.stat(src).st_size
+            except OSError:  # not in the current set
+                candidate = False
+            if candidate and _linked(same, Path(dst), Path(src).read_bytes()):
                 return
         shutil.copy2(src, dst)
 
