@@ -248,3 +248,33 @@ def test_inline_markup_glued_to_japanese_text(run, sample: Path) -> None:
     assert f"controls/5.15.yaml:{strong}:1: error: inline markup '**必ず**' is glued to Japanese text" in result.out
     assert f"controls/5.15.yaml:{role}:1: error: inline markup ':ref:`ctl-5.18`' is glued to Japanese text" in result.out
     assert "separate it with '\\ '" in result.out
+
+
+def test_a_build_leaves_the_parsed_files_as_parsed(run, sample: Path) -> None:
+    """The process keeps each parsed YAML file for the next reader of the same text (isms.sources.yamlio):
+    nothing a check, a build or a release does may change it, or a later reader would see that."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    from isms.sources import yamlio
+
+    assert run("--root", str(sample), "build").code == 0
+    assert run("--root", str(sample), "release", "1.1", "--summary", "改定", "--date", "2026-05-01").code == 0
+    assert run("--root", str(sample), "check").code == 0
+
+    def dumped(data: object) -> str:
+        out = io.StringIO()
+        YAML().dump(data, out)
+        return out.getvalue()
+
+    files = sorted(path for name in ("manual_src", "controls", "policy_templates") for path in (sample / name).rglob("*.yaml"))
+    kept = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        key = yamlio._parsed_key(text)
+        if key in yamlio._in_process:
+            fresh, _ = yamlio._parse(path, text)
+            assert dumped(yamlio._in_process[key]) == dumped(fresh), path
+            kept += 1
+    assert kept > 100

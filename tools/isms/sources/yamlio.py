@@ -162,14 +162,32 @@ def read_yaml(path: Path, root: Path | None = None) -> tuple[Any, list[Problem]]
     key = _parsed_key(text)
     if root is not None:
         used_entries.add(key)
+        if key in _in_process:
+            return _in_process[key], []
         stored = trust.load(root, PARSED, key)
         if stored is not None:
             with contextlib.suppress(Exception):  # an entry of another ruamel build: parse again
-                return pickle.loads(stored), []
+                return _remember(key, pickle.loads(stored)), []
     data, problems = _parse(path, text)
     if data is not None and root is not None:
         trust.store(root, PARSED, key, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        _remember(key, data)
     return data, problems
+
+
+# The files parsed in this process, by the same key: a release, a build after a check, or the tests'
+# hundreds of checks read the same files again, and unpickling is a third of a check. The parsed
+# data is only read (validation copies it into models; tests/test_check.py checks that a build
+# leaves it as parsed).
+_in_process: dict[str, Any] = {}
+_IN_PROCESS_FILES = 2048
+
+
+def _remember(key: str, data: Any) -> Any:
+    if len(_in_process) >= _IN_PROCESS_FILES:
+        _in_process.clear()
+    _in_process[key] = data
+    return data
 
 
 def parse_ahead(root: Path, paths: list[Path]) -> int | None:
