@@ -26,7 +26,7 @@ schema: $(STAMP)
 test: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/ruff check tools tests
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q -n auto --dist loadfile
+	$(BIN)/python -m pytest -q -n auto --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP)
 	$(BIN)/ruff check tools tests

@@ -219,8 +219,10 @@ def browser():
         instance.close()
 
 
-# pytest-xdist hands whole files to the workers in the order they were collected: the longest go
-# first, so that the run ends with short files on both workers rather than one long file on one.
+# pytest-xdist hands whole files to the workers in the order they were collected (with
+# --no-loadscope-reorder, as `make test` runs it; by default it orders files by their number of
+# tests): the longest go first, so that the run ends with short files on both workers rather than
+# one long file on one.
 LONGEST_FIRST = (
     "test_docx.py", "test_security.py", "test_reproducible.py", "test_html.py", "test_incremental.py", "test_english.py",
     "test_release.py", "test_publish.py", "test_check.py", "test_audiences.py", "test_ledger_integrity.py", "test_risk.py",

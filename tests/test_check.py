@@ -250,7 +250,7 @@ def test_inline_markup_glued_to_japanese_text(run, sample: Path) -> None:
     assert "separate it with '\\ '" in result.out
 
 
-def test_a_build_leaves_the_parsed_files_as_parsed(run, sample: Path) -> None:
+def test_a_build_leaves_the_parsed_files_as_parsed(run, built_sample: Path) -> None:
     """The process keeps each parsed YAML file for the next reader of the same text (isms.sources.yamlio):
     nothing a check, a build or a release does may change it, or a later reader would see that."""
     import io
@@ -259,6 +259,9 @@ def test_a_build_leaves_the_parsed_files_as_parsed(run, sample: Path) -> None:
 
     from isms.sources import yamlio
 
+    sample = built_sample
+    edit(sample / "controls/8.13.yaml", "procedure: |\n", "procedure: |\n  改定した手順の前書き。\n\n")
+    assert run("--root", str(sample), "check").code == 0
     assert run("--root", str(sample), "build").code == 0
     assert run("--root", str(sample), "release", "1.1", "--summary", "改定", "--date", "2026-05-01").code == 0
     assert run("--root", str(sample), "check").code == 0
