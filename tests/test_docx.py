@@ -147,6 +147,18 @@ def test_file_names_are_sanitised() -> None:
     assert writer.file_name("ISMS-P-01", 'A/B: "C"?') == "ISMS-P-01 A_B_ _C__.docx"
 
 
+def test_no_two_documents_share_a_file_name() -> None:
+    """Numbers the profile makes can collide once sanitised, even after the id is added: "P_01 assets"
+    (the manual), "P:01" (the assets register) and the first policy "P_01", all titled 資産目録."""
+    from types import SimpleNamespace
+
+    from isms.render.names import docx_names
+
+    documents = [SimpleNamespace(id=i, number=n, title="資産目録") for i, n in (("manual", "P_01 assets"), ("pol-1", "P_01"), ("assets", "P:01"))]
+    names = docx_names(documents)
+    assert len({name.casefold() for name in names.values()}) == 3, names
+
+
 def test_cover_shows_number_title_classification_and_total_pages(built: Built) -> None:
     for doc_id in built.doc_ids():
         doc = built.isms.documents[doc_id]

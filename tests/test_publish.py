@@ -134,3 +134,26 @@ def test_an_edit_links_the_unchanged_files_of_the_current_set(run, built_sample:
 def _set_files(build: Path) -> dict[str, Path]:
     current = build / "current"
     return {str(p.relative_to(current)): p for p in sorted(current.rglob("*")) if p.is_file() and not p.is_symlink() and "downloads" not in p.parts}
+
+
+def test_a_file_placed_twice_never_writes_into_the_current_set(tmp_path: Path) -> None:
+    """A writer that places a second file under a name it already linked from the current set replaces
+    the link: the current set's file keeps its bytes."""
+    from isms.render.reuse import place_bytes, place_tree
+
+    current, new = tmp_path / "current", tmp_path / "new"
+    current.mkdir()
+    new.mkdir()
+    (current / "a.docx").write_bytes(b"the current set's file")
+    place_bytes(b"the current set's file", new / "a.docx", current / "a.docx")
+    assert (new / "a.docx").stat().st_ino == (current / "a.docx").stat().st_ino  # linked
+    place_bytes(b"another document", new / "a.docx", current / "a.docx")
+    assert (current / "a.docx").read_bytes() == b"the current set's file"
+    assert (new / "a.docx").read_bytes() == b"another document"
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "a.docx").write_bytes(b"changed page")
+    (new / "a.docx").unlink()
+    place_bytes(b"the current set's file", new / "a.docx", current / "a.docx")
+    place_tree(site, new, current)
+    assert (current / "a.docx").read_bytes() == b"the current set's file" and (new / "a.docx").read_bytes() == b"changed page"

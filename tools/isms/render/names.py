@@ -35,8 +35,10 @@ def docx_names(documents: Iterable[Document]) -> dict[str, str]:
     taken: set[str] = set()
     for doc in documents:
         name = docx_name(doc.number, doc.title)
-        if name.casefold() in taken:
-            name = docx_name(f"{doc.number} {doc.id}", doc.title)
+        count = 1
+        while name.casefold() in taken:  # the id too may make a name another document has ("P_01 assets")
+            name = docx_name(f"{doc.number} {doc.id}" + (f" {count}" if count > 1 else ""), doc.title)
+            count += 1
         names[doc.id] = name
         taken.add(name.casefold())
     return names

@@ -30,7 +30,9 @@ def _linked(previous: Path | None, target: Path, data: bytes) -> bool:
 
 
 def place_bytes(data: bytes, target: Path, previous: Path | None) -> None:
-    """data as target: a link to previous when it holds these bytes, else a new file."""
+    """data as target: a link to previous when it holds these bytes, else a new file. A target that
+    is already there is replaced, never written through: it may be a link into the current set."""
+    target.unlink(missing_ok=True)
     if not _linked(previous, target, data):
         target.write_bytes(data)
 
@@ -41,6 +43,7 @@ def place_tree(source: Path, target: Path, previous: Path | None, ignore: Callab
     is linked from there, the others are copied."""
 
     def place(src: str, dst: str) -> None:
+        Path(dst).unlink(missing_ok=True)  # replaced, not written through (see place_bytes)
         if previous is not None:
             same = previous / os.path.relpath(src, source)
             try:

@@ -253,8 +253,9 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
     trust.seal(context.isms.root, cache)
     if problems:
         return problems
-    # Only the site: not Sphinx's build record (.buildinfo: a config hash) nor the empty _sources/.
-    place_tree(outdir, out, context.previous, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees", "_sources"))
+    # Only the site: not Sphinx's build record (.buildinfo: a config hash, and .buildinfo.bak, the one
+    # before a configuration change) nor the empty _sources/.
+    place_tree(outdir, out, context.previous, ignore=shutil.ignore_patterns(".buildinfo", ".buildinfo.bak", ".doctrees", "_sources"))
     return []
 
 
