@@ -588,3 +588,7 @@ def test_an_edited_page_patches_the_search_index_to_what_a_clean_index_is(tmp_pa
         write_index(clean, set())
         assert folder(site) == folder(clean)
         assert stats["pages"] == len(list(site.glob("*.html")))
+    # A folder in the index's folder (a cache's seal records files only) is removed, not a failure.
+    (site / INDEX_DIR / "planted" / "deeper").mkdir(parents=True)
+    write_index(site, set(), known=cache / "pages.jsonl")
+    assert not (site / INDEX_DIR / "planted").exists()

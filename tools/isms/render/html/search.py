@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import json
 import re
+import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -377,8 +378,8 @@ def write_index(outdir: Path, skip: set[str], known: Path | None = None) -> dict
     files, _, chunk_keys = _index_files(pages, last)
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.iterdir():
-        if stale.name not in files:
-            stale.unlink()
+        if stale.name not in files:  # a folder too: the cache's seal records only files
+            shutil.rmtree(stale) if stale.is_dir() and not stale.is_symlink() else stale.unlink()
     sizes = {}
     for name, content in files.items():
         path = folder / name

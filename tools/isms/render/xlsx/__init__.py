@@ -17,9 +17,11 @@ import json
 import math
 import re
 import unicodedata
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
+import openpyxl
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -227,9 +229,11 @@ def finish_package(data: bytes, title: str, isms: Isms) -> bytes:
 
 @functools.cache
 def _code() -> str:
-    """The code a workbook's bytes depend on: this writer, its sheets and the package rewriting."""
+    """The code a workbook's bytes depend on: this writer, its sheets and the package rewriting, and
+    the openpyxl and zlib that write them (a cache shared by two environments keeps their entries apart)."""
     files = (Path(__file__), Path(sheets.__file__), Path(read_package.__code__.co_filename))
-    return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
+    versions = f"openpyxl {openpyxl.__version__} zlib {zlib.ZLIB_RUNTIME_VERSION}".encode()
+    return hashlib.sha256(b"".join(path.read_bytes() for path in files) + versions).hexdigest()
 
 
 def _fingerprint(isms: Isms) -> str:
