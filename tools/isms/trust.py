@@ -246,6 +246,14 @@ def write_atomic(path: Path, data: bytes) -> None:
 _KEPT = (".cache", ".sets", "audiences", ".lock", ".build-stamp.json", "current")
 
 
+def remove(path: Path) -> None:
+    """A file, a link (never its target) or a folder with everything in it."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
 def remove_planted_links(build_dir: Path) -> None:
     """build/ and the folders the tool keeps in it must be real: a symlink committed there would lead
     the tool's deletes and writes elsewhere, or its seal checks to a folder it sealed for another

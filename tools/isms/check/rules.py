@@ -355,12 +355,16 @@ def _labels_defined_once(isms: Isms) -> list[Problem]:
             if not match:
                 continue
             label = match.group(1).strip().lower()
-            first = generated.get(label) or (f"{seen[label][0].source.path.name}:{seen[label][0].file_line(seen[label][1])}" if label in seen else None)
+            first = generated.get(label) or (_where(*seen[label]) if label in seen else None)
             if first is not None:
                 problems.append(Problem(text.source.path, text.file_line(number), 1, f"label '{label}' is defined twice (also by {first}): rename this one"))
             else:
                 seen[label] = (text, number)
     return problems
+
+
+def _where(text: RenderedText, rendered_line: int) -> str:
+    return f"{text.source.path.name}:{text.file_line(rendered_line)}"
 
 
 def _policies_start_with_title(isms: Isms) -> list[Problem]:

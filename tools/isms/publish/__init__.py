@@ -118,7 +118,7 @@ def _build_set(
             folder = Path(shared) / name if shared and name in SHAREABLE else cache / name
             folder.mkdir(parents=True, exist_ok=True)
             # The current set's files of this output: what has the same bytes is linked, not written again.
-            same = previous / name if previous is not None and reusable and (previous / name).is_dir() and not (previous / name).is_symlink() else None
+            same = previous / name if reusable and previous is not None and (previous / name).is_dir() and not (previous / name).is_symlink() else None
             contexts[name] = BuildContext(isms, prepared.bodies, prepared.versions, staging / name, folder, shared_cache=folder != cache / name, previous=same)
         report.problems += _run_writers(contexts, report, on_start, on_done, gate)
         if report.problems:
@@ -426,7 +426,7 @@ def _migrate(build_dir: Path) -> None:
     """Outputs of the earlier layout (real folders build/html, ...) become a set; then links replace them."""
     link = build_dir / CURRENT
     if link.exists() and not link.is_symlink():  # a copy of build/ that followed the links: not a set
-        _remove(link)
+        trust.remove(link)
     legacy = [name for name in _LINKED if (build_dir / name).exists() and not (build_dir / name).is_symlink()]
     if not legacy:
         return
@@ -438,7 +438,7 @@ def _migrate(build_dir: Path) -> None:
         _switch(build_dir, current)
     for name in legacy:
         if (current / name).exists():  # a stray copy beside a complete set: the set wins
-            _remove(build_dir / name)
+            trust.remove(build_dir / name)
         else:
             os.replace(build_dir / name, current / name)
         _replace_with_link(build_dir / name, f"{CURRENT}/{name}")
@@ -452,14 +452,7 @@ def _prune(build_dir: Path) -> None:
     current = current_set(build_dir)
     for entry in sets.iterdir():
         if current is None or entry.resolve() != current:
-            _remove(entry)
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    else:
-        path.unlink()
+            trust.remove(entry)
 
 
 # --------------------------------------------------------------------------- locking, errors, tests

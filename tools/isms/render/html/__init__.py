@@ -195,13 +195,13 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
     # Sphinx copies every static file on each build but never deletes one: files a theme or this
     # package no longer ships would stay in the site. The search index keeps its own folder (it
     # removes what it no longer writes, and patches the last build's index after an edit).
-    static = outdir / "_static"
+    static, index = outdir / "_static", outdir / INDEX_DIR
     if static.is_dir() and not static.is_symlink():
         for path in static.iterdir():
-            if path.name != INDEX_DIR.split("/")[-1] or path.is_symlink() or not path.is_dir():
-                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+            if path != index or path.is_symlink() or not path.is_dir():
+                trust.remove(path)
     elif static.exists() or static.is_symlink():
-        static.unlink()
+        trust.remove(static)
     site = build_site(context)
     write_sources(context.isms, context.versions, site, srcdir)
     # Sphinx rewrites only pages whose own source changed, but every page prints the navigation and

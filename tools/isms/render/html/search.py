@@ -27,7 +27,6 @@ import contextlib
 import hashlib
 import json
 import re
-import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,9 +141,8 @@ def read_pages(outdir: Path, skip: set[str], known: Path | None = None) -> list[
     return _read_pages(outdir, skip, known)[0]
 
 
-def _code() -> str:
-    """What the cached texts and index were made by: this module."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+# What the cached texts and index were made by: this module.
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def _read_pages(outdir: Path, skip: set[str], known: Path | None) -> tuple[list[PageText], dict[str, str]]:
@@ -155,11 +153,11 @@ def _read_pages(outdir: Path, skip: set[str], known: Path | None) -> tuple[list[
     if known is not None:
         with contextlib.suppress(OSError, ValueError):
             lines = known.read_text(encoding="utf-8").split("\n")
-            if lines[0] == _code():
+            if lines[0] == _CODE:
                 for line in lines[1:]:
                     digest, name, entry = line.split("\t", 2)
                     remembered[digest] = (name, entry)
-    pages, kept, read_again = [], [_code()], set()
+    pages, kept, read_again = [], [_CODE], set()
     for path in sorted(outdir.rglob("*.html")):
         rel = path.relative_to(outdir)
         if rel.parts[0].startswith("_"):
@@ -359,7 +357,7 @@ def _last_index(state: Path, folder: Path, page_grams: dict[str, str]) -> LastIn
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
         record = json.loads(state.read_text(encoding="utf-8"))
         text = (folder / "index.js").read_text(encoding="utf-8")
-        if record["code"] != _code() or record["index"] != _digest(text) or not text.startswith(_INDEX_CALL):
+        if record["code"] != _CODE or record["index"] != _digest(text) or not text.startswith(_INDEX_CALL):
             return None
         chunks = {key: name for key, name in record["chunks"].items() if (folder / name).is_file()}
         grams = json.loads(text[len(_INDEX_CALL) : text.rindex(")")])["grams"]
@@ -379,7 +377,7 @@ def write_index(outdir: Path, skip: set[str], known: Path | None = None) -> dict
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.iterdir():
         if stale.name not in files:  # a folder too: the cache's seal records only files
-            shutil.rmtree(stale) if stale.is_dir() and not stale.is_symlink() else stale.unlink()
+            trust.remove(stale)
     sizes = {}
     for name, content in files.items():
         path = folder / name
@@ -394,7 +392,7 @@ def write_index(outdir: Path, skip: set[str], known: Path | None = None) -> dict
         tmp.write_bytes(data)
         tmp.replace(path)
     if state is not None:
-        record = {"code": _code(), "index": _digest(files["index.js"] or ""), "chunks": chunk_keys, "pages": [[page.name, _digest(page.joined_bigrams())] for page in pages]}
+        record = {"code": _CODE, "index": _digest(files["index.js"] or ""), "chunks": chunk_keys, "pages": [[page.name, _digest(page.joined_bigrams())] for page in pages]}
         trust.write_atomic(state, json.dumps(record, ensure_ascii=False).encode("utf-8"))
     text_bytes = sum(size for name, size in sizes.items() if name != "index.js")
     return {"pages": len(pages), "index_bytes": sizes["index.js"], "text_bytes": text_bytes, "chunks": len(files) - 1}
