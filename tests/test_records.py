@@ -282,6 +282,14 @@ def test_a_restated_schedule_is_a_warning_with_its_line(run, sample: Path) -> No
     assert len(result.lines()) == 1, "a frequency that belongs to another word is not reported"
 
 
+def test_an_activity_is_found_in_any_case_also_where_lower_case_moves_the_text() -> None:
+    from isms.check.schedules import _Name, _restated
+
+    names = (_Name("policy_briefing", "Annual policy briefing"), _Name("phishing_drill", "Phishing drill"))
+    text = "Intro.\n\nANNUAL POLICY BRIEFING: every June.\n\nThe İ-team: phishing Drill, twice a year.\n"
+    assert _restated(text, names) == ((2, "policy_briefing", "every June"), (4, "phishing_drill", "twice a year"))
+
+
 def test_changing_a_declaration_changes_every_text(sample: Path) -> None:
     edit(sample / "manual_src/activities.yaml", "    months: [6, 12]\n    owner: it_manager", "    months: [5, 11]\n    owner: it_manager")
     isms, problems = check(sample)

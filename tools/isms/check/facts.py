@@ -73,6 +73,11 @@ def retention_in_words(isms: Isms) -> list[Problem]:
     return problems
 
 
+def _blank(match: re.Match[str]) -> str:
+    """A template becomes spaces of its length (columns stay), a printed retention period VALUE."""
+    return (VALUE if RETENTION.match(match.group(0)) else " ") + " " * (len(match.group(0)) - 1)
+
+
 @functools.lru_cache(maxsize=4096)
 def _stated_once(text: str, names: tuple[_Name, ...]) -> tuple[tuple[int, int, _Name, str], ...]:
     """_stated, memoised in the process: a release, a test run and `isms check` after a build read
@@ -86,8 +91,10 @@ def _stated(text: str, names: list[_Name]):
     pending: list[_Name] = []
     # Most clauses name no declared record: one search for any of the names first.
     anyone = re.compile("|".join(re.escape(n.name) for n in names)) if names else None
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = JINJA.sub(lambda m: VALUE + " " * (len(m.group(0)) - 1) if RETENTION.match(m.group(0)) else " " * len(m.group(0)), raw)
+    lines = [JINJA.sub(_blank, raw) for raw in text.splitlines()]  # a template's text is no record's name
+    if anyone is None or not any(anyone.search(line) for line in lines):
+        return  # a period is attributed only to a name the text writes
+    for number, line in enumerate(lines, start=1):
         if not line.strip() or ROW.match(line):
             pending = []  # a new paragraph or table row: a new sentence
         at = 0

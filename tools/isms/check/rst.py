@@ -12,13 +12,14 @@ import hashlib
 import json
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import docutils
 from docutils import nodes, utils
-from docutils.frontend import get_default_settings
+from docutils.frontend import OptionParser
 from docutils.parsers.rst import Parser, roles
 from docutils.readers import standalone
 
@@ -299,8 +300,16 @@ def _stored_check(rendered: RenderedText, known_labels: frozenset[str], root: Pa
     return found
 
 
+@functools.cache
+def _option_parser() -> OptionParser:
+    """Made once: building docutils' option parser (80 options) was a tenth of a check of a text."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        return OptionParser((Parser,))
+
+
 def _check_rst(rendered: RenderedText, known_labels: frozenset[str], root: Path | None, media: frozenset[str]) -> list[Problem]:
-    settings = get_default_settings(Parser)
+    settings = _option_parser().get_default_values()  # fresh values each time, as get_default_settings(Parser)
     settings.report_level = 5  # collect through the observer below, print nothing
     settings.halt_level = 5
     settings.file_insertion_enabled = False

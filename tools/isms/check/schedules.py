@@ -122,15 +122,31 @@ def restated_schedules(isms: Isms) -> list[Problem]:
     return problems
 
 
+@functools.lru_cache(maxsize=64)
+def _names_pattern(names: tuple[_Name, ...]) -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
+    """Any name in lower case, any name in any case (both the longest first), and the activity of
+    each name in lower case."""
+    lower_case = re.compile("|".join(re.escape(n.text.lower()) for n in names))
+    any_case = re.compile("|".join(re.escape(n.text) for n in names), re.IGNORECASE)
+    return lower_case, any_case, {n.text.lower(): n.activity for n in names}
+
+
 @functools.lru_cache(maxsize=4096)
 def _restated(text: str, names: tuple[_Name, ...]) -> tuple[tuple[int, str, str], ...]:
     """(line index in the text, activity, frequency as written) of each restated schedule; memoised
     in the process (a release, a test run and `isms check` after a build read the same texts again)."""
-    pattern = re.compile("|".join(re.escape(n.text) for n in names), re.IGNORECASE)
-    by_text = {n.text.lower(): n.activity for n in names}
+    lower_case, any_case, by_text = _names_pattern(names)
     found_all: list[tuple[int, str, str]] = []
     for sentence, lines in _units(_mask(text)):
-        found = [(m.start(), m.end(), by_text[m.group(0).lower()]) for m in pattern.finditer(sentence)]
+        # Names are found in the sentence in lower case, case-sensitively: a tenth of the time of
+        # re.IGNORECASE over a hundred alternatives. Where lower case changes the length (a rare
+        # letter such as İ), the positions would move: then the slow way.
+        lowered = sentence.lower()
+        if len(lowered) == len(sentence):
+            matches = [(m.start(), m.end(), m.group(0)) for m in lower_case.finditer(lowered)]
+        else:
+            matches = [(m.start(), m.end(), m.group(0).lower()) for m in any_case.finditer(sentence)]
+        found = [(start, end, by_text[name]) for start, end, name in matches if name in by_text]
         if not found:
             continue
         for match in FREQUENCY.finditer(sentence):
