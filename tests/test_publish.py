@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import shutil
+import time
 from pathlib import Path
+
+import pytest
 
 from conftest import REPO, SOURCE_DIRS, edit
 from isms.cli import main
@@ -73,6 +78,45 @@ def test_a_failing_writer_leaves_every_previous_output_in_place(run, sample: Pat
     page = sample / "build/html/controls/5.15.html"
     assert "7年間保管する" in page.read_text(encoding="utf-8")
     assert (sample / "build/html/controls/6.3.html").read_bytes() == (sample_build / "build/html/controls/6.3.html").read_bytes()
+
+
+@pytest.mark.parametrize("slow", ["docx", "html"])
+def test_the_workbooks_go_to_whichever_process_is_free_first(built_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow: str) -> None:
+    """Sphinx runs in a process of its own, the Word writer in the build's; the workbooks are made
+    by the one done first, once: after a cold start that is Sphinx's, after an edit the other. The
+    workbooks are the same bytes either way, and the same as those made in the build's process
+    (tests/test_incremental.py compares whole sets with the writers one after another)."""
+    import isms.render
+
+    root, ran = built_sample, tmp_path / "ran"
+    ran.mkdir()
+    edit_once = root / "controls/8.13.yaml"
+    edit_once.write_text(edit_once.read_text(encoding="utf-8").replace("procedure: |\n", "procedure: |\n  前書き。\n\n", 1), encoding="utf-8")
+    original = isms.render.writer
+
+    def recorded(name: str):  # which process ran which writer; the slow one sleeps first
+        def run(context):
+            (ran / f"{name}-{os.getpid()}").touch()
+            if name == slow:
+                time.sleep(2.5)
+            return original(name)(context)
+
+        return run
+
+    with monkeypatch.context() as patch:
+        patch.setattr("isms.publish.running.writer", recorded)
+        assert main(["--root", str(root), "build"]) == 0
+    overlapped = json.loads((root / "build/manifest.json").read_text(encoding="utf-8"))["files"]
+    runs = [path.name.split("-") for path in ran.iterdir()]
+    assert sorted(name for name, _ in runs) == ["docx", "html", "xlsx"], "each writer ran once"
+    pids = dict(runs)
+    assert pids["html"] != pids["docx"], "Sphinx beside the Word writer"
+    assert pids["xlsx"] == (pids["html"] if slow == "docx" else pids["docx"])
+    with monkeypatch.context() as patch:  # the workbooks made again, in this process: the same bytes
+        patch.setenv("ISMS_SEQUENTIAL", "1")
+        patch.setenv("ISMS_CACHE_DIR", str(tmp_path / "empty-cache"))
+        assert main(["--root", str(root), "build", "--only", "xlsx"]) == 0
+    assert json.loads((root / "build/manifest.json").read_text(encoding="utf-8"))["files"] == overlapped
 
 
 def test_rules_beside_sphinx_still_gate_the_build(run, built_sample: Path) -> None:

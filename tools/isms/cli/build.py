@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import functools
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -13,6 +15,9 @@ from isms import trust
 from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, counted, err, errors, language_of, print_problems, root_of
 from isms.i18n import t
 from isms.publish import stamp as stamps
+
+if TYPE_CHECKING:
+    from isms.publish.site_process import SiteProcess
 
 STAGE_WORDS = {
     "check": "build_stage_check",
@@ -68,11 +73,7 @@ class BuildProgress:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from isms.bodies import build_bodies
-    from isms.check import load_and_model, model_rules
-    from isms.ledger import document_versions
-    from isms.model import for_audience
-    from isms.publish import current_set, publish, reusable_outputs
+    from isms.publish import early_site, reusable_outputs
     from isms.render import WRITERS
 
     began = time.perf_counter()
@@ -94,6 +95,21 @@ def cmd_build(args: argparse.Namespace) -> int:
         names = list(WRITERS)
     sources = stamps.fingerprint(root, options)  # before anything is read: an edit during the build rebuilds next time
     stamps.remove_stamp(build_dir)
+
+    site = early_site(names)  # Sphinx's imports on the other core while the sources are read
+    try:
+        return _build(args, root, names, build_dir, sources, began, site)
+    finally:
+        if site is not None:
+            site.stop()
+
+
+def _build(args: argparse.Namespace, root: Path, names: list[str], build_dir: Path, sources: str, began: float, site: SiteProcess | None) -> int:
+    from isms.bodies import build_bodies
+    from isms.check import load_and_model, model_rules
+    from isms.ledger import document_versions
+    from isms.model import for_audience
+    from isms.publish import current_set, publish
 
     progress = BuildProgress(["check", *names, "publish"], language_of(root))
     progress.start("check")
@@ -126,7 +142,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         bodies = build_bodies(isms)
     progress.done("check")
     try:
-        report = publish(isms, bodies, versions, names, on_start=progress.start, build_dir=build_dir, on_done=progress.done, gate=gate)
+        report = publish(isms, bodies, versions, names, on_start=progress.start, build_dir=build_dir, on_done=progress.done, gate=gate, site=site)
     finally:
         progress.stop()
     found = set(problems + report.warnings)

@@ -18,10 +18,8 @@ temporaries). `--only NAME` builds a set whose other outputs are hard links to t
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import fcntl
-import multiprocessing
 import os
 import secrets
 import shutil
@@ -30,7 +28,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 from isms import trust
@@ -39,7 +36,9 @@ from isms.ledger import Versions
 from isms.model import Isms
 from isms.problems import Problem
 from isms.publish.manifest import MANIFEST_NAME, OUTPUTS, manifest_bytes, source_state
-from isms.render import BuildContext, writer
+from isms.publish.running import run_writer
+from isms.publish.site_process import SHARED, SiteProcess
+from isms.render import BuildContext
 from isms.render.names import DOWNLOADS
 
 SETS, CURRENT, CACHE, LOCK = ".sets", "current", ".cache", ".lock"
@@ -75,20 +74,25 @@ def publish(
     build_dir: Path | None = None,
     on_done: Callable[[str, float], None] | None = None,
     gate: Callable[[], list[Problem]] | None = None,
+    site: SiteProcess | None = None,
 ) -> BuildReport:
     """build_dir: build/ (a build for an audience goes to build/audiences/<id>/). gate: rules that
     must pass before the outputs are switched in (they run beside Sphinx); their errors stop the
-    build as a writer's problems do."""
+    build as a writer's problems do. site: a process started early to build the site (it is ended
+    here, used or not)."""
     build_dir = build_dir or isms.root / "build"
     report = BuildReport()
     try:
         with _locked(build_dir):
             _recover(build_dir)
-            _build_set(_Prepared(isms, bodies, versions), build_dir, names, report, on_start, on_done, gate)
+            _build_set(_Prepared(isms, bodies, versions), build_dir, names, report, on_start, on_done, gate, site)
     except BuildBusy as exc:
         report.problems = [Problem(exc.path, 1, 1, str(exc))]
     except OSError as exc:
         report.problems = [write_problem(exc, build_dir)]
+    finally:
+        if site is not None:
+            site.stop()
     return report
 
 
@@ -100,6 +104,7 @@ def _build_set(
     on_start: Callable[[str], None] | None,
     on_done: Callable[[str, float], None] | None,
     gate: Callable[[], list[Problem]] | None = None,
+    site: SiteProcess | None = None,
 ) -> None:
     isms = prepared.isms
     cache = build_dir / CACHE
@@ -120,7 +125,7 @@ def _build_set(
             # The current set's files of this output: what has the same bytes is linked, not written again.
             same = previous / name if reusable and previous is not None and (previous / name).is_dir() and not (previous / name).is_symlink() else None
             contexts[name] = BuildContext(isms, prepared.bodies, prepared.versions, staging / name, folder, shared_cache=folder != cache / name, previous=same)
-        report.problems += _run_writers(contexts, report, on_start, on_done, gate)
+        report.problems += _run_writers(contexts, report, on_start, on_done, gate, site)
         if report.problems:
             return
         if on_start:
@@ -156,13 +161,18 @@ def _run_writers(
     on_start: Callable[[str], None] | None,
     on_done: Callable[[str, float], None] | None,
     gate: Callable[[], list[Problem]] | None = None,
+    site: SiteProcess | None = None,
 ) -> list[Problem]:
-    """The gate, then every writer; on two or more cores the gate, the Word writer and the workbooks
-    run in a child process while Sphinx (the html writer, single-threaded) runs here. Each
-    writer writes only its own folders, so the outputs are the same bytes as one after another."""
+    """The gate, then every writer; on two or more cores Sphinx (the html writer, single-threaded)
+    runs in a process of its own (site, or one forked now) while the gate and the Word writer run
+    here, on the last core; the workbooks go to whichever process is free first
+    (isms.publish.site_process). Each writer writes only its own folders, so the outputs are the
+    same bytes as one after another."""
     names = list(contexts)
     beside = [name for name in names if name in ("docx", "xlsx")]  # Sphinx is the longest: the rest goes beside it
     if "html" not in names or not beside or not overlapping():
+        if site is not None:
+            site.stop()
         found = _gate(gate, report)
         if found:
             return found
@@ -172,57 +182,65 @@ def _run_writers(
             if problems:
                 break
         return problems
-    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
-    child = multiprocessing.get_context("fork").Process(
-        target=_child_writers, args=(beside, contexts, gate, sender, os.getpid()), name="isms-writers"
-    )
-    child.start()
-    sender.close()
-    for name in beside:
+    site = site or SiteProcess(contexts)
+    root = contexts["html"].isms.root
+    try:
+        site.start(contexts)
         if on_start:
-            on_start(name)
-    gate_failed: list[bool] = []  # the child's first message: whether the rules found an error
-
-    def failed_beside() -> bool:
-        """Asked by Sphinx before each page it reads: once the rules have failed, its work is in vain."""
-        with contextlib.suppress(EOFError, OSError):  # a child that died is reported once Sphinx is done
-            if not gate_failed and receiver.poll():
-                gate_failed.append(receiver.recv())
-        return bool(gate_failed) and gate_failed[0]
-
-    try:
-        problems = _timed_writer("html", dataclasses.replace(contexts["html"], cancelled=failed_beside), report, on_start, on_done)
-        for name in names:
-            if name not in beside and name != "html" and not problems:
-                problems += _timed_writer(name, contexts[name], report, on_start, on_done)
-    except BaseException:
-        child.terminate()
-        child.join()
-        raise
-    try:
-        if not gate_failed:
-            gate_failed.append(receiver.recv())
-        gated, results = receiver.recv()
-    except EOFError:  # the child died (killed, out of memory): its outputs are not trusted
-        gated, results = [], [("beside", [Problem(contexts["html"].isms.root, 1, 1, f"the process of the writers beside Sphinx ended unexpectedly (exit code {child.exitcode}); the previous outputs are unchanged.")], {}, 0.0, None)]
+            on_start("html")
+        with _on_the_last_core():
+            try:
+                gated = gate() if gate is not None else []
+            except Exception as exc:  # a bug in a rule: one clear line, as a writer's
+                gated = [Problem(root, 1, 1, f"the check failed unexpectedly ({type(exc).__name__}: {exc}); the previous outputs are unchanged. Please report this.")]
+            errors = [p for p in gated if p.severity == "error"]
+            site.gate(bool(errors))
+            report.warnings += [p for p in gated if p.severity != "error"]
+            beside_problems: list[Problem] = []
+            for name in beside:
+                if name in SHARED and not site.claim(name):
+                    continue  # the site's process, done first, has taken it
+                if errors or beside_problems:
+                    continue  # claimed all the same: after an error nobody runs it
+                beside_problems += _timed_writer(name, contexts[name], report, on_start, on_done)
+        outcomes = site.outcomes(root)
     finally:
-        receiver.close()
-        child.join()
-    errors = [p for p in gated if p.severity == "error"]
-    report.warnings += [p for p in gated if p.severity != "error"]
+        site.stop()
     if errors:  # the rules gate the outputs: their problems are the cause, not what Sphinx says of them
         report.gate_failed = True
         return errors
-    for name, found, stats, seconds, error in results:
+    problems: list[Problem] = []
+    for name, found, stats, seconds, error in outcomes:
         if error is not None:
             raise error
-        if name in contexts:
-            report.stats[name] = stats
-            report.seconds[name] = seconds
-            if on_done:
-                on_done(name, seconds)
+        report.stats[name] = stats
+        report.seconds[name] = seconds
+        if on_done and not stats.get("cancelled"):
+            if name != "html" and on_start:
+                on_start(name)
+            on_done(name, seconds)
         problems += found
-    return problems
+    for name in names:
+        if name not in beside and name != "html" and not problems:
+            problems += _timed_writer(name, contexts[name], report, on_start, on_done)
+    return problems + beside_problems
+
+
+@contextlib.contextmanager
+def _on_the_last_core() -> Iterator[None]:
+    """While Sphinx runs in its own process: the rest keeps to the last core (with pandoc and
+    LibreOffice, which inherit it), so that the scheduler leaves Sphinx a core of its own."""
+    if not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    cpus = os.sched_getaffinity(0)
+    with contextlib.suppress(OSError):
+        os.sched_setaffinity(0, sorted(cpus)[1:] or cpus)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(0, cpus)
 
 
 def _gate(gate: Callable[[], list[Problem]] | None, report: BuildReport) -> list[Problem]:
@@ -234,44 +252,12 @@ def _gate(gate: Callable[[], list[Problem]] | None, report: BuildReport) -> list
     return errors
 
 
-def _child_writers(
-    names: list[str], contexts: dict[str, BuildContext], gate: Callable[[], list[Problem]] | None, sender: Connection, parent: int
-) -> None:
-    """In the child: the gate, then the writers beside Sphinx one after another, on the last core."""
-    # A build killed outright takes this child with it: it shares the build folder's lock (inherited
-    # with the fork) and would keep the next build out while it runs.
-    if not trust.die_with_parent(parent):
-        os._exit(1)
-    # Ctrl-C reaches the whole process group: the parent stops the build and says so; the child just
-    # ends (a handler, not SIG_IGN, so that pandoc and LibreOffice still get the default).
-    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
-    if hasattr(os, "sched_setaffinity"):
-        with contextlib.suppress(OSError):
-            cpus = sorted(os.sched_getaffinity(0))
-            os.sched_setaffinity(0, cpus[1:] or cpus)
-    results = []
-    try:
-        gated = gate() if gate is not None else []
-    except Exception as exc:  # a bug in a rule: one clear line, as a writer's
-        root = next(iter(contexts.values())).isms.root
-        gated = [Problem(root, 1, 1, f"the check failed unexpectedly ({type(exc).__name__}: {exc}); the previous outputs are unchanged. Please report this.")]
-    # First, a word (the problems may not fit the pipe before Sphinx next asks): Sphinx stops early
-    # when the rules failed.
-    sender.send(any(p.severity == "error" for p in gated))
-    if not any(p.severity == "error" for p in gated):
-        for name in names:
-            report = BuildReport()
-            started = time.perf_counter()
-            try:
-                found = _run_writer(name, contexts[name], report)
-                results.append((name, found, report.stats.get(name, {}), time.perf_counter() - started, None))
-            except OSError as exc:
-                results.append((name, [], {}, time.perf_counter() - started, exc))
-                break
-            if found:
-                break
-    sender.send((gated, results))
-    sender.close()
+def early_site(names: list[str]) -> SiteProcess | None:
+    """A process that imports Sphinx now, while the caller reads the sources, and builds the site
+    when publish() gives it the context; None where the site would not be built beside the rest."""
+    if "html" in names and any(name in names for name in ("docx", "xlsx")) and overlapping():
+        return SiteProcess()
+    return None
 
 
 def overlapping() -> bool:
@@ -295,14 +281,9 @@ def _timed_writer(
 
 
 def _run_writer(name: str, context: BuildContext, report: BuildReport) -> list[Problem]:
-    try:
-        result = writer(name)(context)
-        report.stats[name] = result.stats
-        return result.problems
-    except OSError:
-        raise  # a write failure: reported with the path and what to do, see write_problem
-    except Exception as exc:  # a bug: one clear line instead of a traceback; the current set stays
-        return [Problem(context.isms.root, 1, 1, f"the {name} writer failed unexpectedly ({type(exc).__name__}: {exc}); the previous outputs are unchanged. Please report this.")]
+    problems, stats = run_writer(name, context)
+    report.stats[name] = stats
+    return problems
 
 
 # --------------------------------------------------------------------------- the set switch

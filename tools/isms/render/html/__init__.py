@@ -303,6 +303,20 @@ _OTHER_BUILDERS = frozenset({
 })  # fmt: skip
 
 
+def preload() -> None:
+    """Import now what Sphinx imports when it starts (its built-in extensions but the other builders,
+    the HTML builder, the theme, this package's extension): for a process that has time now and will
+    build the site later (isms.publish.site_process). Only imports: Sphinx sets them up as before."""
+    import importlib
+
+    import sphinx.application
+
+    for name in (*sphinx.application.builtin_extensions, "sphinx.builders.html", "furo", "isms.render.html.extension"):
+        if name not in _OTHER_BUILDERS:
+            with contextlib.suppress(Exception):  # Sphinx will say what is wrong with it
+                importlib.import_module(name)
+
+
 @contextlib.contextmanager
 def _only_the_html_builder() -> Iterator[None]:
     """While Sphinx starts: its built-in extensions without the other builders and their themes."""
