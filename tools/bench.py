@@ -23,7 +23,8 @@ more releases in its ledger, then every policy and manual chapter ten times (ren
 document), each control's procedure split into nine more site procedures (a document each), the
 assets and risks ten times (new ids).
 
-Usage: python tools/bench.py [--repeat N] [--quick] (quick: no large organisation, one run each).
+Usage: python tools/bench.py [--repeat N] [--quick | --sample-only] (quick: no large organisation, one
+run each; sample-only: no large organisation).
 """
 
 from __future__ import annotations
@@ -275,6 +276,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="the sample only, one run each")
+    parser.add_argument("--sample-only", action="store_true", help="the sample only, --repeat runs each")
     args = parser.parse_args()
     repeat = 1 if args.quick else args.repeat
     figures: dict[str, float] = {}
@@ -286,7 +288,7 @@ def main() -> int:
         figures["sphinx_noop_s"] = statistics.median(b[1] for b in baseline)
         figures["pages"] = baseline[0][2]
         figures["naive_s"] = naive(sample, figures["sphinx_only_s"])
-        if not args.quick:
+        if not (args.quick or args.sample_only):
             # 30 releases recorded on the way (each edits a procedure), then the organisation grows:
             # its current sources are the drafts of the next release.
             large = fresh_copy(REPO, Path(tmp) / "large")
