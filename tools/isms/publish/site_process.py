@@ -141,8 +141,10 @@ def _serve(connection: Connection, job: IO[bytes] | None, contexts: dict[str, Bu
     """In the child: import Sphinx, wait for the job, build the site and what is left, answer."""
     if not trust.die_with_parent(parent):
         return
-    # Ctrl-C reaches the whole process group: the build says so; this process just ends.
-    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+    # Ctrl-C reaches the whole process group: the build says so; this process just ends (unless the
+    # build ignores it, as a background job does: then so does this process).
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, lambda *_: os._exit(130))
     from isms.render.html import preload
 
     preload()
