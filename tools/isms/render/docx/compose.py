@@ -158,12 +158,15 @@ def _seeded(seed: str) -> Iterator[None]:
         random.setstate(state)
 
 
-_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _IMAGES = {_A + "blip", "{http://schemas.microsoft.com/office/drawing/2016/SVG/main}svgBlip"}
 _DIAGRAMS = {"{http://schemas.openxmlformats.org/drawingml/2006/diagram}relIds"}
 _SHAPES = {"{urn:schemas-microsoft-com:vml}imagedata"}
 _SECTION_REFERENCES = {W + "headerReference", W + "footerReference"}
+_LOCAL_NUM_ID = etree.XPath(".//w:numPr/w:numId/@w:val", namespaces={"w": W[1:-1]})  # as docxcompose reads it
+_LOOKED_FOR = (W + "numId", W + "pStyle", W + "footnoteReference", *_IMAGES, *_DIAGRAMS, *_SHAPES, *_SECTION_REFERENCES)
+_REFERENCING = etree.XPath("boolean(descendant-or-self::*[@r:id])", namespaces={"r": _RELATIONSHIPS})
 
 
 def _style_names(styles: etree._Element) -> Iterator[tuple[str | None, str | None]]:
@@ -192,12 +195,8 @@ class _SharedStylesComposer(SubdocComposer):
         for element in doc.element.body:
             if isinstance(element, CT_SectPr):
                 continue
-            tags = set()
-            referenced = False
-            for node in element.iter():
-                tags.add(node.tag)
-                referenced = referenced or _R_ID in node.attrib
-            if referenced:
+            tags = {node.tag for node in element.iter(*_LOOKED_FOR)}  # lxml filters in C
+            if _REFERENCING(element):
                 self.add_referenced_parts(doc.part, self.doc.part, element)
             self.add_styles(doc, element)
             if W + "numId" in tags:
@@ -242,9 +241,20 @@ class _SharedStylesComposer(SubdocComposer):
         # Only the first paragraph of a style restarts its numbering: for the others docxcompose's
         # answer is "already done", found after an XPath query per paragraph.
         first_style = next(element.iter(W + "pStyle"), None)
-        if first_style is not None and first_style.get(W + "val") in self._numbering_restarted:
+        style_id = first_style.get(W + "val") if first_style is not None else None
+        if style_id in self._numbering_restarted:
+            return
+        # Nor does a list of bullets, a heading or a style without numbering restart anything: the
+        # answer depends on the style and the paragraph's list only (lists are added, never changed),
+        # so it is found once per pair, not through seven XPath queries per list item.
+        local = _LOCAL_NUM_ID(element)
+        unchanged = self.__dict__.setdefault("_restarts_nothing", set())
+        pair = (style_id, local[0] if local else None)
+        if pair in unchanged:
             return
         super().restart_first_numbering(doc, element)
+        if style_id not in self._numbering_restarted:
+            unchanged.add(pair)
 
     def _numbered_style(self, element: Any) -> bool:
         """Whether the style of the element's first paragraph is numbered (restart_first_numbering
