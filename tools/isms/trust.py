@@ -150,8 +150,7 @@ def _tree(top: Path, known: dict[str, list[object]]) -> dict[str, list[object]]:
                 continue
             stat = path.stat()
             seen = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
-            hint = known.get(rel)
-            files[rel] = [*seen, hint[3]] if isinstance(hint, list) and hint[:3] == seen and len(hint) == 4 else [*seen, file_sha256(path)]
+            files[rel] = [*seen, known_hash(path, known.get(rel)) or file_sha256(path)]
     return files
 
 
@@ -167,11 +166,12 @@ def _read_seal(path: Path) -> tuple[dict[str, list[object]], str] | None:
         return None
 
 
-def seal(root: Path, top: Path) -> None:
+def seal(root: Path, top: Path, known: dict[str, list[object]] | None = None) -> None:
     """Record that top holds what this machine put there: every file's hash, with the HMAC of the
-    list (nothing happens without a key)."""
+    list (nothing happens without a key). known: sealed_files() of a folder whose files top links
+    (a new output set and the current one): a link's hash is taken from there, not read again."""
     hints = _read_seal(top / _HINTS) or _read_seal(top / SEAL_NAME)
-    files = _tree(top, hints[0] if hints else {})
+    files = _tree(top, {**(known or {}), **(hints[0] if hints else {})})
     mark = tag(root, b"tree", _canonical(files))
     path = top / SEAL_NAME
     if mark is not None:
@@ -199,6 +199,24 @@ def sealed(root: Path, top: Path) -> bool:
         return False
     # The contents decide: a copy of the folder (new inodes and times) is read again and verifies.
     return {rel: entry[-1] for rel, entry in current.items()} == {rel: entry[-1] for rel, entry in files.items()}
+
+
+def sealed_files(root: Path, top: Path) -> dict[str, list[object]]:
+    """The entries of top's seal (rel -> [size, mtime_ns, inode, sha256]) if this machine made it,
+    else none. An entry describes a file only while its size, time and inode are the same
+    (known_hash)."""
+    recorded = _read_seal(top / SEAL_NAME)
+    if recorded is None or not verify(root, recorded[1], b"tree", _canonical(recorded[0])):
+        return {}
+    return recorded[0]
+
+
+def known_hash(path: Path, entry: object) -> str | None:
+    """The sha256 a sealed entry gives for the file at path, if it is still that file."""
+    if not isinstance(entry, list) or len(entry) != 4:
+        return None
+    stat = path.stat()
+    return str(entry[3]) if entry[:3] == [stat.st_size, stat.st_mtime_ns, stat.st_ino] else None
 
 
 def unseal(top: Path) -> None:

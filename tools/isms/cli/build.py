@@ -83,7 +83,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     options = {"outputs": names, "audience": args.audience}
     trust.remove_planted_links(root / "build")  # before anything in build/ is read or written
     trust.remove_planted_links(build_dir)
-    skipped = stamps.up_to_date(root, build_dir, options)
+    # Taken before anything is read: an edit during the build rebuilds next time.
+    sources = stamps.fingerprint(root, options)
+    skipped = stamps.up_to_date(root, build_dir, options, sources)
     if skipped is not None:
         for line in skipped.warnings:
             err.print(line, markup=False, style="yellow")
@@ -93,7 +95,6 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.only and reusable_outputs(build_dir, root) is False:  # the other outputs cannot be linked
         err.print(t("build_untrusted_set", language_of(root), only=args.only), markup=False, style="yellow")
         names = list(WRITERS)
-    sources = stamps.fingerprint(root, options)  # before anything is read: an edit during the build rebuilds next time
     stamps.remove_stamp(build_dir)
 
     site = early_site(names)  # Sphinx's imports on the other core while the sources are read

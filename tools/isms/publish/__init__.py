@@ -135,8 +135,10 @@ def _build_set(
             if name not in names and reusable and (previous / name).is_dir():
                 _link_tree(previous / name, staging / name)
         _link_downloads(staging)
-        (staging / MANIFEST_NAME).write_bytes(manifest_bytes(staging, source_state(isms.root)))
-        trust.seal(isms.root, staging)  # what a later `--only` build or a skipped build may rely on
+        # The files linked from the current set keep the hashes its seal records.
+        linked = trust.sealed_files(isms.root, previous) if reusable and previous is not None else {}
+        (staging / MANIFEST_NAME).write_bytes(manifest_bytes(staging, source_state(isms.root), linked))
+        trust.seal(isms.root, staging, linked)  # what a later `--only` build or a skipped build may rely on
         # The links go through `current`, so they can be made first: one the old set lacks dangles
         # (reads as absent) until the switch.
         _link_outputs(build_dir, {name for name in _LINKED if (staging / name).exists()})

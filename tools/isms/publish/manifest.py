@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 from isms import __version__
-from isms.trust import file_sha256
+from isms.trust import file_sha256, known_hash
 
 MANIFEST_NAME = "manifest.json"
 OUTPUTS = ("html", "docx", "xlsx")
@@ -80,8 +80,10 @@ def toolchain() -> dict[str, str]:
     return versions
 
 
-def manifest_bytes(set_dir: Path, source: dict[str, object]) -> bytes:
-    files = {rel: sha256_file(path) for rel, path in output_files(set_dir).items()}
+def manifest_bytes(set_dir: Path, source: dict[str, object], known: dict[str, list[object]] | None = None) -> bytes:
+    """known: trust.sealed_files() of the set whose files this one links: their hashes are not read again."""
+    known = known or {}
+    files = {rel: known_hash(path, known.get(rel)) or sha256_file(path) for rel, path in output_files(set_dir).items()}
     manifest = {"files": files, "tool_version": __version__, "toolchain": toolchain(), **source}
     return (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 

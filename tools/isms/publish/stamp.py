@@ -133,8 +133,9 @@ def read_stamp(build_dir: Path, root: Path) -> Stamp | None:
     return stamp if trust.verify(root, stamp.seal, stamp.payload()) else None
 
 
-def up_to_date(root: Path, build_dir: Path, options: dict[str, object]) -> Stamp | None:
-    """The stamp of the last build when the current set is still what a build would make, else None."""
+def up_to_date(root: Path, build_dir: Path, options: dict[str, object], sources: str | None = None) -> Stamp | None:
+    """The stamp of the last build when the current set is still what a build would make, else None.
+    sources: fingerprint(root, options), if the caller has it."""
     stamp = read_stamp(build_dir, root)
     if stamp is None:
         return None
@@ -144,7 +145,7 @@ def up_to_date(root: Path, build_dir: Path, options: dict[str, object]) -> Stamp
             return None
     except OSError:
         return None
-    if with_media(fingerprint(root, options), root, stamp.media) != stamp.fingerprint:
+    if with_media(sources or fingerprint(root, options), root, stamp.media) != stamp.fingerprint:
         return None
     return stamp if trust.sealed(root, current.resolve()) else None  # the outputs are still those it made
 
