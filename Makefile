@@ -9,12 +9,12 @@ STAMP := $(VENV)/.installed
 SYSTEM_STAMP := build/.system-packages
 APT_PACKAGES := libreoffice-writer-nogui poppler-utils fonts-noto-cjk fontconfig chromium chromium-driver
 
-.PHONY: manual html docx xlsx check test lint schema bench clean distclean system-deps
+.PHONY: manual html docx xlsx check test lint schema bench bytecode clean distclean system-deps
 
-manual: $(STAMP)
+manual: $(STAMP) bytecode
 	$(BIN)/isms build
 
-html docx xlsx: $(STAMP)
+html docx xlsx: $(STAMP) bytecode
 	$(BIN)/isms build --only $@
 
 check: $(STAMP)
@@ -23,7 +23,7 @@ check: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/isms schema --write
 
-test: $(STAMP) $(SYSTEM_STAMP)
+test: $(STAMP) $(SYSTEM_STAMP) bytecode
 	$(BIN)/ruff check tools tests
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n auto --dist loadfile --no-loadscope-reorder
@@ -34,6 +34,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
+
+# The package's bytecode, as an installation compiles it: where PYTHONDONTWRITEBYTECODE is set (CI
+# images), Python would compile every module of the tool again on every run (a tenth of a second).
+bytecode: $(STAMP)
+	$(BIN)/python -m compileall -q tools/isms
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
