@@ -290,6 +290,30 @@ def test_an_activity_is_found_in_any_case_also_where_lower_case_moves_the_text()
     assert _restated(text, names) == ((2, "policy_briefing", "every June"), (4, "phishing_drill", "twice a year"))
 
 
+def test_the_text_rules_read_back_what_they_found_in_an_unchanged_text(sample: Path) -> None:
+    """What the schedule and retention rules found in a text is kept across builds (check/kept.py):
+    a new process, which remembers nothing, reads back the same warnings for the texts it did not
+    change, and finds them again in a text that changed."""
+    from isms.check import facts, kept, schedules
+    from isms.trust import cache_folder
+
+    edit(sample / "manual_src/manual/07_support.rst", "- {{ activities.phishing_drill.frequency }}({{ activities.phishing_drill.months }})の標的型メール訓練", "- 年2回(6月・12月)の標的型メール訓練")
+    edit(sample / "controls/5.15.yaml", "5年間保管する。", "5年間保管する。遮断ログは1年間保管する。")
+
+    def warnings() -> list[str]:
+        schedules._restated.cache_clear()  # as a new process: nothing remembered but the cache
+        facts._stated_once.cache_clear()
+        _, problems = check(sample)
+        return sorted(f"{p.path.name}:{p.line}: {p.message}" for p in problems if "restates" in p.message or "retention" in p.message)
+
+    first = warnings()
+    assert any("restates the schedule" in w for w in first) and any("the retention of" in w for w in first), first
+    assert any(cache_folder(sample, kept.KIND).iterdir())
+    assert warnings() == first
+    edit(sample / "manual_src/manual/07_support.rst", "- 年2回(6月・12月)の標的型メール訓練", "- 年2回(5月・11月)の標的型メール訓練")
+    assert [w.replace("5月・11月", "6月・12月") for w in warnings()] == first
+
+
 def test_changing_a_declaration_changes_every_text(sample: Path) -> None:
     edit(sample / "manual_src/activities.yaml", "    months: [6, 12]\n    owner: it_manager", "    months: [5, 11]\n    owner: it_manager")
     isms, problems = check(sample)

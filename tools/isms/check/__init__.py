@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 from isms import trust
-from isms.check import rst
+from isms.check import kept, rst
 from isms.check.approvals import approvals_in_releases
 from isms.check.facts import retention_in_words
 from isms.check.ledger import ledger_rules
@@ -75,4 +75,5 @@ def model_rules(isms: Isms, sources: Sources, as_of: dt.date | None = None) -> l
     trust.prune(isms.root, yamlio.PARSED, yamlio.used_entries)
     trust.prune(isms.root, rst.CHECKED, rst.used_entries)
     trust.prune(isms.root, templating.COMPILED, templating.used_entries)
+    trust.prune(isms.root, kept.KIND, kept.used_entries)
     return _sorted(problems)

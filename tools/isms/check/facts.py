@@ -15,9 +15,11 @@ found in 遮断ログ確認記録.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from dataclasses import dataclass
 
+from isms.check.kept import kept
 from isms.model import Isms
 from isms.problems import Problem
 from isms.sources.loader import TextSource
@@ -34,15 +36,16 @@ RETENTION = re.compile(r"\{\{\s*retention\.")
 class _Name:
     key: str  # the retention id
     name: str
-    pattern: re.Pattern[str]
+
+
+@functools.lru_cache(maxsize=1024)
+def _pattern(name: str) -> re.Pattern[str]:
+    """The name where it is a whole name (compiled when a text first writes it)."""
+    return re.compile(re.escape(name) + f"(?![{WORD_CHAR}])")
 
 
 def _names(isms: Isms) -> list[_Name]:
-    out = []
-    for key, rule in isms.profile.retention.items():
-        for name in rule.records:
-            out.append(_Name(key, name, re.compile(re.escape(name) + f"(?![{WORD_CHAR}])")))
-    return out
+    return [_Name(key, name) for key, rule in isms.profile.retention.items() for name in rule.records]
 
 
 def retention_in_words(isms: Isms) -> list[Problem]:
@@ -50,6 +53,7 @@ def retention_in_words(isms: Isms) -> list[Problem]:
     if not names:
         return []
     problems = []
+    against = json.dumps([[n.key, n.name] for n in names], ensure_ascii=False)
     sources = [text.source for text in isms.texts()]
     for decision in isms.decisions:  # the items of a control's own set are texts too
         loaded = decision.loaded
@@ -57,8 +61,8 @@ def retention_in_words(isms: Isms) -> list[Problem]:
     for source in sources:
         file_lines: list[str] | None = None
         stated: dict[tuple[int, int, str, str], list[str]] = {}
-        for line, col, name, written in _stated_once(source.text, tuple(names)):
-            stated.setdefault((line, col, name.key, written), []).append(name.name)
+        for line, col, key, name, written in kept(isms.root, "retention", source.text, against, functools.partial(_rows, source.text, tuple(names))):
+            stated.setdefault((line, col, key, written), []).append(name)
         for (line, col, key, written), records in stated.items():
             rule = isms.profile.retention[key]
             at = source.first_line + line - 1
@@ -76,6 +80,10 @@ def retention_in_words(isms: Isms) -> list[Problem]:
 def _blank(match: re.Match[str]) -> str:
     """A template becomes spaces of its length (columns stay), a printed retention period VALUE."""
     return (VALUE if RETENTION.match(match.group(0)) else " ") + " " * (len(match.group(0)) - 1)
+
+
+def _rows(text: str, names: tuple[_Name, ...]) -> list[list[object]]:
+    return [[line, col, name.key, name.name, written] for line, col, name, written in _stated_once(text, names)]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -99,7 +107,7 @@ def _stated(text: str, names: list[_Name]):
             pending = []  # a new paragraph or table row: a new sentence
         at = 0
         for clause in re.split(r"(?<=[、。])", line):
-            found = [(m.start(), n) for n in names for m in n.pattern.finditer(clause)] if anyone and anyone.search(clause) else []
+            found = [(m.start(), n) for n in names for m in _pattern(n.name).finditer(clause)] if anyone and anyone.search(clause) else []
             # Where two names overlap, the longer one is meant (医療機器部品の検査成績書, not 検査成績書).
             found = [
                 (start, n) for start, n in found

@@ -265,7 +265,7 @@ def check_rst(rendered: RenderedText, known_labels: frozenset[str], root: Path |
 CHECKED = "rst"  # the cache's kind (isms.trust): the problems of a text, by everything they depend on
 # The rules of every stage may shape a text's check (roles, media, the words of messages): the key
 # covers the whole package's code and docutils.
-_CHECK_VERSION = hashlib.sha256(
+CODE_VERSION = hashlib.sha256(
     b"".join(path.read_bytes() for path in sorted(Path(__file__).parents[1].rglob("*.py"))) + docutils.__version__.encode()
 ).hexdigest()
 used_entries: set[str] = set()
@@ -286,7 +286,7 @@ def _stored_check(rendered: RenderedText, known_labels: frozenset[str], root: Pa
         return _check_rst(rendered, known_labels, root, media)
     relative = source.path.relative_to(root).as_posix()
     # The source's text decides the line map (RenderedText.source_lines), so it need not be made here.
-    payload = [_CHECK_VERSION, relative, source.first_line, source.text, rendered.text, _digest(known_labels), _digest(media)]
+    payload = [CODE_VERSION, relative, source.first_line, source.text, rendered.text, _digest(known_labels), _digest(media)]
     key = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
     used_entries.add(key)
     stored = trust.load(root, CHECKED, key)

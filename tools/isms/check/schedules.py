@@ -12,9 +12,11 @@ and line.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from dataclasses import dataclass
 
+from isms.check.kept import kept
 from isms.model import Isms
 from isms.problems import Problem
 
@@ -102,10 +104,11 @@ def restated_schedules(isms: Isms) -> list[Problem]:
     if not names:
         return []
     problems: list[Problem] = []
+    against = json.dumps([[n.activity, n.text] for n in names], ensure_ascii=False)
     seen: set[tuple[str, int, str]] = set()
     for rendered in isms.texts():
         source = rendered.source
-        for index, activity, written in _restated(source.text, names):
+        for index, activity, written in kept(isms.root, "schedules", source.text, against, functools.partial(_rows, source.text, names)):
             line = source.first_line + index
             key = (str(source.path), line, activity)
             if key in seen:
@@ -129,6 +132,10 @@ def _names_pattern(names: tuple[_Name, ...]) -> tuple[re.Pattern[str], re.Patter
     lower_case = re.compile("|".join(re.escape(n.text.lower()) for n in names))
     any_case = re.compile("|".join(re.escape(n.text) for n in names), re.IGNORECASE)
     return lower_case, any_case, {n.text.lower(): n.activity for n in names}
+
+
+def _rows(text: str, names: tuple[_Name, ...]) -> list[list[object]]:
+    return [list(row) for row in _restated(text, names)]
 
 
 @functools.lru_cache(maxsize=4096)
