@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import http.server
@@ -101,9 +102,16 @@ def copy_built_sample(sample_build: Path, root: Path, entries_from: Path | None)
 
 def keep_cache_entries(root: Path, shared: Path) -> None:
     """The entries of the run's shared cache in root's own build/.cache (where a build without
-    ISMS_CACHE_DIR looks): they are this machine's, as the build's own would be."""
+    ISMS_CACHE_DIR looks): they are this machine's, as the build's own would be. The other worker's
+    builds write into the shared cache meanwhile: their files written aside (.name.tmp) are left
+    out, and an entry a prune removed between listing and copying is skipped."""
+
+    def copy_if_present(source: str, target: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            shutil.copy2(source, target)
+
     for kind in shared.iterdir():
-        shutil.copytree(kind, root / "build/.cache" / kind.name, dirs_exist_ok=True)
+        shutil.copytree(kind, root / "build/.cache" / kind.name, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*"), copy_function=copy_if_present)
 
 
 @pytest.fixture(scope="session", autouse=True)
