@@ -119,6 +119,21 @@ def test_the_workbooks_go_to_whichever_process_is_free_first(built_sample: Path,
     assert json.loads((root / "build/manifest.json").read_text(encoding="utf-8"))["files"] == overlapped
 
 
+def test_a_renamed_title_reaches_every_page_whatever_its_underline(run, built_sample: Path) -> None:
+    """An edit writes only the pages that changed, unless a title changed: then the pages that list
+    it (manual/index) and every sidebar show the new one, whichever character underlines it, as
+    reStructuredText allows any punctuation. (A title test that knew only = - ~ * # ^ " once left
+    the old chapter title on every other page.)"""
+    root = built_sample
+    chapter = root / "manual_src/manual/04_context.rst"
+    edit(chapter, "4. 組織の状況\n==========================\n", "4. 組織の状況\n++++++++++++++++++++++++++\n")
+    assert run("--root", str(root), "build").code == 0
+    edit(chapter, "4. 組織の状況\n", "4. 組織の状況と課題\n")
+    assert run("--root", str(root), "build").code == 0
+    for page in ("manual/index.html", "controls/5.1.html", "index.html"):
+        assert "4. 組織の状況と課題" in (root / "build/html" / page).read_text(encoding="utf-8"), page
+
+
 def test_rules_beside_sphinx_still_gate_the_build(run, built_sample: Path) -> None:
     """The rules over the model run beside Sphinx: an error they find stops the build all the same,
     and the previous outputs stay (a text's error: found by the rules, not by loading)."""

@@ -202,7 +202,7 @@ def _run_writers(
             for name in beside:
                 if name in SHARED and not site.claim(name):
                     continue  # the site's process, done first, has taken it
-                if errors or beside_problems:
+                if errors or beside_problems or site.failed():
                     continue  # claimed all the same: after an error nobody runs it
                 beside_problems += _timed_writer(name, contexts[name], report, on_start, on_done)
         outcomes = site.outcomes(root)
@@ -217,7 +217,7 @@ def _run_writers(
             raise error
         report.stats[name] = stats
         report.seconds[name] = seconds
-        if on_done and not stats.get("cancelled"):
+        if on_done and not stats.get("cancelled") and not stats.get("failed"):
             if name != "html" and on_start:
                 on_start(name)
             on_done(name, seconds)

@@ -80,6 +80,11 @@ class SiteProcess:
         """Whether the caller may run this shared writer (no other process has taken it)."""
         return _claim(self._claims, name)
 
+    def failed(self) -> bool:
+        """Whether the process has ended without answering (killed, out of memory): the build's
+        work beside it is in vain."""
+        return self._process.exitcode not in (None, 0)
+
     def gate(self, failed: bool) -> None:
         """The rules' verdict: when they failed, Sphinx stops before its next page."""
         if not self._gate_sent:
@@ -96,7 +101,7 @@ class SiteProcess:
         except (EOFError, OSError):
             self._process.join()
             message = f"the process that builds the site ended unexpectedly (exit code {self._process.exitcode}); the previous outputs are unchanged."
-            return [(SITE, [Problem(root, 1, 1, message)], {}, 0.0, None)]
+            return [(SITE, [Problem(root, 1, 1, message)], {"failed": True}, 0.0, None)]
         finally:
             self.stop()
 

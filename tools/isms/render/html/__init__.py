@@ -381,7 +381,11 @@ def _sphinx_class(sphinx: type) -> type:
     return MovableSphinx
 
 
-_TITLE = re.compile(r"^(?P<text>\S.*)\n(?P<line>([=\-~*#^\"])\3{3,})$", re.MULTILINE)
+# A section title: any line above a line of one repeated punctuation character, which is what
+# reStructuredText accepts as an underline (of any length: it warns when one is too short). Lines
+# that only look like one cost a full rewrite when they change, never a stale page.
+# (Written so that matching is linear in a line's length: the generated pages have long lines.)
+_TITLE = re.compile(r"^(?P<text>[ \t]*\S[^\n]*)\n(?P<line>([!-/:-@\[-`{-~])\3*)[ \t]*$", re.MULTILINE)
 
 
 def navigation_fingerprint(site: Site) -> str:

@@ -229,14 +229,25 @@ def write_search_index(app: Sphinx, exception: Exception | None) -> None:
     app.isms_search = {f"search_{key}": value for key, value in stats.items()} | {"search_seconds": round(time.perf_counter() - started, 3)}
 
 
+def _tables_of_contents(env: Any, docnames: Any) -> dict[str, str]:
+    """What other pages show of these pages: their titles and section titles (Sphinx's tocs)."""
+    return {name: env.tocs[name].astext() if name in env.tocs else "" for name in docnames}
+
+
+def note_titles(app: Sphinx, env: Any, docnames: list[str]) -> None:
+    """Before Sphinx reads pages again: their titles as the last build read them."""
+    app.isms_titles_before = _tables_of_contents(env, docnames)  # type: ignore[attr-defined]
+
+
 def changed_pages_only(app: Sphinx, builder: Any) -> None:
     """Sphinx writes again every page whose toctree lists a changed page: controls/index after an
     edit of any control, its 93 entries resolved again (a fifth of the site's time after one edit).
-    What such a page shows of the pages it lists is their titles, and `isms build` writes every page
-    again when a title changes (navigation_fingerprint in isms.render.html): its builds write only
-    the pages that changed. A bare sphinx-build keeps Sphinx's rule. The environment was saved
-    before writing began: this changes only the one in memory."""
-    if getattr(app, "isms_cache", None):
+    What such a page shows of the pages it lists is their titles: when no page read again has a new
+    title or section title, `isms build` writes only the pages that changed (it writes every page
+    when any title changes: navigation_fingerprint in isms.render.html). A bare sphinx-build keeps
+    Sphinx's rule. The environment was saved before writing began: this changes the one in memory."""
+    before = getattr(app, "isms_titles_before", None)
+    if getattr(app, "isms_cache", None) and before is not None and _tables_of_contents(builder.env, before) == before:
         builder.env.files_to_rebuild = {}
 
 
@@ -254,6 +265,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", replace_search)
     app.connect("html-collect-pages", search_page)
     app.connect("build-finished", write_search_index)
+    app.connect("env-before-read-docs", note_titles)
     app.connect("write-started", changed_pages_only)
     # After doctools.js (200), before translations.js (added by Sphinx at 500, after ours).
     app.add_js_file("isms-site.js", priority=300)
