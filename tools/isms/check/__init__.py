@@ -25,7 +25,7 @@ from isms.check.soa import soa_rules
 from isms.check.templates import word_templates
 from isms.model import Isms, build_model, clock, templating
 from isms.problems import Problem
-from isms.sources import yamlio
+from isms.sources import catalogue, yamlio
 from isms.sources.loader import Sources, load_sources
 
 
@@ -76,4 +76,5 @@ def model_rules(isms: Isms, sources: Sources, as_of: dt.date | None = None) -> l
     trust.prune(isms.root, rst.CHECKED, rst.used_entries)
     trust.prune(isms.root, templating.COMPILED, templating.used_entries)
     trust.prune(isms.root, kept.KIND, kept.used_entries)
+    trust.prune(isms.root, catalogue.PARSED, catalogue.used_entries)
     return _sorted(problems)

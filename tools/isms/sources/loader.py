@@ -12,6 +12,7 @@ from typing import Any
 
 from isms import trust
 from isms.problems import Problem
+from isms.sources import catalogue
 from isms.sources.ledger_schema import Ledger
 from isms.sources.records_schema import (
     ActivityIndex,
@@ -138,6 +139,7 @@ def load_sources(root: Path) -> tuple[Sources, list[Problem]]:
     sources = Sources(root=root)
     problems: list[Problem] = []
     helper = parse_ahead(root, list(reversed(_yaml_files(root))))  # from the other end
+    catalogue.keep_parsed(root)
     try:
         problems += _load_profile(sources)
         problems += _load_controls(sources)
