@@ -171,8 +171,8 @@ def _run_writers(
     (isms.publish.site_process). Each writer writes only its own folders, so the outputs are the
     same bytes as one after another."""
     names = list(contexts)
-    beside = [name for name in names if name in ("docx", "xlsx")]  # Sphinx is the longest: the rest goes beside it
-    if "html" not in names or not beside or not overlapping():
+    beside = _beside_sphinx(names)
+    if not beside:
         if site is not None:
             site.stop()
         found = _gate(gate, report)
@@ -191,13 +191,8 @@ def _run_writers(
         if on_start:
             on_start("html")
         with _on_the_last_core():
-            try:
-                gated = gate() if gate is not None else []
-            except Exception as exc:  # a bug in a rule: one clear line, as a writer's
-                gated = [Problem(root, 1, 1, f"the check failed unexpectedly ({type(exc).__name__}: {exc}); the previous outputs are unchanged. Please report this.")]
-            errors = [p for p in gated if p.severity == "error"]
+            errors = _gate(lambda: _rules_reported(gate, root), report)
             site.gate(bool(errors))
-            report.warnings += [p for p in gated if p.severity != "error"]
             beside_problems: list[Problem] = []
             for name in beside:
                 if name in SHARED and not site.claim(name):
@@ -254,12 +249,25 @@ def _gate(gate: Callable[[], list[Problem]] | None, report: BuildReport) -> list
     return errors
 
 
+def _rules_reported(gate: Callable[[], list[Problem]] | None, root: Path) -> list[Problem]:
+    """The gate's problems; a bug in a rule is one clear line, as a writer's."""
+    try:
+        return gate() if gate is not None else []
+    except Exception as exc:
+        return [Problem(root, 1, 1, f"the check failed unexpectedly ({type(exc).__name__}: {exc}); the previous outputs are unchanged. Please report this.")]
+
+
+def _beside_sphinx(names: list[str]) -> list[str]:
+    """The writers that run beside Sphinx in a process of its own; none where everything runs one
+    after another (one core, no html, ISMS_SEQUENTIAL=1). Sphinx is the longest: the rest goes beside it."""
+    beside = [name for name in names if name in ("docx", "xlsx")]
+    return beside if "html" in names and overlapping() else []
+
+
 def early_site(names: list[str]) -> SiteProcess | None:
     """A process that imports Sphinx now, while the caller reads the sources, and builds the site
     when publish() gives it the context; None where the site would not be built beside the rest."""
-    if "html" in names and any(name in names for name in ("docx", "xlsx")) and overlapping():
-        return SiteProcess()
-    return None
+    return SiteProcess() if _beside_sphinx(names) else None
 
 
 def overlapping() -> bool:

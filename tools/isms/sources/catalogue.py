@@ -94,13 +94,13 @@ def keep_parsed(root: Path) -> None:
             with contextlib.suppress(ValueError, TypeError):
                 _parsed.setdefault(name, json.loads(stored))
                 continue
-        data = _parse(name)
+        data = _parse(name, text)
         trust.store(root, PARSED, key, json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
 
-def _parse(name: str) -> Any:
+def _parse(name: str, text: str | None = None) -> Any:
     if name not in _parsed:
-        text = resources.files("isms.data").joinpath(name).read_text(encoding="utf-8")
+        text = text if text is not None else resources.files("isms.data").joinpath(name).read_text(encoding="utf-8")
         _parsed[name] = YAML(typ="safe").load(text)
     return _parsed[name]
 
