@@ -167,9 +167,10 @@ def _run_writers(
 ) -> list[Problem]:
     """The gate, then every writer; on two or more cores Sphinx (the html writer, single-threaded)
     runs in a process of its own (site, or one forked now) while the gate and the Word writer run
-    here, on the last core; the workbooks go to whichever process is free first
-    (isms.publish.site_process). Each writer writes only its own folders, so the outputs are the
-    same bytes as one after another."""
+    here; the workbooks go to whichever process is free first (isms.publish.site_process). Nothing
+    is pinned to a core: after a cold start Sphinx is done first, and the Word writer's pandoc runs
+    then use both cores (kept to one, they left the other idle for three seconds). Each writer
+    writes only its own folders, so the outputs are the same bytes as one after another."""
     names = list(contexts)
     beside = _beside_sphinx(names)
     if not beside:
@@ -190,16 +191,15 @@ def _run_writers(
         site.start(contexts)
         if on_start:
             on_start("html")
-        with _on_the_last_core():
-            errors = _gate(lambda: _rules_reported(gate, root), report)
-            site.gate(bool(errors))
-            beside_problems: list[Problem] = []
-            for name in beside:
-                if name in SHARED and not site.claim(name):
-                    continue  # the site's process, done first, has taken it
-                if errors or beside_problems or site.failed():
-                    continue  # claimed all the same: after an error nobody runs it
-                beside_problems += _timed_writer(name, contexts[name], report, on_start, on_done)
+        errors = _gate(lambda: _rules_reported(gate, root), report)
+        site.gate(bool(errors))
+        beside_problems: list[Problem] = []
+        for name in beside:
+            if name in SHARED and not site.claim(name):
+                continue  # the site's process, done first, has taken it
+            if errors or beside_problems or site.failed():
+                continue  # claimed all the same: after an error nobody runs it
+            beside_problems += _timed_writer(name, contexts[name], report, on_start, on_done)
         outcomes = site.outcomes(root)
     finally:
         site.stop()
@@ -221,23 +221,6 @@ def _run_writers(
         if name not in beside and name != "html" and not problems:
             problems += _timed_writer(name, contexts[name], report, on_start, on_done)
     return problems + beside_problems
-
-
-@contextlib.contextmanager
-def _on_the_last_core() -> Iterator[None]:
-    """While Sphinx runs in its own process: the rest keeps to the last core (with pandoc and
-    LibreOffice, which inherit it), so that the scheduler leaves Sphinx a core of its own."""
-    if not hasattr(os, "sched_setaffinity"):
-        yield
-        return
-    cpus = os.sched_getaffinity(0)
-    with contextlib.suppress(OSError):
-        os.sched_setaffinity(0, sorted(cpus)[1:] or cpus)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(0, cpus)
 
 
 def _gate(gate: Callable[[], list[Problem]] | None, report: BuildReport) -> list[Problem]:
