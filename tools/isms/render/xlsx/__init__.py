@@ -19,13 +19,9 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
-
-import openpyxl
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from isms import __version__, trust
 from isms.i18n import fingerprint as words_fingerprint
@@ -43,10 +39,12 @@ from isms.render.xlsx.risk import risk_workbooks
 from isms.render.xlsx.sheets import SheetBook, text_only
 from isms.sources.catalogue import ATTRIBUTES
 
+if TYPE_CHECKING:  # openpyxl is imported where a workbook is made (sheets.py)
+    from openpyxl.worksheet.worksheet import Worksheet
+
 FONTS = {"ja": "Yu Gothic", "en": "Calibri"}  # 游ゴシック, Excel's Japanese default; Excel's Latin default
-_THIN = Side(style="thin", color="808080")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+_BORDER_COLOUR = "808080"
+_HEADER_COLOUR = "D9E1F2"
 
 # (the header's word in isms.i18n, width in characters)
 _COLUMNS: tuple[tuple[str, int], ...] = (
@@ -154,6 +152,11 @@ def _lines(value: object, width: int) -> int:
 
 
 def _format_sheet(sheet: Worksheet, widths: list[int], rows: int, lang: str) -> None:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    thin = Side(style="thin", color=_BORDER_COLOUR)
+    border, header_fill = Border(left=thin, right=thin, top=thin, bottom=thin), PatternFill("solid", fgColor=_HEADER_COLOUR)
     font = FONTS.get(lang, FONTS["en"])
     body_font = Font(name=font, size=10)
     bold = Font(name=font, size=10, bold=True)
@@ -165,9 +168,9 @@ def _format_sheet(sheet: Worksheet, widths: list[int], rows: int, lang: str) -> 
         for cell, width in zip(row, widths, strict=True):
             cell.font = bold if cell.row == 1 else body_font
             cell.alignment = wrap
-            cell.border = _BORDER
+            cell.border = border
             if cell.row == 1:
-                cell.fill = _HEADER_FILL
+                cell.fill = header_fill
             lines = max(lines, _lines(cell.value, width))
         sheet.row_dimensions[row[0].row].height = 14 * lines + 4
     last = f"{get_column_letter(len(widths))}{rows}"
@@ -181,6 +184,9 @@ def _format_sheet(sheet: Worksheet, widths: list[int], rows: int, lang: str) -> 
 
 
 def workbook_bytes(isms: Isms) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
     lang = isms.lang
     doc = isms.documents["soa"]
     book = Workbook()
@@ -232,7 +238,7 @@ def _code() -> str:
     """The code a workbook's bytes depend on: this writer, its sheets and the package rewriting, and
     the openpyxl and zlib that write them (a cache shared by two environments keeps their entries apart)."""
     files = (Path(__file__), Path(sheets.__file__), Path(read_package.__code__.co_filename))
-    versions = f"openpyxl {openpyxl.__version__} zlib {zlib.ZLIB_RUNTIME_VERSION}".encode()
+    versions = f"openpyxl {metadata.version('openpyxl')} zlib {zlib.ZLIB_RUNTIME_VERSION}".encode()
     return hashlib.sha256(b"".join(path.read_bytes() for path in files) + versions).hexdigest()
 
 

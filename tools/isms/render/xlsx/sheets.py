@@ -12,10 +12,10 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+if TYPE_CHECKING:  # imported where a workbook is made: an unchanged one costs no openpyxl (0.1 s to import)
+    from openpyxl import Workbook
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -30,8 +30,8 @@ def text_only(book: Workbook) -> None:
                     cell.quotePrefix = True
 
 
-HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
-ALERT_FILL = PatternFill("solid", fgColor="F4B6B0")
+HEADER_COLOUR = "DDE4EE"
+ALERT_COLOUR = "F4B6B0"
 
 
 def simple_sheet(
@@ -40,13 +40,16 @@ def simple_sheet(
 ):
     """A filterable table sheet: the new workbook's empty sheet first, then one more per call.
     `dates`: date cells read yyyy-mm-dd; `alert_column`: rows whose cell there is True are marked."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     fresh = len(wb.worksheets) == 1 and wb.worksheets[0].title == "Sheet" and wb.worksheets[0].max_row == 1
     ws = wb.worksheets[0] if fresh else wb.create_sheet()
     ws.title = title[:31]  # Excel's limit
     ws.append(list(header))
     for cell in ws[1]:
         cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
+        cell.fill = PatternFill("solid", fgColor=HEADER_COLOUR)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
         ws.append(list(row))
@@ -56,7 +59,7 @@ def simple_sheet(
                 cell.number_format = "yyyy-mm-dd"
         if alert_column is not None and row[alert_column] is True:
             for cell in ws[ws.max_row]:
-                cell.fill = ALERT_FILL
+                cell.fill = PatternFill("solid", fgColor=ALERT_COLOUR)
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
@@ -88,6 +91,8 @@ class SheetBook:
         return hashlib.sha256(json.dumps(self.sheets, ensure_ascii=False, default=_typed).encode()).hexdigest()
 
     def workbook(self) -> Workbook:
+        from openpyxl import Workbook
+
         book = Workbook()
         for title, header, rows, widths, alert_column, dates in self.sheets:
             simple_sheet(book, title, header, rows, widths, alert_column, dates)
