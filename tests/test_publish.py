@@ -134,6 +134,23 @@ def test_a_renamed_title_reaches_every_page_whatever_its_underline(run, built_sa
         assert "4. 組織の状況と課題" in (root / "build/html" / page).read_text(encoding="utf-8"), page
 
 
+def test_a_site_process_that_dies_at_once_is_named_as_such(run, built_sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The site's process fails while it imports Sphinx (a broken installation): the build says
+    that this process ended, and keeps the previous outputs; it once said that build/ could not be
+    written (Broken pipe), as the job it sent found the process gone."""
+    import isms.render.html
+
+    root = built_sample
+    before = (root / "build/manifest.json").read_bytes()
+    edit(root / "controls/8.13.yaml", "procedure: |\n", "procedure: |\n  前書き。\n\n")
+    monkeypatch.setattr(isms.render.html, "preload", lambda: os._exit(3))  # in the forked process only
+    result = run("--root", str(root), "build")
+    assert result.code == 1
+    assert "the process that builds the site ended unexpectedly (exit code 3)" in result.out
+    assert "cannot write" not in result.out + result.err and "Traceback" not in result.out + result.err
+    assert (root / "build/manifest.json").read_bytes() == before
+
+
 def test_rules_beside_sphinx_still_gate_the_build(run, built_sample: Path) -> None:
     """The rules over the model run beside Sphinx: an error they find stops the build all the same,
     and the previous outputs stay (a text's error: found by the rules, not by loading)."""

@@ -66,15 +66,19 @@ class SiteProcess:
     def start(self, contexts: dict[str, BuildContext]) -> None:
         """Build the site of these contexts (the same as the inherited ones, if any), then the
         shared writers among them that the build has not claimed yet."""
+        # A process that has ended already (its imports failed, it was killed) closed its end: the
+        # send fails, and outcomes() says that the process ended, not that build/ cannot be written.
         if self._inherited:
-            self._connection.send(("go", 0))
+            with contextlib.suppress(OSError):
+                self._connection.send(("go", 0))
             return
         assert self._job is not None
         wanted = {name: dataclasses.replace(context, cancelled=None) for name, context in contexts.items() if name == SITE or name in SHARED}
         data = _job_bytes(wanted)
         self._job.write(data)
         self._job.flush()
-        self._connection.send(("job", len(data)))
+        with contextlib.suppress(OSError):
+            self._connection.send(("job", len(data)))
 
     def claim(self, name: str) -> bool:
         """Whether the caller may run this shared writer (no other process has taken it)."""
