@@ -43,13 +43,14 @@ def simple_sheet(
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    header_fill, alert_fill = PatternFill("solid", fgColor=HEADER_COLOUR), PatternFill("solid", fgColor=ALERT_COLOUR)
     fresh = len(wb.worksheets) == 1 and wb.worksheets[0].title == "Sheet" and wb.worksheets[0].max_row == 1
     ws = wb.worksheets[0] if fresh else wb.create_sheet()
     ws.title = title[:31]  # Excel's limit
     ws.append(list(header))
     for cell in ws[1]:
         cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor=HEADER_COLOUR)
+        cell.fill = header_fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
         ws.append(list(row))
@@ -59,7 +60,7 @@ def simple_sheet(
                 cell.number_format = "yyyy-mm-dd"
         if alert_column is not None and row[alert_column] is True:
             for cell in ws[ws.max_row]:
-                cell.fill = PatternFill("solid", fgColor=ALERT_COLOUR)
+                cell.fill = alert_fill
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
