@@ -88,9 +88,9 @@ def fresh_copy(source: Path, target: Path) -> Path:
 
 
 # sphinx-build with the garbage collector set as `isms build` sets it while Sphinx runs
-# (isms.render.html.FULL_COLLECTION_EVERY): what part of the margin over bare Sphinx that setting is.
+# (isms.collector.FULL_COLLECTION_EVERY): what part of the margin over bare Sphinx that setting is.
 _TUNED_SPHINX = (
-    "import gc, sys; from isms.render.html import FULL_COLLECTION_EVERY; from sphinx.cmd.build import main; "
+    "import gc, sys; from isms.collector import FULL_COLLECTION_EVERY; from sphinx.cmd.build import main; "
     "young, middle, _ = gc.get_threshold(); gc.set_threshold(young, middle, FULL_COLLECTION_EVERY); sys.exit(main(sys.argv[1:]))"
 )
 

@@ -12,23 +12,26 @@ from pathlib import Path
 from typing import NoReturn
 
 from isms import __version__
-from isms.cli import records, release
-from isms.cli.build import cmd_build
-from isms.cli.common import (
-    EXIT_OK,
-    EXIT_PROBLEMS,
-    EXIT_USAGE,
-    UsageError,
-    as_of_date,
-    counted,
-    err,
-    errors,
-    language_of,
-    print_problems,
-    root_of,
-)
-from isms.i18n import t
-from isms.model import Isms
+from isms.collector import fewer_full_collections
+
+with fewer_full_collections():  # these imports load every stage's modules: 30 ms less (isms.collector)
+    from isms.cli import records, release
+    from isms.cli.build import cmd_build
+    from isms.cli.common import (
+        EXIT_OK,
+        EXIT_PROBLEMS,
+        EXIT_USAGE,
+        UsageError,
+        as_of_date,
+        counted,
+        err,
+        errors,
+        language_of,
+        print_problems,
+        root_of,
+    )
+    from isms.i18n import t
+    from isms.model import Isms
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -184,10 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run() -> NoReturn:
-    """The `isms` command: main(), then out without tearing the heap down object by object (a
-    tenth of a second after a build: the model, Sphinx's environment); every file is closed and
-    every child process joined by then, and the output is flushed here."""
-    code = main()
+    """The `isms` command: main() with fewer full collections (isms.collector: the process is
+    short, and its large graphs live until the end), then out without tearing the heap down object
+    by object (a tenth of a second after a build: the model, Sphinx's environment); every file is
+    closed and every child process joined by then, and the output is flushed here."""
+    with fewer_full_collections():
+        code = main()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -8,7 +8,6 @@ checklist) are regenerated from the model every time, so they change exactly whe
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import html
 import io
@@ -23,6 +22,7 @@ from sphinx.errors import SphinxError
 
 from isms import trust
 from isms.bodies.text import esc
+from isms.collector import fewer_full_collections
 from isms.i18n import t
 from isms.ledger import Versions
 from isms.model import Isms
@@ -217,7 +217,7 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
     # after a Japanese site, an English one in the same process would say 索引. Start afresh.
     sphinx.locale.translators.clear()
     try:
-        with patch_docutils(srcdir), docutils_namespace(), _only_the_html_builder(), _fewer_full_collections():
+        with patch_docutils(srcdir), docutils_namespace(), _only_the_html_builder(), fewer_full_collections():
             app = _sphinx_class(Sphinx)(
                 str(srcdir), str(srcdir), str(outdir), str(doctrees), "html",
                 status=io.StringIO(), warning=warnings, freshenv=False, warningiserror=True, keep_going=True,
@@ -316,27 +316,6 @@ def preload() -> None:
         if name not in _OTHER_BUILDERS:
             with contextlib.suppress(Exception):  # Sphinx will say what is wrong with it
                 importlib.import_module(name)
-
-
-# Sphinx keeps every page's doctree in memory from reading to writing: nodes linked to their parents,
-# objects the cyclic collector tracks. CPython's default starts a full collection, which walks all of
-# them, after ten collections of the middle generation once the new survivors reach a quarter of the
-# old: about 45 in a cold build of the sample, 3.3 s of Sphinx's 11 s (17 s of 62 s for the ten-times
-# organisation). Here one in a thousand: the young generations are collected as before, garbage that
-# reached the old one waits longer (peak memory of Sphinx's process: the sample 193 -> 237 MB, ten
-# times larger 648 -> 839 MB).
-FULL_COLLECTION_EVERY = 1000  # collections of the middle generation (CPython's default: 10)
-
-
-@contextlib.contextmanager
-def _fewer_full_collections() -> Iterator[None]:
-    """While Sphinx runs (restored after: the build may run in a longer-lived process)."""
-    previous = gc.get_threshold()
-    gc.set_threshold(previous[0], previous[1], FULL_COLLECTION_EVERY)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
 
 
 @contextlib.contextmanager
