@@ -74,6 +74,7 @@ class BuildProgress:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from isms.publish import early_site, reusable_outputs
+    from isms.publish.manifest import source_state
     from isms.render import WRITERS
 
     began = time.perf_counter()
@@ -84,7 +85,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     trust.remove_planted_links(root / "build")  # before anything in build/ is read or written
     trust.remove_planted_links(build_dir)
     # Taken before anything is read: an edit during the build rebuilds next time.
-    sources = stamps.fingerprint(root, options)
+    state = source_state(root)  # the git state, in the fingerprint and in the manifest
+    sources = stamps.fingerprint(root, options, state)
     skipped = stamps.up_to_date(root, build_dir, options, sources)
     if skipped is not None:
         for line in skipped.warnings:
@@ -99,13 +101,15 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     site = early_site(names)  # Sphinx's imports on the other core while the sources are read
     try:
-        return _build(args, root, names, build_dir, sources, began, site)
+        return _build(args, root, names, build_dir, sources, began, site, state)
     finally:
         if site is not None:
             site.stop()
 
 
-def _build(args: argparse.Namespace, root: Path, names: list[str], build_dir: Path, sources: str, began: float, site: SiteProcess | None) -> int:
+def _build(
+    args: argparse.Namespace, root: Path, names: list[str], build_dir: Path, sources: str, began: float, site: SiteProcess | None, state: dict[str, object]
+) -> int:
     from isms.bodies import build_bodies
     from isms.check import load_and_model, model_rules
     from isms.ledger import document_versions
@@ -143,7 +147,7 @@ def _build(args: argparse.Namespace, root: Path, names: list[str], build_dir: Pa
         bodies = build_bodies(isms)
     progress.done("check")
     try:
-        report = publish(isms, bodies, versions, names, on_start=progress.start, build_dir=build_dir, on_done=progress.done, gate=gate, site=site)
+        report = publish(isms, bodies, versions, names, on_start=progress.start, build_dir=build_dir, on_done=progress.done, gate=gate, site=site, source=state)
     finally:
         progress.stop()
     found = set(problems + report.warnings)

@@ -75,17 +75,19 @@ def publish(
     on_done: Callable[[str, float], None] | None = None,
     gate: Callable[[], list[Problem]] | None = None,
     site: SiteProcess | None = None,
+    source: dict[str, object] | None = None,
 ) -> BuildReport:
     """build_dir: build/ (a build for an audience goes to build/audiences/<id>/). gate: rules that
     must pass before the outputs are switched in (they run beside Sphinx); their errors stop the
     build as a writer's problems do. site: a process started early to build the site (it is ended
-    here, used or not)."""
+    here, used or not). source: manifest.source_state() as the build began (else taken here), for
+    the manifest."""
     build_dir = build_dir or isms.root / "build"
     report = BuildReport()
     try:
         with _locked(build_dir):
             _recover(build_dir)
-            _build_set(_Prepared(isms, bodies, versions), build_dir, names, report, on_start, on_done, gate, site)
+            _build_set(_Prepared(isms, bodies, versions), build_dir, names, report, on_start, on_done, gate, site, source)
     except BuildBusy as exc:
         report.problems = [Problem(exc.path, 1, 1, str(exc))]
     except OSError as exc:
@@ -105,6 +107,7 @@ def _build_set(
     on_done: Callable[[str, float], None] | None,
     gate: Callable[[], list[Problem]] | None = None,
     site: SiteProcess | None = None,
+    source: dict[str, object] | None = None,
 ) -> None:
     isms = prepared.isms
     cache = build_dir / CACHE
@@ -137,7 +140,7 @@ def _build_set(
         _link_downloads(staging)
         # The files linked from the current set keep the hashes its seal records.
         linked = trust.sealed_files(isms.root, previous) if reusable and previous is not None else {}
-        (staging / MANIFEST_NAME).write_bytes(manifest_bytes(staging, source_state(isms.root), linked))
+        (staging / MANIFEST_NAME).write_bytes(manifest_bytes(staging, source_state(isms.root) if source is None else source, linked))
         trust.seal(isms.root, staging, linked)  # what a later `--only` build or a skipped build may rely on
         # The links go through `current`, so they can be made first: one the old set lacks dangles
         # (reads as absent) until the switch.

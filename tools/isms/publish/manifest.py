@@ -53,22 +53,24 @@ def output_files(directory: Path, tops: tuple[str, ...] | list[str] = OUTPUTS) -
 def source_state(root: Path) -> dict[str, object]:
     """The commit the sources come from and whether the work tree differs from it; nulls outside git.
 
-    `--no-optional-locks`: `git status` would otherwise refresh the index, and a build writes nothing
-    outside build/."""
-
-    def git(*args: str) -> subprocess.CompletedProcess[str] | None:
-        try:
-            return subprocess.run(["git", "--no-optional-locks", *args], cwd=root, capture_output=True, text=True, timeout=60, check=False)
-        except (OSError, subprocess.SubprocessError):
-            return None
-
-    inside = git("rev-parse", "--is-inside-work-tree")
-    if inside is None or inside.returncode != 0 or inside.stdout.strip() != "true":
+    One `git status` says both (porcelain v2: `# branch.oid` is the commit, or "(initial)" before the
+    first; every other entry is a change). `--no-optional-locks`: it would otherwise refresh the
+    index, and a build writes nothing outside build/. `--no-ahead-behind`: the upstream is not ours
+    to count."""
+    command = [
+        "git", "--no-optional-locks", "status", "--porcelain=v2", "--branch", "--no-ahead-behind", "-z",
+        "--untracked-files=normal", "--", ".", ":(exclude)build",
+    ]
+    try:
+        status = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError):
+        status = None
+    if status is None or status.returncode != 0:  # not a work tree (or no git)
         return {"commit": None, "uncommitted_changes": None}
-    head = git("rev-parse", "--verify", "-q", "HEAD")
-    commit = head.stdout.strip() if head is not None and head.returncode == 0 else None
-    status = git("status", "--porcelain", "-z", "--untracked-files=normal", "--", ".", ":(exclude)build")
-    changed = None if status is None or status.returncode != 0 else bool(status.stdout.strip("\0"))
+    entries = [entry for entry in status.stdout.split("\0") if entry]
+    oid = next((entry.split(" ", 2)[2] for entry in entries if entry.startswith("# branch.oid ")), "(initial)")
+    commit = None if oid == "(initial)" else oid
+    changed = any(not entry.startswith("# ") for entry in entries)
     return {"commit": commit, "uncommitted_changes": changed if commit else True}
 
 

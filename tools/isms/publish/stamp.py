@@ -95,8 +95,9 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def fingerprint(root: Path, options: dict[str, object]) -> str:
-    """Of the sources, the tool, the day, the command line; taken before a build reads anything."""
+def fingerprint(root: Path, options: dict[str, object], state: dict[str, object] | None = None) -> str:
+    """Of the sources, the tool, the day, the command line; taken before a build reads anything.
+    state: manifest.source_state(root), if the caller has it."""
     from isms.publish.manifest import source_state
 
     digest = hashlib.sha256()
@@ -105,7 +106,7 @@ def fingerprint(root: Path, options: dict[str, object]) -> str:
         "options": options,
         "today": dt.date.today().isoformat(),
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"),
-        "git": source_state(root),
+        "git": source_state(root) if state is None else state,
         "code": code_fingerprint(),
     }
     digest.update(json.dumps(payload, sort_keys=True, default=str).encode())
