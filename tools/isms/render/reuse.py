@@ -4,10 +4,13 @@ then writes a few files, not the whole site and every Word file again."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+
+from isms.trust import known_hash
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -37,21 +40,39 @@ def place_bytes(data: bytes, target: Path, previous: Path | None) -> None:
         target.write_bytes(data)
 
 
-def place_tree(source: Path, target: Path, previous: Path | None, ignore: Callable[[str, list[str]], set[str]] | None = None) -> None:
+def place_tree(
+    source: Path,
+    target: Path,
+    previous: Path | None,
+    ignore: Callable[[str, list[str]], set[str]] | None = None,
+    sealed: tuple[dict[str, list[object]], dict[str, list[object]]] = ({}, {}),
+) -> None:
     """The files of source (a writer's own folder, which it changes in later builds) as target:
     each one that previous (the current set's folder of the same output) holds with the same bytes
-    is linked from there, the others are copied."""
+    is linked from there, the others are copied. sealed: the seal entries (isms.trust) of source's
+    and of previous's files, by path within each: where both still describe their files, their
+    hashes say whether the bytes are the same, and neither file is read (a site: 330 files)."""
+    source_entries, previous_entries = sealed
+
+    def same_bytes(src: Path, same: Path, rel: str) -> bool:
+        try:
+            if same.is_symlink():  # a link would be linked as a link
+                return False
+            ours, theirs = known_hash(src, source_entries.get(rel)), known_hash(same, previous_entries.get(rel))
+            if ours is not None and theirs is not None:
+                return ours == theirs
+            return same.stat().st_size == src.stat().st_size and same.read_bytes() == src.read_bytes()
+        except OSError:  # not in the current set
+            return False
 
     def place(src: str, dst: str) -> None:
         Path(dst).unlink(missing_ok=True)  # replaced, not written through (see place_bytes)
         if previous is not None:
-            same = previous / os.path.relpath(src, source)
-            try:
-                candidate = not same.is_symlink() and same.stat().st_size == os.stat(src).st_size
-            except OSError:  # not in the current set
-                candidate = False
-            if candidate and _linked(same, Path(dst), Path(src).read_bytes()):
-                return
+            rel = os.path.relpath(src, source)
+            if same_bytes(Path(src), previous / rel, rel):
+                with contextlib.suppress(OSError):  # else (no hard links here, another device) copied
+                    os.link(previous / rel, dst)
+                    return
         shutil.copy2(src, dst)
 
     shutil.copytree(source, target, dirs_exist_ok=True, ignore=ignore, copy_function=place)

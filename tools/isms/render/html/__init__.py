@@ -251,13 +251,25 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
     problems = _problems(warnings.getvalue(), srcdir)
     if not problems:
         trust.write_atomic(nav_stamp, navigation.encode())
-    trust.seal(context.isms.root, cache)
+    cache_entries = trust.seal(context.isms.root, cache)
     if problems:
         return problems
     # Only the site: not Sphinx's build record (.buildinfo: a config hash, and .buildinfo.bak, the one
     # before a configuration change) nor the empty _sources/.
-    place_tree(outdir, out, context.previous, ignore=shutil.ignore_patterns(".buildinfo", ".buildinfo.bak", ".doctrees", "_sources"))
+    ignore = shutil.ignore_patterns(".buildinfo", ".buildinfo.bak", ".doctrees", "_sources")
+    place_tree(outdir, out, context.previous, ignore, (_within(cache_entries, "out"), _previous_entries(context)))
     return []
+
+
+def _within(entries: dict[str, list[object]], folder: str) -> dict[str, list[object]]:
+    return {rel[len(folder) + 1 :]: entry for rel, entry in entries.items() if rel.startswith(folder + "/")}
+
+
+def _previous_entries(context: BuildContext) -> dict[str, list[object]]:
+    """The seal's entries of the current set's site (its set is sealed as a whole), by path in the site."""
+    if context.previous is None:
+        return {}
+    return _within(trust.sealed_files(context.isms.root, context.previous.parent), context.previous.name)
 
 
 class Cancelled(SphinxError):  # a SphinxError: Sphinx lets it out of its event handlers unwrapped
