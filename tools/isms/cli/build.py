@@ -9,8 +9,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
 from isms import trust
 from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, counted, err, errors, language_of, print_problems, root_of
 from isms.i18n import t
@@ -37,6 +35,8 @@ class BuildProgress:
         self.live = err.is_terminal
         self.progress = None
         if self.live:
+            from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # a terminal's only
+
             columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
             self.progress = Progress(*columns, console=err, transient=True)
             self.task = self.progress.add_task("", total=len(stages))
