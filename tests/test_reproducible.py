@@ -96,6 +96,19 @@ def test_two_cold_builds_at_different_paths_are_byte_identical(cold: ColdBuilds)
     assert (cold.first / "build/manifest.json").read_bytes() == cold.second_manifest
 
 
+def test_a_cold_build_packs_the_cache_entries_its_check_used(cold: ColdBuilds) -> None:
+    """The parsed files, compiled templates and text rules a build's check used are packed, one file
+    per kind under the machine's tag (isms.trust): the next build reads one file, not a thousand."""
+    from isms import trust
+
+    for kind in ("yaml", "jinja", "rst", "text-rules"):
+        folder = cold.first / "build/.cache" / kind
+        entries = {path.name for path in folder.iterdir() if not path.name.startswith(".")}
+        packed = trust._read_pack(cold.first, kind, folder / ".pack")
+        assert entries and set(packed) == entries, kind
+        assert all(packed[name] == trust.read_entry(cold.first, folder / name) for name in entries), kind
+
+
 def test_word_files_converted_without_the_others_equal_the_cold_build(cold: ColdBuilds, run, tmp_path: Path) -> None:
     """pandoc converts the documents missing from the cache in one run: a document converted with
     few others (after an edit, or on another number of cores) has the bytes of the cold build."""

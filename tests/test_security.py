@@ -644,6 +644,11 @@ def test_files_planted_in_build_are_not_reused(built_sample: Path, shared_word_c
     subprocess.run([sys.executable, "-c", PLANTED_PICKLE, str(root / "build/.cache/html/doctrees/environment.pickle"), str(marker)], check=True)
     text, _ = read_source(root / "controls/5.15.yaml", root)
     subprocess.run([sys.executable, "-c", PLANTED_PICKLE, str(root / "build/.cache/yaml" / _parsed_key(text)), str(marker)], check=True)
+    # The same pickle in the pack of parsed files (isms.trust: one file holding the entries a check
+    # used), under a tag made without the machine's key.
+    pack = root / "build/.cache/yaml/.pack"
+    key, payload = _parsed_key(text).encode(), (root / "build/.cache/yaml" / _parsed_key(text)).read_bytes()
+    pack.write_bytes(bytes(32) + len(key).to_bytes(2, "big") + key + len(payload).to_bytes(8, "big") + payload)
     entries = sorted((root / "build/.cache/docx").glob("*.docx"))
     entries[0].write_bytes(entries[1].read_bytes())
     index = root / "build/html/index.html"
@@ -658,6 +663,35 @@ def test_files_planted_in_build_are_not_reused(built_sample: Path, shared_word_c
     # What the tool sealed itself is reused: nothing changed now.
     again = run("--root", str(root), "build")
     assert "前回のビルドから変更なし" in again.err
+
+
+def test_a_pack_of_cache_entries_serves_only_under_this_machines_tag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The entries a check used are packed into one file per kind (isms.trust.prune): the pack serves
+    them when its tag is this machine's, and is ignored when a byte of it or the key differs."""
+    from isms import trust
+
+    monkeypatch.delenv("ISMS_CACHE_DIR", raising=False)
+    monkeypatch.setenv("ISMS_KEY_FILE", str(tmp_path / "keys" / "one"))
+    root = tmp_path / "isms"
+    root.mkdir()
+    entries = {f"{number:064x}": f"entry {number}".encode() * number for number in range(1, 21)}
+    for key, data in entries.items():
+        trust.store(root, "kind", key, data)
+    trust.prune(root, "kind", set(entries))
+    folder = trust.cache_folder(root, "kind")
+    pack = folder / ".pack"
+    assert pack.is_file()
+    for key in entries:
+        (folder / key).unlink()  # served from the pack alone
+    assert {key: trust.load(root, "kind", key) for key in entries} == entries
+    trust.prune(root, "kind", set(entries))  # forgets the pack it read: the next load reads it again
+    genuine = pack.read_bytes()
+    pack.write_bytes(genuine[:-1] + bytes([genuine[-1] ^ 1]))
+    assert [trust.load(root, "kind", key) for key in entries] == [None] * len(entries)
+    trust.prune(root, "kind", set())
+    pack.write_bytes(genuine)
+    monkeypatch.setenv("ISMS_KEY_FILE", str(tmp_path / "keys" / "two"))  # another machine's key
+    assert [trust.load(root, "kind", key) for key in entries] == [None] * len(entries)
 
 
 def test_links_planted_in_build_lead_nowhere(pristine: Path, shared_word_cache: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
