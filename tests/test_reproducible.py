@@ -140,7 +140,14 @@ def test_manifest_lists_every_output_with_its_sha256_and_the_commit(cold: ColdBu
 
 
 def test_a_folder_outside_git_has_no_commit(tmp_path: Path) -> None:
-    assert source_state(copy_sample(tmp_path / "isms")) == {"commit": None, "uncommitted_changes": None}
+    root = copy_sample(tmp_path / "isms")
+    assert source_state(root) == {"commit": None, "uncommitted_changes": None}
+    git(root, "init", "-q")  # a repository before its first commit: everything is uncommitted
+    assert source_state(root) == {"commit": None, "uncommitted_changes": True}
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "sample")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+    assert source_state(root) == {"commit": head, "uncommitted_changes": False}
 
 
 def test_verify_passes_on_a_good_build_and_names_what_changed_in_a_copy(cold: ColdBuilds, run, tmp_path: Path) -> None:
