@@ -341,7 +341,7 @@ def load(root: Path, kind: str, key: str) -> bytes | None:
     if data is None:
         data = read_entry(root, folder / key)
     if data is not None:
-        _seen.setdefault(folder, {})[key] = data
+        _note(folder, key, data)
     return data
 
 
@@ -352,7 +352,7 @@ def store(root: Path, kind: str, key: str, data: bytes) -> None:
     if entry is None:
         return
     if not os.environ.get(CACHE_ENV):
-        _seen.setdefault(folder, {})[key] = data
+        _note(folder, key, data)
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
         write_atomic(folder / key, entry)
@@ -397,8 +397,21 @@ def _packed_entry(key: str, data: bytes) -> bytes:
     return len(name).to_bytes(2, "big") + name + len(data).to_bytes(8, "big") + data
 
 
+# A check that stops early (its sources fail) prunes nothing: in a longer process (the tests, a
+# hundred repositories) what it read is dropped once more folders than these were read since.
+_FOLDERS_HELD = 8
+
+
+def _note(folder: Path, key: str, data: bytes) -> None:
+    if folder not in _seen and len(_seen) >= _FOLDERS_HELD:
+        del _seen[next(iter(_seen))]
+    _seen.setdefault(folder, {})[key] = data
+
+
 def _pack(root: Path, kind: str, folder: Path) -> dict[str, bytes]:
     if folder not in _packs:
+        if len(_packs) >= _FOLDERS_HELD:
+            del _packs[next(iter(_packs))]
         _packs[folder] = _read_pack(root, kind, folder / _PACK_NAME)
     return _packs[folder]
 
