@@ -701,6 +701,30 @@ def test_an_edit_rebuilds_only_what_depends_on_it(built: Built, tmp_path: Path) 
     assert set(stats["converted_ids"]) == {"ctl-5.4", "soa"}
 
 
+def test_a_change_of_the_frames_only_converts_no_unchanged_body_again(built: Built, tmp_path: Path) -> None:
+    """Every frame prints the organisation's name (cover, header): all Word files are made again,
+    but pandoc converts only the bodies whose text changed; the others come from the cache of bodies.
+    (That the result has a clean build's bytes: tests/test_incremental.py, whose release re-versions
+    every document.)"""
+    root = tmp_path / "isms"
+    shutil.copytree(built.root, root)
+
+    def texts() -> dict[str, object]:
+        prepared, problems = prepare(root)
+        assert prepared is not None, problems
+        context = BuildContext(prepared.isms, prepared.bodies, prepared.versions, tmp_path, tmp_path)
+        return {job.doc.id: job.body for job in writer.plan(context)}
+
+    before = texts()
+    edit(root / "manual_src/profile.yaml", "  name: 株式会社みなと精機\n", "  name: 株式会社みなと精機工業\n")
+    after = texts()
+    changed = {doc_id for doc_id, body in after.items() if before.get(doc_id) != body}
+    assert 0 < len(changed) < len(after) / 2, changed
+    stats = build(root)
+    assert stats["converted"] == stats["documents"] == len(after)
+    assert stats["converted"] - stats["bodies_reused"] == len(changed)
+
+
 # --------------------------------------------------------------------------- bad input
 
 

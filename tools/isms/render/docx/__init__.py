@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
@@ -52,6 +52,7 @@ class Stats:
     reused: int = 0
     converted: int = 0
     converted_ids: list[str] = field(default_factory=list)
+    bodies_reused: int = 0  # of those, the ones whose pandoc body came from the cache
     pandoc_runs: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -129,6 +130,22 @@ def _code_version(templates: tuple[Path, Path]) -> str:
     return digest.hexdigest()
 
 
+def body_fingerprint(code: str, body: DocumentText, labels: dict[str, object], lang: str) -> str:
+    """sha256 of everything pandoc's body of a document depends on (`labels`: the cross-reference
+    targets it prints; the reference template is in `code`); not the frame's variables."""
+    payload = {
+        "code": code, "lang": lang, "doc": body.doc_id, "parts": body.parts, "labels": labels,
+        "flags": [body.drop_title, body.chapter_breaks, body.signed, body.merge, body.dense],
+    }
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _store(root: Path, path: Path, data: bytes) -> None:
+    entry = trust.wrap(root, path.name, data)
+    if entry is not None:
+        trust.write_atomic(path, entry)  # a fresh name: a shared cache has concurrent writers
+
+
 def fingerprint(code: str, job: Job, context: dict[str, object], labels: dict[str, object], lang: str) -> str:
     """sha256 of everything the output depends on; `labels` = the cross-reference targets it prints."""
     payload = {
@@ -157,9 +174,10 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
     jobs = plan(build)
     items: dict[str, batch.Item] = {}
     keys: dict[str, str] = {}
+    printed_labels: dict[str, dict[str, object]] = {}
     for job in jobs:
         context = frame_context(isms, build.versions, job.doc, job.toc)
-        printed = dict(referenced(job.body.parts, labels))
+        printed = printed_labels[job.doc.id] = dict(referenced(job.body.parts, labels))
         # The cache key covers the code too; the seed of the random list ids only the content, so
         # that a change to the tool that leaves a document's content alone leaves its bytes alone.
         keys[job.doc.id] = fingerprint(code, job, context, printed, isms.lang)
@@ -176,14 +194,19 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
         mark = time.perf_counter()
         cache.mkdir(parents=True, exist_ok=True)
         media = {name: str(path) for name, path in isms.media.items()}
+        # pandoc's body of a document depends on its text, not on the frame's variables: after a
+        # release (every document re-versioned) or a new organisation name, only the frames are made again.
+        body_files = {item.body.doc_id: cache / f"{body_fingerprint(code, item.body, printed_labels[item.body.doc_id], isms.lang)}.body" for item in todo}
+        todo = [replace(item, converted=trust.read_entry(isms.root, body_files[item.body.doc_id])) for item in todo]
+        stats.bodies_reused = sum(1 for item in todo if item.converted is not None)
         results, stats.pandoc_runs = batch.run(todo, labels, isms.lang, reference, frame, media)
-        for done, reported, seconds in results:
+        for done, reported, seconds, made in results:
             problems += reported
             for doc_id, data in done.items():
                 outputs[doc_id] = data
-                entry = trust.wrap(isms.root, cached[doc_id].name, data)
-                if entry is not None:
-                    trust.write_atomic(cached[doc_id], entry)  # a fresh name: a shared cache has concurrent writers
+                _store(isms.root, cached[doc_id], data)
+            for doc_id, data in made.items():
+                _store(isms.root, body_files[doc_id], data)
             stats.converted_ids += sorted(done)
             for key, value in seconds.items():
                 stats.seconds[key] = max(stats.seconds.get(key, 0.0), value)
@@ -198,6 +221,11 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
     for stale in () if build.shared_cache else cache.glob("*.docx"):
         if stale.name not in keep:  # outputs of earlier states: the cache does not grow without end
             stale.unlink()
+    if len(todo) > 1 and not build.shared_cache:  # the bodies of earlier states (after an edit of one document, at the next larger build)
+        current = {f"{body_fingerprint(code, job.body, printed_labels[job.doc.id], isms.lang)}.body" for job in jobs}
+        for stale in cache.glob("*.body"):
+            if stale.name not in current:
+                stale.unlink()
     stats.reused = len(jobs) - stats.converted
     stats.seconds["total"] = time.perf_counter() - started
     return []

@@ -37,6 +37,7 @@ class Item:
     seed: str  # the fingerprint: seeds docxcompose's random list ids
     landscape: bool = False
     toc: bool = False  # page numbers from a LibreOffice layout (paginate.py)
+    converted: bytes | None = None  # pandoc's body of an earlier build (the writer's cache): not converted again
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ class Share:
     media: dict[str, str]  # published image name -> file to embed
 
 
-Result = tuple[dict[str, bytes], list[Problem], dict[str, float]]
+# The Word files, the problems, the seconds of each step, and the bodies pandoc made (for the cache).
+Result = tuple[dict[str, bytes], list[Problem], dict[str, float], dict[str, bytes]]
 
 
 def chunks(items: list[Item], limit: int = CHUNK_CHARACTERS) -> list[list[Item]]:
@@ -68,12 +70,13 @@ def chunks(items: list[Item], limit: int = CHUNK_CHARACTERS) -> list[list[Item]]
 
 def run_share(share: Share) -> Result:
     mark = time.perf_counter()
-    bodies: dict[str, bytes] = {}
+    made: dict[str, bytes] = {}
     problems: list[Problem] = []
-    for run in chunks(share.items):  # pandoc holds its whole input in memory: bounded runs, bounded memory
+    for run in chunks(_to_convert(share.items)):  # pandoc holds its whole input in memory: bounded runs, bounded memory
         found_bodies, found = convert([item.body for item in run], share.labels, share.lang, share.reference, share.media)
-        bodies.update(found_bodies)
+        made.update(found_bodies)
         problems += found
+    bodies = {item.body.doc_id: item.converted for item in share.items if item.converted is not None} | made
     seconds = {"pandoc": time.perf_counter() - mark}
     mark = time.perf_counter()
     done: dict[str, bytes] = {}
@@ -97,7 +100,11 @@ def run_share(share: Share) -> Result:
                 problems.append(Problem(item.body.sources[0], 1, 1, f"{name}: LibreOffice could not lay out the table of contents ({exc})"))
                 del done[item.body.doc_id]
             seconds["paginate"] = seconds.get("paginate", 0.0) + time.perf_counter() - mark
-    return done, problems, seconds
+    return done, problems, seconds, made
+
+
+def _to_convert(items: list[Item]) -> list[Item]:
+    return [item for item in items if item.converted is None]
 
 
 def worker_count(documents: int) -> int:
@@ -106,10 +113,12 @@ def worker_count(documents: int) -> int:
 
 
 def cost(item: Item) -> int:
-    """A document's work in characters of text (pandoc and the frame: about 60,000 a second); the
-    manual's layout in LibreOffice for its table of contents (~2 s) counts as 120,000 more. Split by
-    text alone, the share with the manual ended 1.4 to 2.2 s after the other."""
-    return sum(len(p) for p in item.body.parts) + (LAYOUT_CHARACTERS if item.toc else 0)
+    """A document's work in characters of text (pandoc and the frame: about 60,000 a second; a body
+    pandoc converted in an earlier build counts half, the frame's part); the manual's layout in
+    LibreOffice for its table of contents (~2 s) counts as 120,000 more. Split by text alone, the
+    share with the manual ended 1.4 to 2.2 s after the other."""
+    text = sum(len(p) for p in item.body.parts)
+    return (text // 2 if item.converted is not None else text) + (LAYOUT_CHARACTERS if item.toc else 0)
 
 
 def split(items: list[Item], count: int) -> list[list[Item]]:
@@ -128,7 +137,7 @@ def run(
 ) -> tuple[list[Result], int]:
     """Returns the results of every share and the number of pandoc processes started (a chunk each)."""
     shares = [Share(part, labels, lang, reference, frame, media) for part in split(items, worker_count(len(items)))]
-    runs = sum(len(chunks(share.items)) for share in shares)
+    runs = sum(len(chunks(_to_convert(share.items))) for share in shares)
     if len(shares) == 1:
         return [run_share(shares[0])], runs
     # fork: the workers inherit the loaded modules instead of importing them again.
@@ -137,4 +146,4 @@ def run(
         with ProcessPoolExecutor(len(shares), mp_context=context) as pool:
             return list(pool.map(run_share, shares)), runs
     except (OSError, BrokenProcessPool) as exc:
-        return [({}, [Problem(frame, 1, 1, f"a Word conversion worker failed: {exc}")], {})], runs
+        return [({}, [Problem(frame, 1, 1, f"a Word conversion worker failed: {exc}")], {}, {})], runs
