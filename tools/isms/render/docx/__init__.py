@@ -190,6 +190,7 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
     todo = [items[doc_id] for doc_id in cached if doc_id not in outputs]
     stats.documents, stats.seconds["plan"] = len(jobs), time.perf_counter() - started
 
+    body_files: dict[str, Path] = {}
     if todo:
         mark = time.perf_counter()
         cache.mkdir(parents=True, exist_ok=True)
@@ -222,7 +223,9 @@ def _build(build: BuildContext, stats: Stats) -> list[Problem]:
         if stale.name not in keep:  # outputs of earlier states: the cache does not grow without end
             stale.unlink()
     if len(todo) > 1 and not build.shared_cache:  # the bodies of earlier states (after an edit of one document, at the next larger build)
-        current = {f"{body_fingerprint(code, job.body, printed_labels[job.doc.id], isms.lang)}.body" for job in jobs}
+        current = {path.name for path in body_files.values()} | {
+            f"{body_fingerprint(code, job.body, printed_labels[job.doc.id], isms.lang)}.body" for job in jobs if job.doc.id not in body_files
+        }
         for stale in cache.glob("*.body"):
             if stale.name not in current:
                 stale.unlink()
