@@ -54,7 +54,9 @@ def sample(tmp_path: Path) -> Path:
 
 def _built_once(tmp_path_factory: pytest.TempPathFactory, name: str, copy: Callable[[Path], object]) -> Path:
     """One full build shared read-only by the whole run: under pytest-xdist the first worker to ask
-    builds it under a lock in the workers' common temporary folder, the others wait and reuse it."""
+    builds it under a lock in the workers' common temporary folder, the others wait and reuse it.
+    The build is cold (its cache in its own build/, made there: test_reproducible compares it with
+    another cold build); its Word, workbook and parsed-file entries then join the run's shared cache."""
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = shared.parent  # the folder of all workers of this run
@@ -64,9 +66,28 @@ def _built_once(tmp_path_factory: pytest.TempPathFactory, name: str, copy: Calla
         if not (root.parent / "done").exists():
             shutil.rmtree(root.parent, ignore_errors=True)
             copy(root)
-            assert main(["--root", str(root), "build"]) == 0
+            shared_cache = os.environ.get("ISMS_CACHE_DIR")
+            with pytest.MonkeyPatch.context() as patch:
+                patch.delenv("ISMS_CACHE_DIR", raising=False)
+                assert main(["--root", str(root), "build"]) == 0
+            if shared_cache:
+                share_cache_entries(root, Path(shared_cache))
             (root.parent / "done").touch()
     return root
+
+
+def share_cache_entries(root: Path, shared: Path) -> None:
+    """The entries root's build made in its own build/.cache, added to the shared cache (Sphinx's
+    folder and the packs stay): each written aside and renamed, as the builds reading it expect."""
+
+    def copy_aside(source: str, target: str) -> None:
+        aside = Path(target).with_name(f".{Path(target).name}.tmp")
+        shutil.copy2(source, aside)
+        os.replace(aside, target)
+
+    for kind in (root / "build/.cache").iterdir():
+        if kind.name != "html":
+            shutil.copytree(kind, shared / kind.name, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*"), copy_function=copy_aside)
 
 
 @pytest.fixture(scope="session")
