@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import time
+import zlib
 from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -118,8 +119,9 @@ def check_templates(reference: Path, frame: Path, root: Path) -> list[Problem]:
 
 
 def _code_version(templates: tuple[Path, Path]) -> str:
-    """Changes whenever the writer, its words, its libraries or the templates change."""
-    digest = hashlib.sha256(__version__.encode())
+    """Changes whenever the writer, its words, its libraries (zlib too: it compresses the parts, and a
+    cache shared by two environments keeps their files apart) or the templates change."""
+    digest = hashlib.sha256(f"{__version__} zlib {zlib.ZLIB_RUNTIME_VERSION}".encode())
     digest.update(words_fingerprint().encode())
     for name in _LIBRARIES:
         with contextlib.suppress(metadata.PackageNotFoundError):
