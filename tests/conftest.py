@@ -81,7 +81,7 @@ def share_cache_entries(root: Path, shared: Path) -> None:
     folder and the packs stay): each written aside and renamed, as the builds reading it expect."""
 
     def copy_aside(source: str, target: str) -> None:
-        aside = Path(target).with_name(f".{Path(target).name}.tmp")
+        aside = Path(target).with_name(f".{Path(target).name}.{os.getpid()}.tmp")  # two workers may share the same entry
         shutil.copy2(source, aside)
         os.replace(aside, target)
 
