@@ -10,6 +10,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from conftest import edit, line_of
 
 
@@ -248,6 +250,31 @@ def test_inline_markup_glued_to_japanese_text(run, sample: Path) -> None:
     assert f"controls/5.15.yaml:{strong}:1: error: inline markup '**必ず**' is glued to Japanese text" in result.out
     assert f"controls/5.15.yaml:{role}:1: error: inline markup ':ref:`ctl-5.18`' is glued to Japanese text" in result.out
     assert "separate it with '\\ '" in result.out
+
+
+def test_templates_are_compiled_ahead_only_while_the_cache_lacks_them(tmp_path: Path, monkeypatch) -> None:
+    """A cold check forks a helper that compiles the texts' templates from the end of the list; once
+    the last one is in the cache (an edit, a second check), none is forked: it would only load what
+    the check loads, on the core Sphinx's process needs."""
+    import os
+
+    from isms import trust
+    from isms.model import templating
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("the helper runs only on two or more cores")
+    monkeypatch.delenv("ISMS_CACHE_DIR", raising=False)
+    root = tmp_path / "isms"
+    (root / "build").mkdir(parents=True)
+    texts = [(f"{{{{ organisation }}}} の手順 {number}", number % 2 == 0) for number in range(4)]
+    helper = templating.compile_ahead(root, texts)
+    assert helper is not None
+    trust.stop_filling(helper)
+    templating._template(templating._PLAIN_ENV if texts[-1][1] else templating._ENV, texts[-1][0], root)
+    assert templating.compile_ahead(root, texts) is None
+    helper = templating.compile_ahead(root, [*texts, ("新しい文 {{ organisation }}", False)])
+    assert helper is not None  # a text the cache lacks at the end of the list: compiled ahead again
+    trust.stop_filling(helper)
 
 
 def test_a_build_leaves_the_parsed_files_as_parsed(run, built_sample: Path) -> None:
