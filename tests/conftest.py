@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import functools
 import http.server
@@ -71,23 +70,9 @@ def _built_once(tmp_path_factory: pytest.TempPathFactory, name: str, copy: Calla
                 patch.delenv("ISMS_CACHE_DIR", raising=False)
                 assert main(["--root", str(root), "build"]) == 0
             if shared_cache:
-                share_cache_entries(root, Path(shared_cache))
+                copy_cache_entries(root / "build/.cache", Path(shared_cache), skip=("html",))
             (root.parent / "done").touch()
     return root
-
-
-def share_cache_entries(root: Path, shared: Path) -> None:
-    """The entries root's build made in its own build/.cache, added to the shared cache (Sphinx's
-    folder and the packs stay): each written aside and renamed, as the builds reading it expect."""
-
-    def copy_aside(source: str, target: str) -> None:
-        aside = Path(target).with_name(f".{Path(target).name}.{os.getpid()}.tmp")  # two workers may share the same entry
-        shutil.copy2(source, aside)
-        os.replace(aside, target)
-
-    for kind in (root / "build/.cache").iterdir():
-        if kind.name != "html":
-            shutil.copytree(kind, shared / kind.name, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*"), copy_function=copy_aside)
 
 
 @pytest.fixture(scope="session")
@@ -117,22 +102,28 @@ def copy_built_sample(sample_build: Path, root: Path, entries_from: Path | None)
     cache in its own build/.cache when given (for builds without ISMS_CACHE_DIR)."""
     shutil.copytree(sample_build, root, symlinks=True)
     if entries_from is not None:
-        keep_cache_entries(root, entries_from)
+        copy_cache_entries(entries_from, root / "build/.cache")
     return root
 
 
-def keep_cache_entries(root: Path, shared: Path) -> None:
-    """The entries of the run's shared cache in root's own build/.cache (where a build without
-    ISMS_CACHE_DIR looks): they are this machine's, as the build's own would be. The other worker's
-    builds write into the shared cache meanwhile: their files written aside (.name.tmp) are left
-    out, and an entry a prune removed between listing and copying is skipped."""
+def copy_cache_entries(source: Path, target: Path, skip: tuple[str, ...] = ()) -> None:
+    """The entries of one cache folder (a folder per kind: the run's shared cache, a build's own
+    build/.cache) added to another: they are this machine's, as a build there would make them. The
+    other worker's builds write into the shared cache meanwhile: files written aside (.name.tmp) and
+    packs are left out, an entry a prune removed between listing and copying is skipped, and each
+    copy is written aside and renamed (two workers may add the same entry)."""
 
-    def copy_if_present(source: str, target: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            shutil.copy2(source, target)
+    def copy_aside(source: str, target: str) -> None:
+        aside = Path(target).with_name(f".{Path(target).name}.{os.getpid()}.tmp")
+        try:
+            shutil.copy2(source, aside)
+        except FileNotFoundError:
+            return
+        os.replace(aside, target)
 
-    for kind in shared.iterdir():
-        shutil.copytree(kind, root / "build/.cache" / kind.name, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*"), copy_function=copy_if_present)
+    for kind in source.iterdir():
+        if kind.name not in skip:
+            shutil.copytree(kind, target / kind.name, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*"), copy_function=copy_aside)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_sample, keep_cache_entries, serve
+from conftest import copy_cache_entries, copy_sample, serve
 
 # --------------------------------------------------------------------------- mutations
 
@@ -634,7 +634,7 @@ def test_files_planted_in_build_are_not_reused(built_sample: Path, shared_word_c
 
     monkeypatch.delenv("ISMS_CACHE_DIR", raising=False)  # the caches in build/, where a checkout puts files
     root = built_sample
-    keep_cache_entries(root, shared_word_cache)
+    copy_cache_entries(shared_word_cache, root / "build/.cache")
     assert run("--root", str(root), "build").code == 0
     genuine = {name: path.read_bytes() for name, path in output_files(root / "build").items()}
     # A pickle that runs a command where Sphinx loads its environment, and under the name the parsed
@@ -712,7 +712,7 @@ def test_links_planted_in_build_lead_nowhere(pristine: Path, shared_word_cache: 
     victim = tmp_path / "victim"
     victim.mkdir()
     (victim / "keep.txt").write_text("mine", encoding="utf-8")
-    keep_cache_entries(root, shared_word_cache)  # the Word files are not what this is about
+    copy_cache_entries(shared_word_cache, root / "build/.cache")  # the Word files are not what this is about
     shutil.rmtree(root / "build/.cache/yaml", ignore_errors=True)
     (root / "build/.cache").mkdir(parents=True, exist_ok=True)
     (root / "build/.cache/html").symlink_to(elsewhere)

@@ -4,7 +4,6 @@ then writes a few files, not the whole site and every Word file again."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 from collections.abc import Callable
@@ -22,14 +21,16 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def _linked(previous: Path | None, target: Path, data: bytes) -> bool:
-    if previous is None or not _same_bytes(previous, data):
-        return False
+def _link(existing: Path, target: Path) -> bool:
     try:
-        os.link(previous, target)
+        os.link(existing, target)
     except OSError:  # a file system without hard links, or another device: written instead
         return False
     return True
+
+
+def _linked(previous: Path | None, target: Path, data: bytes) -> bool:
+    return previous is not None and _same_bytes(previous, data) and _link(previous, target)
 
 
 def place_bytes(data: bytes, target: Path, previous: Path | None) -> None:
@@ -69,10 +70,8 @@ def place_tree(
         Path(dst).unlink(missing_ok=True)  # replaced, not written through (see place_bytes)
         if previous is not None:
             rel = os.path.relpath(src, source)
-            if same_bytes(Path(src), previous / rel, rel):
-                with contextlib.suppress(OSError):  # else (no hard links here, another device) copied
-                    os.link(previous / rel, dst)
-                    return
+            if same_bytes(Path(src), previous / rel, rel) and _link(previous / rel, Path(dst)):
+                return
         shutil.copy2(src, dst)
 
     shutil.copytree(source, target, dirs_exist_ok=True, ignore=ignore, copy_function=place)
