@@ -46,9 +46,10 @@ class Bodies:
         return self.documents.get(doc_id)
 
 
-def page_header(isms: Isms, doc: Document, version: DocumentVersion | None) -> str:
-    """The first lines of a document's page: its label, title and number (and version, on the site)."""
-    return "\n".join([f".. _{doc.label}:\n", title(esc(doc.title)), doc_line(isms, doc, version) + "\n"])
+def page_header(doc: Document, line: str) -> str:
+    """The first lines of a document's page: its label, title, and the line below the title (its
+    number; on the site, a placeholder for its number and version: isms.render.html.frames)."""
+    return "\n".join([f".. _{doc.label}:\n", title(esc(doc.title)), line + "\n"])
 
 
 def doc_line(isms: Isms, doc: Document, version: DocumentVersion | None) -> str:
@@ -117,4 +118,4 @@ def paged_body(isms: Isms, doc_id: str) -> Body | None:
     if make is None or doc is None:  # not when left out for this build's audience
         return None
     site, printed = make()
-    return Body(doc_id, site, printed, "\n".join([page_header(isms, doc, None), site]))
+    return Body(doc_id, site, printed, "\n".join([page_header(doc, doc_line(isms, doc, None)), site]))

@@ -11,9 +11,11 @@ import contextlib
 import hashlib
 import html
 import io
+import json
 import os
 import re
 import shutil
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -21,6 +23,7 @@ from urllib.parse import quote
 from sphinx.errors import SphinxError
 
 from isms import trust
+from isms.bodies import doc_line
 from isms.bodies.text import esc
 from isms.collector import fewer_full_collections
 from isms.i18n import t
@@ -28,6 +31,8 @@ from isms.ledger import Versions
 from isms.model import Isms
 from isms.problems import Problem
 from isms.render.context import BuildContext, WriterResult
+from isms.render.html.frames import DIRECTIVE, FRAMES_FILE, frames_text, placeholder
+from isms.render.html.history import history_table
 from isms.render.html.search import INDEX_DIR
 from isms.render.html.site import Site, build_site
 from isms.render.names import DOWNLOADS
@@ -130,16 +135,49 @@ def _h(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def write_sources(isms: Isms, versions: Versions, site: Site, srcdir: Path) -> int:
-    """Write pages whose text changed; delete pages that no longer exist. Returns pages written."""
+def page_frames(isms: Isms, versions: Versions, site: Site) -> dict[str, dict[str, str]]:
+    """Each page's frames (isms.render.html.frames): its banner and download links ('top'), and the
+    version line and revision history of the documents whose placeholders it holds. A placeholder
+    the site did not write (a source's, which the check refuses) gets no frame."""
+    frames: dict[str, dict[str, str]] = {}
+    for name, text in site.pages.items():
+        document = site.page_documents.get(name)
+        page = {"top": _banner(isms, versions, document) + _downloads(isms, name, site.downloads.get(document or "", []))}
+        for match in _PLACEHOLDER.finditer(text):
+            kind, doc_id = match["kind"], match["document"]
+            if doc_id in isms.documents and kind == "line":
+                page[match["key"]] = doc_line(isms, isms.documents[doc_id], versions.of(doc_id)) + "\n"
+            elif doc_id in isms.documents and kind == "history":
+                page[match["key"]] = history_table(isms, versions, doc_id)
+        frames[name] = page
+    return frames
+
+
+_PLACEHOLDER = re.compile(rf"^\.\. {DIRECTIVE}:: (?P<key>(?P<kind>line|history) (?P<document>\S+))[ \t]*$", re.MULTILINE)
+
+
+def write_sources(isms: Isms, versions: Versions, site: Site, srcdir: Path, outdir: Path) -> int:
+    """Write pages whose text changed and the pages' frames; delete pages that no longer exist, and
+    the written HTML of pages whose frames changed (Sphinx writes them again, without reading them).
+    Returns pages written."""
     org = isms.profile.organization
     project = org.name if isms.lang == "ja" else (org.name_en or org.name)
     # The theme prints these without escaping them: they go in as HTML text.
     title = html.escape(f"{project} ISMS")
     files = {"conf.py": CONF_TEMPLATE.format(project=html.escape(project), name=project, language=isms.lang, title=title)}
     for name, text in site.pages.items():
-        document = site.page_documents.get(name)
-        files[f"{name}.rst"] = _banner(isms, versions, document) + _downloads(isms, name, site.downloads.get(document or "", [])) + text
+        files[f"{name}.rst"] = placeholder("top") + "\n" + text
+    frames = page_frames(isms, versions, site)
+    frames_path = srcdir / FRAMES_FILE
+    try:
+        before = json.loads(frames_path.read_text(encoding="utf-8")) if frames_path.is_file() else {}
+    except ValueError:
+        before = {}
+    # Removed before the new frames are written: a build stopped in between still writes them again.
+    for name, page in frames.items():
+        if before.get(name) != page:
+            (outdir / f"{name}.html").unlink(missing_ok=True)
+    files[FRAMES_FILE] = frames_text(frames)
     written = 0
     for rel, text in files.items():
         path = srcdir / rel
@@ -149,7 +187,7 @@ def write_sources(isms: Isms, versions: Versions, site: Site, srcdir: Path) -> i
         tmp = path.with_name(f".{path.name}.tmp")  # written aside: a killed build leaves no torn page source
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
-        written += 1
+        written += rel.endswith(".rst")
     for path in srcdir.rglob("*.rst"):
         if str(path.relative_to(srcdir)) not in files:
             path.unlink()
@@ -204,7 +242,7 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
     elif static.exists() or static.is_symlink():
         trust.remove(static)
     site = build_site(context)
-    write_sources(context.isms, context.versions, site, srcdir)
+    write_sources(context.isms, context.versions, site, srcdir, outdir)
     # Sphinx rewrites only pages whose own source changed, but every page prints the navigation and
     # the titles of the pages it links to. When any title changes, every page must be written again.
     nav_stamp = cache / "navigation.sha256"
@@ -226,6 +264,7 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
             _keep_compiled_templates(app, cache / "templates")
             if context.cancelled is not None:
                 _stop_when(app, context.cancelled, doctrees)
+            _count_pages(app, stats)
             app.build()
             stats.update(getattr(app, "isms_search", {}))  # the search index's sizes and time
     except Cancelled:
@@ -292,6 +331,22 @@ def _stop_when(app: object, cancelled: Callable[[], bool], doctrees: Path) -> No
             raise Cancelled("the build failed beside Sphinx")
 
     app.connect("source-read", check)  # type: ignore[attr-defined]
+
+
+def _count_pages(app: object, stats: dict[str, object]) -> None:
+    """How many pages Sphinx reads and writes (what an incremental build saves), into stats."""
+    counts = Counter(pages_read=0, pages_written=0)
+    stats.update(counts)
+
+    def count(key: str) -> Callable[..., None]:
+        def add(*_: object) -> None:
+            counts[key] += 1
+            stats[key] = counts[key]
+
+        return add
+
+    app.connect("source-read", count("pages_read"))  # type: ignore[attr-defined]
+    app.connect("doctree-resolved", count("pages_written"))  # type: ignore[attr-defined]
 
 
 def _remove_replaced_images(app: object, outdir: Path) -> None:

@@ -19,7 +19,7 @@ from sphinx.config import Config
 
 from isms import rstparse
 from isms.i18n import t
-from isms.render.html import navigation
+from isms.render.html import frames, navigation
 from isms.render.html.search import write_index
 
 CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -254,6 +254,7 @@ def changed_pages_only(app: Sphinx, builder: Any) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     rstparse.install()  # a fifth less reading time, the same doctrees
     navigation.setup(app)
+    frames.setup(app)
     app.connect("config-inited", add_templates)
     app.connect("doctree-read", join_cjk_lines)
     app.connect("html-page-context", add_security_policy)
@@ -271,6 +272,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_js_file("isms-site.js", priority=300)
     app.add_js_file("isms-soa.js", priority=500)
     app.add_css_file("isms.css")
-    # Any change to this module invalidates cached doctrees, since it changes what reading produces.
-    env_version = int(hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8], 16)
+    # Any change to this module or to the placeholders' invalidates cached doctrees, since it changes
+    # what reading produces.
+    code = Path(__file__).read_bytes() + Path(frames.__file__).read_bytes()
+    env_version = int(hashlib.sha256(code).hexdigest()[:8], 16)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": env_version}

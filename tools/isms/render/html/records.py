@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from isms.bodies import page_header
 from isms.bodies.checklist import readiness_body
 from isms.bodies.records import person, role_name
 from isms.bodies.text import esc, list_table, ref, section, title
@@ -21,6 +20,7 @@ from isms.model.clock import build_date
 from isms.model.readiness import OVERDUE, readiness
 from isms.model.records import corrective_status, isms_year, month_name, year_bounds
 from isms.render.context import BuildContext
+from isms.render.html.frames import page_heading
 
 RECORDS_LABEL = "isms-records"
 STATUS_LABEL = "isms-status"
@@ -40,7 +40,7 @@ def add_record_pages(context: BuildContext, site, as_of: dt.date | None = None) 
             continue
         name = f"records/{doc.id}"
         entries.append(doc.id)
-        site.add(name, "\n".join([page_header(isms, doc, context.versions.of(doc.id)), body.site]), doc.id)
+        site.add(name, "\n".join([page_heading(doc), body.site]), doc.id)
     parts = [f".. _{RECORDS_LABEL}:\n", title(t("records_title", isms.lang)), t("records_intro", isms.lang) + "\n"]
     lines = [".. toctree::", "   :maxdepth: 1", ""] + [f"   {entry}" for entry in entries]
     parts.append("\n".join(lines) + "\n")
@@ -48,7 +48,7 @@ def add_record_pages(context: BuildContext, site, as_of: dt.date | None = None) 
     if "checklist" in isms.documents:
         doc = isms.documents["checklist"]
         items = readiness(isms, day)
-        site.pages["checklist"] = "\n".join([page_header(isms, doc, context.versions.of(doc.id)), readiness_body(isms, items, day)])
+        site.pages["checklist"] = "\n".join([page_heading(doc), readiness_body(isms, items, day)])
     site.add("status", status_page(isms, day))
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from isms.bodies import doc_line, page_header
 from isms.bodies.documents import register_body
 from isms.bodies.text import esc, field_table, list_table, ref, section, title
 from isms.i18n import sep, t
-from isms.model import Document, Isms
+from isms.model import Isms
 from isms.render.context import BuildContext
-from isms.render.html.history import history_table, release_pages
+from isms.render.html.frames import page_heading, placeholder, version_line
+from isms.render.html.history import release_pages
 from isms.render.html.records import RECORDS_LABEL, STATUS_LABEL, add_record_pages
 from isms.render.names import docx_names, word_documents, xlsx_names
 from isms.sources.catalogue import ATTRIBUTES, THEMES
@@ -59,21 +59,18 @@ def downloads(context: BuildContext) -> dict[str, list[tuple[str, str]]]:
 
 
 def _history(context: BuildContext, site: Site) -> None:
-    """A history table on each document's first page (manual/index for the manual), and the release
-    pages. Added to the pages, never to the bodies: what the ledger fingerprints has no version."""
+    """A history table on each document's first page (manual/index for the manual: filled in as the
+    page is written, isms.render.html.frames), and the release pages. Added to the pages, never to
+    the bodies: what the ledger fingerprints has no version."""
     isms = context.isms
     seen: set[str] = set()
     for name, doc_id in list(site.page_documents.items()):
         if doc_id in seen or doc_id not in isms.documents:
             continue
         seen.add(doc_id)
-        site.pages[name] = site.pages[name].rstrip("\n") + "\n\n" + history_table(isms, context.versions, doc_id)
+        site.pages[name] = site.pages[name].rstrip("\n") + "\n\n" + placeholder(f"history {doc_id}")
     for name, text in release_pages(isms, set(site.page_documents.values())).items():
         site.add(name, text)
-
-
-def _header(context: BuildContext, doc: Document) -> str:
-    return page_header(context.isms, doc, context.versions.of(doc.id))
 
 
 def _toctree(entries: list[str], caption: str | None = None, hidden: bool = False, maxdepth: int = 1) -> str:
@@ -138,7 +135,7 @@ def _manual(context: BuildContext, site: Site) -> None:
         return
     doc = isms.documents["manual"]
     names = [f"manual/{chapter.source.path.stem}" for chapter in isms.manual]
-    index = [_header(context, doc), context.bodies.documents["manual"].site, _toctree([n.split("/", 1)[1] for n in names], maxdepth=2)]
+    index = [page_heading(doc), context.bodies.documents["manual"].site, _toctree([n.split("/", 1)[1] for n in names], maxdepth=2)]
     site.add("manual/index", "\n".join(index), "manual")
     for name, chapter in zip(names, context.bodies.documents["manual"].parts, strict=True):
         site.add(name, chapter, "manual")
@@ -155,7 +152,7 @@ def _policies(context: BuildContext, site: Site) -> None:
         entries.append(policy.entry.id)
         body = context.bodies.documents[doc.id].site
         # The policy's own title heads the page: its number and version follow the text.
-        site.add(name, f".. _{doc.label}:\n\n{body}\n\n{doc_line(isms, doc, context.versions.of(doc.id))}\n", doc.id)
+        site.add(name, f".. _{doc.label}:\n\n{body}\n\n{version_line(doc.id)}\n", doc.id)
     site.add("policies/index", title(heading) + "\n" + _toctree(entries))
 
 
@@ -223,7 +220,7 @@ def _soa(context: BuildContext, site: Site) -> None:
     if "soa" not in context.isms.documents:
         return
     doc = context.isms.documents["soa"]
-    parts = [_header(context, doc), _filter_ui(context.isms), context.bodies.documents["soa"].site]
+    parts = [page_heading(doc), _filter_ui(context.isms), context.bodies.documents["soa"].site]
     site.add("soa", "\n".join(parts), "soa")
 
 
@@ -260,7 +257,7 @@ def _register(context: BuildContext, site: Site) -> None:
     if "register" not in context.isms.documents:
         return
     doc = context.isms.documents["register"]
-    site.add("register", "\n".join([_header(context, doc), register_body(context.isms, context.versions.documents)]), "register")
+    site.add("register", "\n".join([page_heading(doc), register_body(context.isms, context.versions.documents)]), "register")
 
 
 def _paged(context: BuildContext, site: Site) -> None:
@@ -269,4 +266,4 @@ def _paged(context: BuildContext, site: Site) -> None:
         doc = context.isms.documents.get(doc_id)
         if doc is None:
             continue
-        site.add(doc_id, "\n".join([_header(context, doc), context.bodies.documents[doc_id].site]), doc_id)
+        site.add(doc_id, "\n".join([page_heading(doc), context.bodies.documents[doc_id].site]), doc_id)
