@@ -31,7 +31,7 @@ from isms.ledger import Versions
 from isms.model import Isms
 from isms.problems import Problem
 from isms.render.context import BuildContext, WriterResult
-from isms.render.html.frames import DIRECTIVE, FRAMES_FILE, frames_text, placeholder
+from isms.render.html.frames import DIRECTIVE, FRAMES_FILE, TOP, frames_text, placeholder
 from isms.render.html.history import history_table
 from isms.render.html.search import INDEX_DIR
 from isms.render.html.site import Site, build_site
@@ -83,7 +83,7 @@ def _banner(isms: Isms, versions: Versions, document_id: str | None) -> str:
     css = "isms-banner draft" if draft else "isms-banner"
     number = f' data-document-number="{_h(doc.number)}"' if doc is not None else ""
     html = f'<div class="{css}" role="note"{number}>' + " ".join(items) + "</div>"
-    return ".. raw:: html\n\n   " + html + _print_header(header) + "\n\n"
+    return html + _print_header(header)
 
 
 def _print_header(fields: list[str]) -> str:
@@ -110,7 +110,7 @@ def _downloads(isms: Isms, page: str, files: list[tuple[str, str]]) -> str:
         href = f"{up}{DOWNLOADS}/{quote(name)}"
         label = f"{_h(t(f'download_{kind}', lang))} <span class=\"isms-download-name\">({_whole_identifiers(name)})</span>"
         links.append(f'<a class="isms-download" href="{_h(href)}" download type="{_MIME[kind]}">{label}</a>')
-    return ".. raw:: html\n\n   " + f'<nav class="isms-downloads" aria-label="{_h(t("downloads", lang))}">' + " ".join(links) + "</nav>\n\n"
+    return f'<nav class="isms-downloads" aria-label="{_h(t("downloads", lang))}">' + " ".join(links) + "</nav>"
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z0-9]+(?:[-./_][A-Za-z0-9]+)+")  # as isms.render.html.extension, and _
@@ -136,13 +136,13 @@ def _h(text: str) -> str:
 
 
 def page_frames(isms: Isms, versions: Versions, site: Site) -> dict[str, dict[str, str]]:
-    """Each page's frames (isms.render.html.frames): its banner and download links ('top'), and the
+    """Each page's frames (isms.render.html.frames): its banner and download links ('top', HTML), and the
     version line and revision history of the documents whose placeholders it holds. A placeholder
     the site did not write (a source's, which the check refuses) gets no frame."""
     frames: dict[str, dict[str, str]] = {}
     for name, text in site.pages.items():
         document = site.page_documents.get(name)
-        page = {"top": _banner(isms, versions, document) + _downloads(isms, name, site.downloads.get(document or "", []))}
+        page = {TOP: _banner(isms, versions, document) + _downloads(isms, name, site.downloads.get(document or "", []))}
         for match in _PLACEHOLDER.finditer(text):
             kind, doc_id = match["kind"], match["document"]
             if doc_id in isms.documents and kind == "line":
@@ -166,7 +166,7 @@ def write_sources(isms: Isms, versions: Versions, site: Site, srcdir: Path, outd
     title = html.escape(f"{project} ISMS")
     files = {"conf.py": CONF_TEMPLATE.format(project=html.escape(project), name=project, language=isms.lang, title=title)}
     for name, text in site.pages.items():
-        files[f"{name}.rst"] = placeholder("top") + "\n" + text
+        files[f"{name}.rst"] = placeholder(TOP) + "\n" + text
     frames = page_frames(isms, versions, site)
     frames_path = srcdir / FRAMES_FILE
     try:

@@ -29,6 +29,7 @@ from isms.model import Document
 
 FRAMES_FILE = "isms-frames.json"
 DIRECTIVE = "isms-frame"
+TOP = "top"  # the frame above a page's title: its banner and download links, HTML (the others are reST)
 
 
 def placeholder(key: str) -> str:
@@ -66,7 +67,7 @@ def load_frames(app: Sphinx, builder: Any) -> None:
 
 
 class FillFrames(SphinxPostTransform):
-    """Each placeholder replaced by its frame, parsed as the page's own text would have been (with
+    """Each placeholder replaced by its frame, HTML as it is, reST parsed as the page's own text would have been (with
     insertion of files disabled, as docutils.conf says for the pages), before the other
     post-transforms (the theme wraps tables in these). A placeholder without a frame is a warning,
     which fails the build."""
@@ -86,7 +87,7 @@ class FillFrames(SphinxPostTransform):
                 LoggingReporter(source).warning(f"no frame {node['key']!r} for this page", base_node=node)
                 node.parent.remove(node)
                 continue
-            node.replace_self(_parsed(text, self.document, source))
+            node.replace_self(nodes.raw("", text, format="html") if node["key"] == TOP else _parsed(text, self.document, source))
 
 
 def _parsed(text: str, doctree: nodes.document, source: str) -> list[nodes.Node]:
