@@ -701,13 +701,25 @@ def test_an_edit_rebuilds_only_what_depends_on_it(built: Built, tmp_path: Path) 
     assert set(stats["converted_ids"]) == {"ctl-5.4", "soa"}
 
 
-def test_a_change_of_the_frames_only_converts_no_unchanged_body_again(built: Built, tmp_path: Path) -> None:
+def test_a_change_of_the_frames_only_converts_no_unchanged_body_again(built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every frame prints the organisation's name (cover, header): all Word files are made again,
     but pandoc converts only the bodies whose text changed; the others come from the cache of bodies.
     (That the result has a clean build's bytes: tests/test_incremental.py, whose release re-versions
-    every document.)"""
+    every document.) The workers that make them run at a lower priority than Sphinx beside them."""
+    from isms.render.docx import batch
+
     root = tmp_path / "isms"
     shutil.copytree(built.root, root)
+    priorities = tmp_path / "priorities"
+    priorities.mkdir()
+    share = batch.run_share
+
+    def recorded(*arguments):
+        (priorities / str(os.getpid())).write_text(str(os.getpriority(os.PRIO_PROCESS, 0)))
+        return share(*arguments)
+
+    recorded.__module__, recorded.__qualname__ = share.__module__, share.__qualname__  # sent to the workers by name
+    monkeypatch.setattr(batch, "run_share", recorded)
 
     def texts() -> dict[str, object]:
         prepared, problems = prepare(root)
@@ -723,6 +735,10 @@ def test_a_change_of_the_frames_only_converts_no_unchanged_body_again(built: Bui
     stats = build(root)
     assert stats["converted"] == stats["documents"] == len(after)
     assert stats["converted"] - stats["bodies_reused"] == len(changed)
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    workers = {path.name: int(path.read_text()) for path in priorities.iterdir()}
+    assert len(workers) == batch.worker_count(len(after)) >= 2 and str(os.getpid()) not in workers
+    assert set(workers.values()) == {min(19, ours + batch.WORKER_NICENESS)}
 
 
 # --------------------------------------------------------------------------- bad input

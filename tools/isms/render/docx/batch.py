@@ -6,6 +6,7 @@ costs one pandoc start (~65 ms), which pays off from about 20 documents a share.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -28,6 +29,9 @@ MAX_WORKERS = 4
 # a larger organisation takes more runs of the same size, not a larger process (~65 ms a start).
 CHUNK_CHARACTERS = 400_000
 LAYOUT_CHARACTERS = 120_000  # see cost()
+# Sphinx, in its own process beside the Word writer, is the longest part of a full build: when both
+# want the same core, the workers (and their pandoc and LibreOffice) let Sphinx have it.
+WORKER_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,11 @@ def run_share(share: Share) -> Result:
     return done, problems, seconds, made
 
 
+def _yield_to_sphinx() -> None:
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
+
+
 def _to_convert(items: list[Item]) -> list[Item]:
     return [item for item in items if item.converted is None]
 
@@ -143,7 +152,7 @@ def run(
     # fork: the workers inherit the loaded modules instead of importing them again.
     context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
     try:
-        with ProcessPoolExecutor(len(shares), mp_context=context) as pool:
+        with ProcessPoolExecutor(len(shares), mp_context=context, initializer=_yield_to_sphinx) as pool:
             return list(pool.map(run_share, shares)), runs
     except (OSError, BrokenProcessPool) as exc:
         return [({}, [Problem(frame, 1, 1, f"a Word conversion worker failed: {exc}")], {}, {})], runs
