@@ -3,10 +3,11 @@
 A release (or an edit, which makes a document a draft) changes every document's banner, version
 line, download links and revision history, but none of its text. Were they part of the page
 sources, Sphinx would read every page again after a release: as long as a cold build. So a page's
-source holds a placeholder for each (``.. isms-frame:: KEY``), and the pages' frames (reST, by page
-and key) are kept in one file beside the sources (FRAMES_FILE). As a page is written, each
-placeholder is replaced by its frame, parsed then. A page whose frames changed is written again
-without being read again (its old HTML is removed: isms.render.html.write_sources).
+source holds a placeholder for each (``.. isms-frame:: KEY``), and the pages' frames (by page and
+key: the banner and download links as HTML, the others as reST) are kept in one file beside the
+sources (FRAMES_FILE). As a page is written, each placeholder is replaced by its frame. A page whose
+frames changed is written again without being read again (its old HTML is removed:
+isms.render.html.write_sources).
 
 Placeholders are not a source's business: `isms check` refuses any directive that is not docutils'.
 """
@@ -67,10 +68,10 @@ def load_frames(app: Sphinx, builder: Any) -> None:
 
 
 class FillFrames(SphinxPostTransform):
-    """Each placeholder replaced by its frame, HTML as it is, reST parsed as the page's own text would have been (with
-    insertion of files disabled, as docutils.conf says for the pages), before the other
-    post-transforms (the theme wraps tables in these). A placeholder without a frame is a warning,
-    which fails the build."""
+    """Each placeholder replaced by its frame: HTML as it is, reST parsed as the page's own text
+    would have been (with insertion of files disabled, as docutils.conf says for the pages), before
+    the other post-transforms (the theme wraps tables in these). A placeholder without a frame is a
+    warning, which fails the build."""
 
     default_priority = 5  # before references are resolved (10)
 
