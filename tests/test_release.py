@@ -157,6 +157,11 @@ def test_three_releases_fill_versions_dates_and_histories(run, isms_root: Path, 
     assert "2 多要素認証の要否を追加 トップマネジメント 港 健一 情報セキュリティ管理責任者 田中 美咲 ISMS事務局 小林 直樹 2026-10-01 (1.1)" in access_page
     assert "改定案: 未承認の変更を含む" in _text(html / "controls/5.16.html")
     assert "改定案" not in access_page
+    # The history is a frame filled in as the page is written (isms.render.html.frames): still
+    # wrapped by the theme like every table, and without a parser's message.
+    raw = (html / "controls/5.15.html").read_text(encoding="utf-8")
+    assert re.search(r'<div class="table-wrapper[^"]*isms-history[^"]*">\s*<table', raw)
+    assert "system-message" not in raw
     register = _text(html / "register.html")
     assert "ISMS-C-5-15 5.15 アクセス制御 実施手順書 手順書 社外秘 情報システム管理者 (加藤 翔太) 2 2026-10-01" in register
     assert "版数 3 (改定案)" in register  # 5.16's edit is listed by the register

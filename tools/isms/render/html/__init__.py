@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -264,7 +263,6 @@ def _build(context: BuildContext, out: Path, cache: Path, stats: dict[str, objec
             _keep_compiled_templates(app, cache / "templates")
             if context.cancelled is not None:
                 _stop_when(app, context.cancelled, doctrees)
-            _count_pages(app, stats)
             app.build()
             stats.update(getattr(app, "isms_search", {}))  # the search index's sizes and time
     except Cancelled:
@@ -331,22 +329,6 @@ def _stop_when(app: object, cancelled: Callable[[], bool], doctrees: Path) -> No
             raise Cancelled("the build failed beside Sphinx")
 
     app.connect("source-read", check)  # type: ignore[attr-defined]
-
-
-def _count_pages(app: object, stats: dict[str, object]) -> None:
-    """How many pages Sphinx reads and writes (what an incremental build saves), into stats."""
-    counts = Counter(pages_read=0, pages_written=0)
-    stats.update(counts)
-
-    def count(key: str) -> Callable[..., None]:
-        def add(*_: object) -> None:
-            counts[key] += 1
-            stats[key] = counts[key]
-
-        return add
-
-    app.connect("source-read", count("pages_read"))  # type: ignore[attr-defined]
-    app.connect("doctree-resolved", count("pages_written"))  # type: ignore[attr-defined]
 
 
 def _remove_replaced_images(app: object, outdir: Path) -> None:
