@@ -30,7 +30,7 @@ from isms.ledger import Versions
 from isms.model import Isms
 from isms.problems import Problem
 from isms.render.context import BuildContext, WriterResult
-from isms.render.html.frames import DIRECTIVE, FRAMES_FILE, TOP, frames_text, placeholder
+from isms.render.html.frames import DOCUMENT_PLACEHOLDER, FRAMES_FILE, TOP, frames_text, placeholder
 from isms.render.html.history import history_table
 from isms.render.html.search import INDEX_DIR
 from isms.render.html.site import Site, build_site
@@ -142,7 +142,7 @@ def page_frames(isms: Isms, versions: Versions, site: Site) -> dict[str, dict[st
     for name, text in site.pages.items():
         document = site.page_documents.get(name)
         page = {TOP: _banner(isms, versions, document) + _downloads(isms, name, site.downloads.get(document or "", []))}
-        for match in _PLACEHOLDER.finditer(text):
+        for match in DOCUMENT_PLACEHOLDER.finditer(text):
             kind, doc_id = match["kind"], match["document"]
             if doc_id in isms.documents and kind == "line":
                 page[match["key"]] = doc_line(isms, isms.documents[doc_id], versions.of(doc_id)) + "\n"
@@ -150,9 +150,6 @@ def page_frames(isms: Isms, versions: Versions, site: Site) -> dict[str, dict[st
                 page[match["key"]] = history_table(isms, versions, doc_id)
         frames[name] = page
     return frames
-
-
-_PLACEHOLDER = re.compile(rf"^\.\. {DIRECTIVE}:: (?P<key>(?P<kind>line|history) (?P<document>\S+))[ \t]*$", re.MULTILINE)
 
 
 def write_sources(isms: Isms, versions: Versions, site: Site, srcdir: Path, outdir: Path) -> int:

@@ -15,6 +15,7 @@ Placeholders are not a source's business: `isms check` refuses any directive tha
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,10 @@ TOP = "top"  # the frame above a page's title: its banner and download links, HT
 def placeholder(key: str) -> str:
     """The line of a page's source where the frame KEY goes (a key names its document: 'line soa')."""
     return f".. {DIRECTIVE}:: {key}\n"
+
+
+# A placeholder of a document's frame (as placeholder() writes it): its key, kind and document.
+DOCUMENT_PLACEHOLDER = re.compile(rf"^\.\. {DIRECTIVE}:: (?P<key>(?P<kind>line|history) (?P<document>\S+))[ \t]*$", re.MULTILINE)
 
 
 def version_line(doc_id: str) -> str:
@@ -112,5 +117,5 @@ def setup(app: Sphinx) -> None:
     app.connect("write-started", load_frames)
 
 
-def frames_text(frames: dict[str, dict[str, Any]]) -> str:
+def frames_text(frames: dict[str, dict[str, str]]) -> str:
     return json.dumps(frames, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
