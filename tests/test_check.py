@@ -223,10 +223,17 @@ def test_binary_file_gives_a_message_not_a_traceback(run, sample: Path) -> None:
     assert "Traceback" not in result.out + result.err
 
 
-def test_usage_errors_exit_2(run, tmp_path: Path) -> None:
+def test_usage_errors_exit_2(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without a profile, the command speaks the user's locale: English, or Japanese for ja_JP.
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
     result = run("--root", str(tmp_path), "check")
     assert result.code == 2
-    assert "no ISMS sources found" in result.err
+    assert f"error: no ISMS sources found at or above {tmp_path}" in result.err
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    result = run("--root", str(tmp_path), "check")
+    assert result.code == 2
+    assert f"エラー: {tmp_path} とその上のフォルダーに ISMS の原稿が見つかりません" in result.err
 
 
 def test_bad_command_line_exits_2(run) -> None:
@@ -308,3 +315,4 @@ def test_a_build_leaves_the_parsed_files_as_parsed(run, built_sample: Path) -> N
             assert dumped(yamlio._in_process[key]) == dumped(fresh), path
             kept += 1
     assert kept > 100
+

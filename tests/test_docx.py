@@ -1034,7 +1034,7 @@ def test_isms_diff_writes_a_word_comparison_with_the_changes_marked(sample: Path
     edit(sample / "controls/5.15.yaml", OLD_LINE, NEW_LINE)
     result = run("--root", str(sample), "diff")
     assert result.code == 0, result.err
-    assert "modified: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in result.lines()
+    assert "改定: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in result.lines()
     path = (sample / result.lines()[-1]).with_suffix(".docx")
     assert path.name == "1.0_working.docx" and path.is_file()
     document = docx.Document(str(path))

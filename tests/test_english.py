@@ -116,6 +116,25 @@ def test_status_names_documents_in_english(english: Path, run) -> None:
     assert not any(JAPANESE.search(line) for line in lines)
 
 
+def test_the_ledger_and_listing_commands_speak_english(english: Path, run) -> None:
+    """Refusals, errors and listings of the commands around the build follow the profile's language."""
+    status = run("--root", str(english), "status")
+    assert "last release: 1.0 (" in status.err and not CJK.search(status.err), status.err
+    refused = run("--root", str(english), "release", "0.9", "--summary", "x")
+    assert refused.code == 1 and "release refused: version 0.9 does not come after the last release 1.0" in refused.err
+    unknown = run("--root", str(english), "diff", "9.9")
+    assert unknown.code == 1 and "error: no release 9.9 in the ledger (releases: 1.0)" in unknown.err
+    usage = run("--root", str(english), "release", "1.1", "--summary", "x", "--date", "tomorrow")
+    assert usage.code == 2 and "error: --date tomorrow: write the date as YYYY-MM-DD" in usage.err
+    soa = run("--root", str(english), "soa").lines()
+    assert len(soa) == 93 and any(" (target 20" in line for line in soa) and any(" Excluded " in line for line in soa), soa[:5]
+    risks = run("--root", str(english), "risks").lines()
+    assert risks and all(" value " in line and " residual " in line for line in risks), risks[:3]
+    for result in (refused, unknown, usage):
+        assert not CJK.search(result.err), result.err
+    assert not any(CJK.search(line) for line in soa + risks)
+
+
 # --------------------------------------------------------------------------- the English example (Northwind)
 
 

@@ -67,6 +67,8 @@ BUILT_KEYS: dict[str, tuple[str, ...]] = {
     "admonition_": ADMONITIONS,
     "download_": ("docx", "xlsx"),  # render.html: the kinds of approved files a page links
     "search_": ("searching", "count", "none", "hits", "more"),  # render.html.extension: the search script's labels
+    "verify_": ("missing", "extra", "altered"),  # publish.manifest.Verification.lines
+    "release_conflict_": ("approver_author", "reviewer_author", "approver_reviewer"),  # ledger.duties.PAIRS, refused by ledger.release
 }
 
 # Phrases a language leaves out (an empty text, so no placeholders): key -> why.

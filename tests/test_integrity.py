@@ -278,7 +278,7 @@ def test_an_approval_cannot_postdate_the_release_that_contains_it(run, sample: P
     # isms release refuses a date before an approval it would contain ...
     result = run("--root", str(sample), "release", "1.1", "--summary", "残留リスクの再承認", "--date", "2026-11-10")
     assert result.code == 1
-    assert "risk R-003: approval dated 2026-11-15 (manual_src/risks.yaml) is after the release date 2026-11-10" in " ".join(result.err.split())
+    assert "リスク R-003: approval の日付 2026-11-15 (manual_src/risks.yaml) がリリース日 2026-11-10 より後です" in " ".join(result.err.split())
     # ... and the check finds an entry that claims it anyway (the seal recomputed by someone who knows how).
     assert run("--root", str(sample), "release", "1.1", "--summary", "残留リスクの再承認", "--date", "2026-11-20").code == 0
     edit(ledger, "date: 2026-11-20", "date: 2026-11-10")

@@ -14,6 +14,7 @@ import pytest
 from conftest import edit, reseal
 from isms.check import check
 from isms.cli.common import prepare
+from isms.i18n import t
 from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, Versions
 
 NEW_CONTROL = """\
@@ -80,7 +81,7 @@ def test_three_releases_fill_versions_dates_and_histories(run, isms_root: Path, 
     monkeypatch.setattr("isms.ledger.today", lambda: dt.date(2027, 4, 1))  # the last release below is dated then
     status = run("--root", str(root), "status")
     assert status.code == 0
-    assert "new: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in status.lines()
+    assert "新規: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in status.lines()  # the profile's language
     assert all(v.draft and v.version == 0 for v in model(root).documents.values())
 
     # 1.0: 制定
@@ -99,8 +100,8 @@ def test_three_releases_fill_versions_dates_and_histories(run, isms_root: Path, 
     edit(control, "情報の機密分類に基づいて制御し", "情報の機密分類及び多要素認証の要否に基づいて制御し")
     assert drafts(root) == {"ctl-5.15", "register"}
     lines = run("--root", str(root), "status").lines()
-    assert "modified: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in lines
-    assert "modified: ISMS-R-02 文書管理台帳" in lines and len(lines) == 2
+    assert "改定: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in lines
+    assert "改定: ISMS-R-02 文書管理台帳" in lines and len(lines) == 2
 
     # The 新旧対照表 against the working sources marks the changed passage.
     result = run("--root", str(root), "diff")
@@ -118,7 +119,7 @@ def test_three_releases_fill_versions_dates_and_histories(run, isms_root: Path, 
 
     # 1.10 (after 1.9, numerically): a control newly made applicable gets its first version.
     (root / "controls/8.25.yaml").write_text(NEW_CONTROL, encoding="utf-8")
-    assert "new: ISMS-C-8-25 8.25 セキュリティに配慮した開発のライフサイクル 実施手順書" in run("--root", str(root), "status").lines()
+    assert "新規: ISMS-C-8-25 8.25 セキュリティに配慮した開発のライフサイクル 実施手順書" in run("--root", str(root), "status").lines()
     result = release(run, root, "1.10", "--summary", "開発管理策の適用", "--date", "2027-04-01")
     assert result.code == 0, result.err
     assert release(run, root, "1.9", "--summary", "x").code == 1
@@ -141,7 +142,7 @@ def test_three_releases_fill_versions_dates_and_histories(run, isms_root: Path, 
     # Between two releases: only what changed then; old text beside new text.
     result = run("--root", str(root), "diff", "1.0", "1.1")
     assert result.code == 0
-    assert "modified: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in result.lines()
+    assert "改定: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in result.lines()
     assert not any("8.25" in line for line in result.lines())
     page = (root / result.lines()[-2]).read_text(encoding="utf-8")
     assert "旧 (1.0)" in page and "新 (1.1)" in page
@@ -188,18 +189,18 @@ def test_release_refusals(run, isms_root: Path) -> None:
     edit(root / "controls/5.15.yaml", "applicable: maybe", "applicable: true")
     # Unknown person or role.
     result = release(run, root, "1.0", "--summary", "制定", "--reviewer", "nobody")
-    assert result.code == 1 and "reviewer 'nobody' is neither a role nor a person" in result.err
+    assert result.code == 1 and "リリースを記録できません: --reviewer 'nobody' は manual_src/profile.yaml の役割にも個人にもありません" in said(result)
     # Segregation of duties (5.3): the approver wrote it, as a role or as the person holding it.
     for author in ("top_management", "minato"):
         result = release(run, root, "1.0", "--summary", "制定", "--author", author)
-        assert result.code == 1 and "segregation of duties" in result.err, result.err
+        assert result.code == 1 and t("release_self_approval", "ja", approver="トップマネジメント 港 健一", author="トップマネジメント 港 健一") in said(result), result.err
     assert not ledger.exists()
     assert release(run, root, "1.0", "--summary", "制定").code == 0
     # The version must increase, numerically; something must have changed.
     result = release(run, root, "0.9", "--summary", "x")
-    assert result.code == 1 and "does not come after the last release 1.0" in result.err
+    assert result.code == 1 and t("release_not_after", "ja", version="0.9", last="1.0") in said(result)
     result = release(run, root, "1.1", "--summary", "x")
-    assert result.code == 1 and "nothing changed since release 1.0" in result.err
+    assert result.code == 1 and t("release_nothing_changed", "ja", last="1.0") in said(result)
     # Self-approval only when the profile allows it.
     edit(root / "manual_src/profile.yaml", "allow_self_approval: false", "allow_self_approval: true")
     result = release(run, root, "1.1", "--summary", "承認方法の変更", "--author", "top_management")
@@ -263,7 +264,7 @@ def test_tag_commits_the_ledger_and_refuses_other_changes(run, isms_root: Path) 
     (root / "controls/notes.txt").write_text("untracked\n", encoding="utf-8")
     result = release(run, root, "1.0", "--summary", "制定", "--tag")
     assert result.code == 1
-    assert "uncommitted changes besides the ledger (controls/5.15.yaml, controls/notes.txt)" in said(result)
+    assert "作業ツリーに台帳以外の未コミットの変更があり (controls/5.15.yaml, controls/notes.txt)" in said(result)
     assert not ledger.exists() and not (root / SNAPSHOT_DIR).exists() and git("tag") == ""
 
     (root / "controls/notes.txt").unlink()
@@ -271,8 +272,8 @@ def test_tag_commits_the_ledger_and_refuses_other_changes(run, isms_root: Path) 
     before = git("rev-parse", "HEAD").strip()
     result = release(run, root, "1.0", "--summary", "制定", "--tag")
     assert result.code == 0, result.err
-    assert "new: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in result.lines()  # number and title, not the id
-    assert "committed and tagged isms-1.0" in said(result)
+    assert "新規: ISMS-C-5-15 5.15 アクセス制御 実施手順書" in result.lines()  # number and title, not the id
+    assert "コミットしてタグ isms-1.0 を付けました" in said(result)
     assert git("status", "--porcelain", "--untracked-files=all") == ""
     assert git("rev-parse", "isms-1.0^{commit}") == git("rev-parse", "HEAD")
     assert git("rev-parse", "HEAD~1").strip() == before
@@ -291,7 +292,7 @@ def test_tag_commits_the_ledger_and_refuses_other_changes(run, isms_root: Path) 
     hook.chmod(0o755)
     ledger_text = ledger.read_text(encoding="utf-8")
     result = release(run, root, "1.1", "--summary", "例外の承認", "--tag")
-    assert result.code == 1 and "git could not commit the ledger: ledger needs a review" in said(result), result.err
+    assert result.code == 1 and "git が台帳をコミットできませんでした: ledger needs a review。何も記録していません。" in said(result), result.err
     assert ledger.read_text(encoding="utf-8") == ledger_text and not (root / SNAPSHOT_DIR / "1.1").exists()
     assert git("status", "--porcelain", "--untracked-files=all") == "" and git("tag") == "isms-1.0\n"
 
@@ -299,7 +300,7 @@ def test_tag_commits_the_ledger_and_refuses_other_changes(run, isms_root: Path) 
     hook.unlink()
     git("tag", "isms-1.1")
     result = release(run, root, "1.1", "--summary", "例外の承認", "--tag")
-    assert result.code == 1 and "git tag isms-1.1 exists already" in said(result)
+    assert result.code == 1 and t("git_tag_exists", "ja", tag="isms-1.1") in said(result)
     assert ledger.read_text(encoding="utf-8") == ledger_text
 
 
@@ -314,10 +315,10 @@ def test_each_document_is_signed_by_its_own_signers(run, isms_root: Path) -> Non
     edit(profile, "risk_report: {owner: ciso, classification: secret}", "risk_report: {owner: ciso, approver: ciso, classification: secret}")
     result = release(run, root, "1.0", "--summary", "制定", "--date", "2026-04-01")
     assert result.code == 1 and not ledger.exists()
-    assert "the approver (情報セキュリティ管理責任者 田中 美咲) also reviewed risk-report (情報セキュリティ管理責任者 田中 美咲)" in said(result)
+    assert "承認者 (情報セキュリティ管理責任者 田中 美咲) が risk-report の査問者 (情報セキュリティ管理責任者 田中 美咲) でもあります" in said(result)
     # A document's approver is the one the profile declares: another is refused.
     result = release(run, root, "1.0", "--summary", "制定", "--signers", "risk-report=,it_manager,top_management")
-    assert result.code == 1 and "risk-report is approved by 'ciso', as the profile declares for its type" in said(result)
+    assert result.code == 1 and "risk-report の承認者は、プロファイルがその種類に定める 'ciso' です。'top_management' は承認できません" in said(result)
     result = release(run, root, "1.0", "--summary", "制定", "--date", "2026-04-01", "--signers", "risk-report=,it_manager,")
     assert result.code == 0, result.err
     text = ledger.read_text(encoding="utf-8")

@@ -168,9 +168,10 @@ def test_verify_passes_on_a_good_build_and_names_what_changed_in_a_copy(cold: Co
     word = next((received / "docx").iterdir())
     word.unlink()
     (received / "html/extra.html").write_text("<p>not approved</p>", encoding="utf-8")
-    result = run("verify", "--manifest", str(cold.first / "build/manifest.json"), str(received))
+    result = run("--root", str(cold.first), "verify", "--manifest", str(cold.first / "build/manifest.json"), str(received))
     assert result.code == 1
-    assert result.lines() == [f"docx/{word.name}: missing", "html/extra.html: extra", "html/soa.html: altered"]
+    assert result.lines() == [f"docx/{word.name}: 不足", "html/extra.html: 余分", "html/soa.html: 変更"]  # the profile's language
+    assert "は" in result.err and "と一致しません (不足 1、余分 1、変更 1。" in result.err, result.err
 
 
 # --------------------------------------------------------------------------- crash safety

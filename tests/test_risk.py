@@ -283,3 +283,13 @@ def test_html_risk_documents_are_registered_and_in_the_checklist(html: Path) -> 
     assert "監査項目" in audit and "確認する記録" in audit and "リストアテスト記録" in audit
     assets = (html / "assets.html").read_text(encoding="utf-8")
     assert "A-044" in assets and 'href="risk-report.html#risk-r-001"' in assets
+
+
+def test_listings_speak_the_profiles_language(run, sample: Path) -> None:
+    """`isms soa` and `isms risks` print the sample's words in Japanese (the JSON keeps the values)."""
+    soa = run("--root", str(sample), "soa").lines()
+    line = next(line for line in soa if line.startswith("8.16 "))
+    assert line == "8.16  一部実施 (完了予定 2027-03-31) 責任者 incident_manager リスク " + line.split(" リスク ")[1], line
+    assert next(line for line in soa if line.startswith("8.25 ")).startswith("8.25  除外 責任者 "), soa
+    risks = run("--root", str(sample), "risks").lines()
+    assert risks[0].startswith("R-001 ") and " 資産価値 " in risks[0] and " 残留リスク " in risks[0], risks[0]

@@ -23,6 +23,7 @@ with fewer_full_collections():  # these imports load every stage's modules: 30 m
         EXIT_USAGE,
         UsageError,
         as_of_date,
+        command_language,
         counted,
         err,
         errors,
@@ -62,21 +63,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from isms.publish.manifest import ManifestError, verify
 
     directory = Path(args.dir) if args.dir else root_of(args) / "build"
+    lang = command_language(args)
     if not directory.is_dir():
-        raise UsageError(f"{directory} is not a folder: give the build folder (or the copy) to verify")
+        raise UsageError("cli_verify_not_folder", directory=directory)
     manifest = Path(args.manifest) if args.manifest else directory / "manifest.json"
     try:
         result = verify(directory, manifest)
     except ManifestError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(t("cli_error", lang, message=exc.said(lang)), style="red", markup=False)
         return EXIT_PROBLEMS
-    for line in result.lines():
+    for line in result.lines(lang):
         print(line)
+    found = {"directory": directory, "manifest": manifest, "source": result.source(lang)}
     if not result.ok:
-        counts = f"{len(result.missing)} missing, {len(result.extra)} extra, {len(result.altered)} altered"
-        err.print(f"[bold red]{directory} does not match {manifest}[/] ({counts}; manifest of {result.source()}).", soft_wrap=True)
+        counts = {"missing": len(result.missing), "extra": len(result.extra), "altered": len(result.altered)}
+        err.print(t("cli_verify_mismatch", lang, **found, **counts), style="bold red", markup=False)
         return EXIT_PROBLEMS
-    err.print(f"[green]OK[/]: {result.checked} files in {directory} match {manifest} ({result.source()}).", soft_wrap=True)
+    err.print(t("cli_verify_ok", lang, **found, files=counted(result.checked, "output_file", lang)), style="green", markup=False)
     return EXIT_OK
 
 
@@ -114,10 +117,13 @@ def cmd_risks(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([r.as_json() for r in risks], ensure_ascii=False, indent=2))
         return EXIT_OK
+    lang = isms.lang
     for r in risks:
-        mark = "" if r.accepted else " (not accepted)"
-        controls = ",".join(r.controls) or "-"
-        print(f"{r.id} {r.asset_id} value {r.asset_value} x {r.impact} x {r.likelihood} = {r.value:3d} {r.treatment_name(isms.lang)} [{controls}] residual {r.residual}{mark}")
+        print(t(
+            "cli_risk_line", lang, id=r.id, asset=r.asset_id, asset_value=r.asset_value, impact=r.impact, likelihood=r.likelihood,
+            value=r.value, treatment=r.treatment_name(lang), controls=",".join(r.controls) or "-", residual=r.residual,
+            accepted="" if r.accepted else t("cli_risk_not_accepted", lang),
+        ))
     return EXIT_OK
 
 
@@ -131,10 +137,11 @@ def cmd_soa(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(entries, ensure_ascii=False, indent=2))
         return EXIT_OK
+    lang = isms.lang
     for e in entries:
-        state = (e["status"] or "-") if e["applicable"] else "excluded"
-        due = f" (target {e['target_date']})" if e["target_date"] else ""
-        print(f"{e['id']:5} {state}{due} owner {e['owner'] or '-'} risks {','.join(e['risks']) or '-'}")
+        state = (t(f"status_{e['status']}", lang) if e["status"] else "-") if e["applicable"] else t("no", lang)
+        due = t("cli_soa_target", lang, date=e["target_date"]) if e["target_date"] else ""
+        print(t("cli_soa_line", lang, id=f"{e['id']:5}", state=state, target=due, owner=e["owner"] or "-", risks=",".join(e["risks"]) or "-"))
     return EXIT_OK
 
 
@@ -142,13 +149,14 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from isms.sources import jsonschema as schemas
 
     root = root_of(args)
+    lang = language_of(root)
     if args.write:
         for path in schemas.write(root):
-            err.print(f"wrote {path.relative_to(root)}")
+            err.print(t("cli_wrote", lang, path=path.relative_to(root)), markup=False)
         return EXIT_OK
     stale = schemas.stale(root)
     for name in stale:
-        print(f"{schemas.SCHEMA_DIR / name}:1:1: error: out of date with the models: run `isms schema --write`")
+        print(f"{schemas.SCHEMA_DIR / name}:1:1: error: {t('cli_schema_stale', lang)}")
     return EXIT_PROBLEMS if stale else EXIT_OK
 
 
@@ -204,7 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except UsageError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        lang = command_language(args)
+        err.print(t("cli_error", lang, message=exc.said(lang)), style="red", markup=False)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

@@ -140,8 +140,8 @@ def _build(
         audience = next((a for a in isms.profile.audiences if a.id == args.audience), None)
         if audience is None:
             progress.stop()
-            known = ", ".join(a.id for a in isms.profile.audiences) or "none defined (profile: audiences)"
-            raise UsageError(f"--audience {args.audience}: not an audience of the profile (audiences: {known})")
+            known = ", ".join(a.id for a in isms.profile.audiences) or t("cli_no_audiences", isms.lang)
+            raise UsageError("cli_unknown_audience", audience=args.audience, known=known)
         # Versions stay those of the whole set: what is left out does not change what is released.
         isms = for_audience(isms, audience)
         bodies = build_bodies(isms)

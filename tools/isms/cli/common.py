@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from rich.console import Console
 
 from isms.bodies import Bodies, build_bodies
 from isms.check import check
-from isms.i18n import t
+from isms.i18n import Refusal, t
 from isms.ledger import Versions, document_versions
 from isms.model import Isms, build_model
 from isms.problems import Problem
@@ -23,7 +24,7 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # soft_wrap: no line breaks at 80 columns in CI logs
 
 
-class UsageError(Exception):
+class UsageError(Refusal):
     """A command line that cannot be run (exit 2); the message says what to type instead."""
 
 
@@ -35,12 +36,25 @@ def as_of_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD") from None
 
 
+def _start(args: argparse.Namespace) -> Path:
+    return Path(args.root).resolve() if getattr(args, "root", None) else Path.cwd()
+
+
 def root_of(args: argparse.Namespace) -> Path:
-    start = Path(args.root).resolve() if args.root else Path.cwd()
-    root = find_root(start)
+    root = find_root(_start(args))
     if root is None:
-        raise UsageError(f"no ISMS sources found at or above {start} (looked for {PROFILE_PATH}); use --root DIR")
+        raise UsageError("cli_no_sources", start=_start(args), profile=PROFILE_PATH)
     return root
+
+
+def command_language(args: argparse.Namespace) -> str:
+    """The language of a command's own lines: the profile's; where no sources are found, the user's
+    locale's (Japanese for ja_JP and the like), else English."""
+    root = find_root(_start(args))
+    if root is not None:
+        return language_of(root)
+    locale = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    return "ja" if locale.startswith("ja") else "en"
 
 
 def counted(number: int, noun: str, lang: str) -> str:

@@ -27,9 +27,9 @@ def cmd_readiness(args: argparse.Namespace) -> int:
     else:
         for item in items:
             evidence = "; ".join(item.evidence) or "-"
-            print(f"{item.clause:5} {item.status:8} {item.item}: {evidence}")
+            print(f"{item.clause:5} {t(f'readiness_{item.status}', isms.lang)} {item.item}: {evidence}")
     counts = {state: sum(1 for item in items if item.status == state) for state in (OVERDUE, MISSING)}
-    err.print(f"{len(items)} items on {day.isoformat()}: {counts[OVERDUE]} overdue, {counts[MISSING]} missing.")
+    err.print(t("cli_readiness_summary", isms.lang, items=len(items), date=day.isoformat(), overdue=counts[OVERDUE], missing=counts[MISSING]), markup=False)
     return EXIT_OK
 
 

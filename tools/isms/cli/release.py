@@ -6,7 +6,8 @@ import argparse
 import datetime as dt
 import time
 
-from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, checked, err, loaded
+from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, checked, counted, err, loaded
+from isms.i18n import t
 from isms.ledger.diff import DIFF_DIR, DiffError, compare, status_lines
 from isms.ledger.release import ReleaseRefused, record_release
 
@@ -21,36 +22,39 @@ def cmd_release(args: argparse.Namespace) -> int:
     for item in args.change or []:
         doc_id, sep, text = item.partition("=")
         if not sep or not text.strip():
-            raise UsageError(f"--change {item!r}: write it as DOC_ID=TEXT, e.g. ctl-5.15='new review interval'")
+            raise UsageError("cli_release_change_form", given=item)
         per_document[doc_id.strip()] = text.strip()
     document_signers: dict[str, tuple[str | None, str | None, str | None]] = {}
     for item in args.signers or []:
         doc_id, sep, idents = item.partition("=")
         parts = [part.strip() or None for part in idents.split(",")]
         if not sep or not doc_id.strip() or len(parts) != 3 or not any(parts):
-            raise UsageError(f"--signers {item!r}: write it as DOC_ID=AUTHOR,REVIEWER,APPROVER (leave one empty for its default), e.g. ctl-8.16=it_manager,ciso,")
+            raise UsageError("cli_release_signers_form", given=item)
         document_signers[doc_id.strip()] = (parts[0], parts[1], parts[2])
     try:
         date = dt.date.fromisoformat(args.date) if args.date else None
     except ValueError:
-        raise UsageError(f"--date {args.date!r}: write the date as YYYY-MM-DD") from None
+        raise UsageError("cli_release_date_form", given=args.date) from None
     try:
         recorded = record_release(
             isms, prepared.versions, args.version, args.summary, args.author, args.reviewer, args.approver, date, per_document, args.tag,
             document_signers,
         )
     except ReleaseRefused as exc:
-        err.print(f"[bold red]release refused:[/] {exc}")
+        err.print(t("cli_release_refused", isms.lang, reason=exc.said(isms.lang)), style="bold red", markup=False)
         return EXIT_PROBLEMS
     for line in recorded.changed:
         print(line)
+    lang = isms.lang
     where = recorded.ledger.relative_to(isms.root)
-    done = f"[green]recorded[/] release {recorded.version} in {where}: {len(recorded.changed)} document(s) changed"
-    seconds = f"({time.perf_counter() - started:.1f} s)"
+    said = {
+        "version": recorded.version, "ledger": where, "documents": counted(len(recorded.changed), "document", lang),
+        "seconds": f"{time.perf_counter() - started:.1f}",
+    }
     if recorded.tag:
-        err.print(f"{done}, committed and tagged {recorded.tag} {seconds}.")
+        err.print(t("cli_release_tagged", lang, **said, tag=recorded.tag), style="green", markup=False)
     else:
-        err.print(f"{done} {seconds}. Review and commit {where} and manual_src/releases/{recorded.version}/.")
+        err.print(t("cli_release_recorded", lang, **said, snapshots=f"manual_src/releases/{recorded.version}/"), style="green", markup=False)
     return EXIT_OK
 
 
@@ -58,16 +62,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     prepared = loaded(args)
     if prepared is None:
         return EXIT_PROBLEMS
+    lang = prepared.isms.lang
     releases = prepared.isms.releases.releases
     if releases:
-        err.print(f"last release: {releases[-1].version} ({releases[-1].date.isoformat()})")
+        err.print(t("cli_status_last", lang, version=releases[-1].version, date=releases[-1].date.isoformat()), markup=False)
     else:
-        err.print("no release recorded yet: every document is new")
+        err.print(t("cli_status_none", lang), markup=False)
     lines = status_lines(prepared.isms, prepared.versions)
     for line in lines:
         print(line)
     if not lines:
-        err.print("nothing changed since the last release")
+        err.print(t("cli_status_unchanged", lang), markup=False)
     return EXIT_OK
 
 
@@ -82,7 +87,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     try:
         old, new, diffs = compare(isms, prepared.versions, args.old, args.new)
     except DiffError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(t("cli_error", isms.lang, message=exc.said(isms.lang)), style="red", markup=False)
         return EXIT_PROBLEMS
     directory = root / DIFF_DIR
     directory.mkdir(parents=True, exist_ok=True)
@@ -90,7 +95,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     path.write_text(diff_html(isms, old, new, diffs), encoding="utf-8")
     write_comparison(isms, old, new, diffs, path.with_suffix(".docx"))
     for d in diffs:
-        print(f"{d.change.kind}: {d.name}")
+        print(f"{t(f'diff_kind_{d.change.kind}', isms.lang)}: {d.name}")
     for output in (path, path.with_suffix(".docx")):
         if output.exists():
             print(output.relative_to(root) if output.is_relative_to(root) else output)

@@ -11,6 +11,8 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 
 from isms.i18n import en, ja
@@ -51,3 +53,34 @@ def date_pattern(lang: str, chosen: str | None = None) -> str:
 def sep(lang: str) -> str:
     """The list separator: 、 in Japanese, a comma in English."""
     return t("separator", lang)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A sentence to be said later, in a language not yet known: a word's key and its values. A
+    value that is a Phrase itself is said in the same language."""
+
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def said(self, lang: str) -> str:
+        values = {name: value.said(lang) if isinstance(value, Phrase) else value for name, value in self.values.items()}
+        return t(self.key, lang, **values)
+
+
+def listed(items: list[str], shown: int = 5) -> Phrase:
+    """The first items, and how many more: "a, b, c, d, e and 3 more"."""
+    more = len(items) - shown
+    return Phrase("list_and_more", {"items": ", ".join(items[:shown]), "more": more}) if more > 0 else Phrase("list", {"items": ", ".join(items)})
+
+
+class Refusal(Exception):
+    """What a command refuses or cannot do, as a Phrase: the command line says it in the profile's
+    language (str() is the English sentence, for logs and tracebacks)."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.phrase = Phrase(key, values)
+        super().__init__(self.phrase.said("en"))
+
+    def said(self, lang: str) -> str:
+        return self.phrase.said(lang)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from isms.i18n import t
+from isms.i18n import Refusal, t
 from isms.ledger import Change, Versions, changes, find_release, last_fingerprints, snapshot_text
 from isms.ledger.content import read_header
 from isms.model import Isms
@@ -16,8 +16,8 @@ DIFF_DIR = Path("build/diff")
 WORKING = "working"
 
 
-class DiffError(Exception):
-    pass
+class DiffError(Refusal):
+    """Two versions that cannot be compared."""
 
 
 def _describe(isms: Isms, doc_id: str, old_text: str | None) -> str:
@@ -28,16 +28,21 @@ def _describe(isms: Isms, doc_id: str, old_text: str | None) -> str:
     return f"{meta.get('number', doc_id)} {meta.get('title', '')}".strip()
 
 
-def status_lines(isms: Isms, versions: Versions) -> list[str]:
-    found = changes(last_fingerprints(isms.releases), versions.fingerprints)
+def change_lines(isms: Isms, found: list[Change]) -> list[str]:
+    """"kind: number title" in the organisation's language (改定: ISMS-C-5-15 …), modified documents
+    first, in the documents' order; a removed document is named from its snapshot in the last release."""
     order = {doc.id: n for n, doc in enumerate(isms.ordered_documents)}
-    found.sort(key=lambda c: (c.kind != "modified", c.kind, order.get(c.doc_id, len(order))))
     last = isms.releases.releases[-1].version if isms.releases.releases else None
     lines = []
-    for change in found:
+    for change in sorted(found, key=lambda c: (c.kind != "modified", c.kind, order.get(c.doc_id, len(order)))):
         old = snapshot_text(isms.root, isms.releases, last, change.doc_id) if last and change.kind == "removed" else None
-        lines.append(f"{change.kind}: {_describe(isms, change.doc_id, old)}")
+        lines.append(f"{t(f'diff_kind_{change.kind}', isms.lang)}: {_describe(isms, change.doc_id, old)}")
     return lines
+
+
+def status_lines(isms: Isms, versions: Versions) -> list[str]:
+    """`isms status`: the documents changed since the last release."""
+    return change_lines(isms, changes(last_fingerprints(isms.releases), versions.fingerprints))
 
 
 @dataclass(frozen=True)
@@ -67,13 +72,12 @@ def _fingerprints(isms: Isms, versions: Versions, version: str) -> dict[str, str
 def compare(isms: Isms, versions: Versions, old: str | None, new: str | None) -> tuple[str, str, list[DocumentDiff]]:
     releases = isms.releases.releases
     if not releases:
-        raise DiffError("no release recorded yet: nothing to compare with (record one with `isms release`)")
+        raise DiffError("diff_no_release")
     old = old or releases[-1].version
     new = new or WORKING
     for version in (old, new):
         if version != WORKING and find_release(isms.releases, version) is None:
-            known = ", ".join(r.version for r in releases)
-            raise DiffError(f"no release {version} in the ledger (releases: {known})")
+            raise DiffError("diff_unknown_release", version=version, known=", ".join(r.version for r in releases))
     if new != WORKING and version_key(new) < version_key(old):
         old, new = new, old
     old_fp, new_fp = _fingerprints(isms, versions, old), _fingerprints(isms, versions, new)

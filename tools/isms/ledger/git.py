@@ -14,10 +14,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from isms.i18n import Refusal, listed
 from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR
 
 
-class GitRefused(Exception):
+class GitRefused(Refusal):
     """--tag cannot be honoured; the message tells the editor what to do."""
 
 
@@ -61,25 +62,21 @@ def prepare(root: Path, version: str) -> GitRelease:
     """Everything checked before the release is recorded; raises GitRefused."""
     prefix = _git(root, "rev-parse", "--show-prefix")
     if prefix.returncode != 0:
-        raise GitRefused(f"--tag needs a git work tree, and {root} is not in one: record the release without --tag, or `git init` first")
+        raise GitRefused("git_no_work_tree", root=root)
     prefix_text = prefix.stdout.strip()
     name = tag_name(version)
     if _git(root, "rev-parse", "-q", "--verify", f"refs/tags/{name}").returncode == 0:
-        raise GitRefused(f"git tag {name} exists already: choose another version, or delete the tag if it is stale (`git tag -d {name}`)")
+        raise GitRefused("git_tag_exists", tag=name)
     ident = _git(root, "var", "GIT_COMMITTER_IDENT")
     if ident.returncode != 0:
-        raise GitRefused("--tag commits the ledger, but git has no committer identity: set user.name and user.email (`git config`)")
+        raise GitRefused("git_no_identity")
     status = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all")
     if status.returncode != 0:
-        raise GitRefused(f"git status failed: {status.stderr.strip()}")
+        raise GitRefused("git_status_failed", detail=status.stderr.strip())
     ledger, snapshots = (prefix_text + p for p in ledger_paths(version))
     others = sorted({p for p in _status_paths(status.stdout) if p != ledger and not p.startswith(snapshots)})
     if others:
-        shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
-        raise GitRefused(
-            f"--tag: the work tree has uncommitted changes besides the ledger ({shown}), and the tag would not contain them. "
-            "Commit the changes that belong to this release (stash the others), then run `isms release` again."
-        )
+        raise GitRefused("git_uncommitted", files=listed(others))
     return GitRelease(root, version, name, ledger_paths(version))
 
 
@@ -89,18 +86,15 @@ def commit_and_tag(git: GitRelease, summary: str) -> str:
     paths = [p for p in git.paths if (git.root / p).is_file() or any((git.root / p).glob("*"))]
     added = _git(git.root, "add", "--", *paths)
     if added.returncode != 0:
-        raise GitRefused(f"git could not add the ledger files: {added.stderr.strip()}")
+        raise GitRefused("git_add_failed", detail=added.stderr.strip())
     message = f"ISMS release {git.version}: {summary}"
     committed = _git(git.root, "commit", "-q", "-m", message, "--", *paths)
     if committed.returncode != 0:
         detail = (committed.stderr.strip() or committed.stdout.strip()).splitlines()
-        raise GitRefused(f"git could not commit the ledger: {' / '.join(detail[-3:])}.")
+        raise GitRefused("git_commit_failed", detail=" / ".join(detail[-3:]))
     tagged = _git(git.root, "tag", git.tag)
     if tagged.returncode != 0:
-        raise TagFailed(
-            f"the release was recorded and committed ({message!r}), but git could not create tag {git.tag}: "
-            f"{tagged.stderr.strip()}; tag the commit yourself (`git tag {git.tag}`)"
-        )
+        raise TagFailed("git_tag_failed", message=message, tag=git.tag, detail=tagged.stderr.strip())
     return git.tag
 
 

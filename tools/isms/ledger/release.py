@@ -16,10 +16,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 import isms.ledger as ledger_stage
-from isms.i18n import t
-from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, Change, Versions, changes, fingerprint, last_fingerprints, resolve, snapshot_text
-from isms.ledger.content import read_header
-from isms.ledger.duties import conflict_text, conflicts
+from isms.i18n import Refusal, listed, t
+from isms.ledger import LEDGER_PATH, SNAPSHOT_DIR, Change, Versions, changes, fingerprint, last_fingerprints, resolve
+from isms.ledger.diff import change_lines
+from isms.ledger.duties import conflicts
 from isms.ledger.git import GitRefused, TagFailed, commit_and_tag, prepare, unstage
 from isms.ledger.seal import seal_of
 from isms.model import Isms
@@ -31,7 +31,7 @@ def _header(lang: str) -> str:
     return "# yaml-language-server: $schema=../tools/schema/releases.schema.json\n" + t("ledger_header", lang)
 
 
-class ReleaseRefused(Exception):
+class ReleaseRefused(Refusal):
     """A release that must not be recorded; the message tells the editor what to do."""
 
 
@@ -74,46 +74,36 @@ def record_release(
     approver = approver or (defaults.approver if defaults else profile.top_management)
     for key, value in (("author", author), ("reviewer", reviewer)):
         if value is None:
-            raise ReleaseRefused(
-                f"who wrote and who reviewed the release? give --author and --reviewer (a role or person id), "
-                f"or name the default signers in the profile (approval.release); {key} is missing"
-            )
+            raise ReleaseRefused("release_no_signers", signer=key)
     assert author is not None and reviewer is not None
     if not re.match(VERSION_PATTERN, version):
-        raise ReleaseRefused(f"version {version!r} is not a release number like 1.0 or 1.10")
+        raise ReleaseRefused("release_bad_version", version=version)
     if ledger.releases and version_key(version) <= version_key(ledger.releases[-1].version):
-        raise ReleaseRefused(f"version {version} does not come after the last release {ledger.releases[-1].version} (1.10 comes after 1.9)")
+        raise ReleaseRefused("release_not_after", version=version, last=ledger.releases[-1].version)
     signers = {}
     for key, ident in (("author", author), ("reviewer", reviewer), ("approver", approver)):
         signer = resolve(profile, ident)
         if signer is None:
-            raise ReleaseRefused(f"{key} '{ident}' is neither a role nor a person in manual_src/profile.yaml")
+            raise ReleaseRefused("release_unknown_signer", signer=key, ident=ident)
         signers[key] = signer
     if signers["approver"].people & signers["author"].people and not profile.approval.allow_self_approval:
-        raise ReleaseRefused(
-            f"the approver ({signers['approver'].label}) also wrote the release ({signers['author'].label}): "
-            "segregation of duties (control 5.3) needs another approver; "
-            "or set approval.allow_self_approval: true in the profile"
-        )
+        raise ReleaseRefused("release_self_approval", approver=signers["approver"].label, author=signers["author"].label)
     now = ledger_stage.today()  # looked up on the module: tests pin the date
     date = date or now
     if date > now:
-        raise ReleaseRefused(f"date {date.isoformat()} is in the future: record a release when it is approved")
+        raise ReleaseRefused("release_date_future", date=date.isoformat())
     if ledger.releases and date < ledger.releases[-1].date:
-        raise ReleaseRefused(f"date {date.isoformat()} is before the last release {ledger.releases[-1].version} ({ledger.releases[-1].date.isoformat()})")
+        raise ReleaseRefused("release_date_before", date=date.isoformat(), last=ledger.releases[-1].version, last_date=ledger.releases[-1].date.isoformat())
     for _, risk, key, given in isms.risks.approvals():
         if given > date:
-            raise ReleaseRefused(
-                f"risk {risk.id}: {key} dated {given.isoformat()} (manual_src/risks.yaml) is after the release date {date.isoformat()}: "
-                "a release cannot contain an approval given after it"
-            )
+            raise ReleaseRefused("release_approval_after", risk=risk.id, field=key, given=given.isoformat(), date=date.isoformat())
     fingerprints = {doc_id: fingerprint(text) for doc_id, text in versions.contents.items()}
     changed = changes(last_fingerprints(ledger), fingerprints)
     if not changed:
-        raise ReleaseRefused(f"nothing changed since release {ledger.releases[-1].version}: there is nothing to release")
+        raise ReleaseRefused("release_nothing_changed", last=ledger.releases[-1].version)
     for doc_id in per_document or {}:
         if doc_id not in isms.documents:
-            raise ReleaseRefused(f"--change: unknown document id '{doc_id}'")
+            raise ReleaseRefused("release_unknown_change", doc_id=doc_id)
     signed = _document_signers(isms, changed, (author, reviewer, approver), document_signers or {})
 
     git = None
@@ -121,8 +111,8 @@ def record_release(
         try:
             git = prepare(isms.root, version)  # before anything is written
         except GitRefused as exc:
-            raise ReleaseRefused(str(exc)) from None
-    lines = _change_lines(isms, changed)
+            raise ReleaseRefused(exc.phrase.key, **exc.phrase.values) from None
+    lines = change_lines(isms, changed)
 
     # Snapshots first: a ledger entry never points at content that is not stored.
     directory = isms.root / SNAPSHOT_DIR / version
@@ -156,11 +146,11 @@ def record_release(
         try:
             tag_name = commit_and_tag(git, summary)
         except TagFailed as exc:
-            raise ReleaseRefused(str(exc)) from None
+            raise ReleaseRefused(exc.phrase.key, **exc.phrase.values) from None
         except GitRefused as exc:
             unstage(git)
             undo()
-            raise ReleaseRefused(f"{exc} Nothing was recorded.") from None
+            raise ReleaseRefused("release_git_nothing_recorded", reason=exc.phrase) from None
     return Recorded(version, lines, path, tag_name)
 
 
@@ -180,21 +170,19 @@ def _document_signers(
     changed_ids = {c.doc_id for c in changed}
     for doc_id in overrides:
         if doc_id not in changed_ids:
-            raise ReleaseRefused(f"--signers: '{doc_id}' is not a document this release changes")
+            raise ReleaseRefused("release_signers_unchanged", doc_id=doc_id)
     signed: dict[str, tuple[str, str, str]] = {}
     for change in changed:
         doc = isms.documents.get(change.doc_id)
         declared = doc.approver.id if doc is not None and doc.approver is not None else None
         author, reviewer, approver = overrides.get(change.doc_id, (None, None, None))
         if approver is not None and declared is not None and approver != declared:
-            raise ReleaseRefused(
-                f"--signers: {change.doc_id} is approved by '{declared}', as the profile declares for its type; '{approver}' may not approve it"
-            )
+            raise ReleaseRefused("release_signers_approver", doc_id=change.doc_id, declared=declared, approver=approver)
         signed[change.doc_id] = (author or release[0], reviewer or release[1], approver or declared or release[2])
     for doc_id, idents in signed.items():
         for key, ident in zip(("author", "reviewer", "approver"), idents, strict=True):
             if resolve(profile, ident) is None:
-                raise ReleaseRefused(f"{doc_id}: {key} '{ident}' is neither a role nor a person in manual_src/profile.yaml")
+                raise ReleaseRefused("release_unknown_document_signer", doc_id=doc_id, signer=key, ident=ident)
     if profile.approval.allow_self_approval:
         return signed
     refused: dict[tuple[str, str, str, str, str], list[str]] = {}
@@ -205,12 +193,8 @@ def _document_signers(
         for first, second, verb in conflicts(people):
             refused.setdefault((first, second, verb, labels[first], labels[second]), []).append(doc_id)
     if refused:
-        (first, second, verb, first_label, second_label), docs = next(iter(refused.items()))
-        shown = ", ".join(docs[:5]) + (f" and {len(docs) - 5} more" if len(docs) > 5 else "")
-        raise ReleaseRefused(
-            conflict_text(first, second, verb, {first: first_label, second: second_label}, shown)
-            + f"; give another {first} (--signers DOC_ID=AUTHOR,REVIEWER,APPROVER, or the profile), or set approval.allow_self_approval: true in the profile"
-        )
+        (first, second, _, first_label, second_label), docs = next(iter(refused.items()))
+        raise ReleaseRefused(f"release_conflict_{first}_{second}", first=first_label, second=second_label, documents=listed(docs))
     return signed
 
 
@@ -246,23 +230,6 @@ class _Undo:
 
 def _doc_order(isms: Isms) -> dict[str, int]:
     return {d.id: n for n, d in enumerate(isms.ordered_documents)}
-
-
-def _change_lines(isms: Isms, found: list[Change]) -> list[str]:
-    """"kind: number title", ordered as `isms status` lists them; a removed document is named from
-    its snapshot in the last release."""
-    order = _doc_order(isms)
-    last = isms.releases.releases[-1].version if isms.releases.releases else None
-    lines = []
-    for change in sorted(found, key=lambda c: (c.kind != "modified", c.kind, order.get(c.doc_id, len(order)))):
-        doc = isms.documents.get(change.doc_id)
-        if doc is not None:
-            name = f"{doc.number} {doc.title}"
-        else:
-            meta = read_header(snapshot_text(isms.root, isms.releases, last, change.doc_id) or "") if last else {}
-            name = f"{meta.get('number', change.doc_id)} {meta.get('title', '')}".strip()
-        lines.append(f"{change.kind}: {name}")
-    return lines
 
 
 def _append(path: Path, entry: CommentedMap, lang: str) -> None:

@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 from isms import __version__
+from isms.i18n import Refusal, t
 from isms.trust import file_sha256, known_hash
 
 MANIFEST_NAME = "manifest.json"
@@ -28,7 +29,7 @@ TOOLCHAIN = (
 )  # fmt: skip
 
 
-class ManifestError(Exception):
+class ManifestError(Refusal):
     """The manifest is missing or unreadable: nothing can be verified."""
 
 
@@ -94,11 +95,11 @@ def read_manifest(path: Path) -> dict[str, object]:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ManifestError(f"no manifest at {path}: pass the manifest of the approved build with --manifest") from None
+        raise ManifestError("manifest_missing", path=path) from None
     except (OSError, ValueError) as exc:
-        raise ManifestError(f"cannot read the manifest {path}: {exc}") from None
+        raise ManifestError("manifest_unreadable", path=path, detail=exc) from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-        raise ManifestError(f"{path} is not an isms manifest (no 'files' table)")
+        raise ManifestError("manifest_not_isms", path=path)
     return manifest
 
 
@@ -114,15 +115,15 @@ class Verification:
     def ok(self) -> bool:
         return not (self.missing or self.extra or self.altered)
 
-    def source(self) -> str:
+    def source(self, lang: str) -> str:
         """What the manifest says the outputs were built from."""
         commit = self.manifest.get("commit")
-        text = f"commit {commit}" if commit else "no commit recorded"
-        return text + (", built with uncommitted changes" if self.manifest.get("uncommitted_changes") else "")
+        text = t("verify_commit", lang, commit=commit) if commit else t("verify_no_commit", lang)
+        return text + (t("verify_uncommitted", lang) if self.manifest.get("uncommitted_changes") else "")
 
-    def lines(self) -> list[str]:
+    def lines(self, lang: str) -> list[str]:
         kinds = (("missing", self.missing), ("extra", self.extra), ("altered", self.altered))
-        return [f"{name}: {kind}" for kind, names in kinds for name in names]
+        return [f"{name}: {t(f'verify_{kind}', lang)}" for kind, names in kinds for name in names]
 
 
 def verify(directory: Path, manifest_path: Path) -> Verification:
