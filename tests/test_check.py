@@ -6,8 +6,11 @@ message that says how to fix it.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -316,3 +319,14 @@ def test_a_build_leaves_the_parsed_files_as_parsed(run, built_sample: Path) -> N
             kept += 1
     assert kept > 100
 
+
+def test_a_reader_that_went_away_gets_no_traceback() -> None:
+    """`isms catalogue | head -1`: the pipe's reader is gone before the command writes (closed here
+    first, so the write fails every time), and the command stops quietly with the shell's code."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run([sys.executable, "-m", "isms.cli", "catalogue"], stdout=write_end, stderr=subprocess.PIPE, timeout=120, check=False)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141 and result.stderr == b"", result.stderr.decode()

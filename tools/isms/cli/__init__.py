@@ -194,14 +194,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, what a shell reports for a reader that went away
+
+
 def run() -> NoReturn:
     """The `isms` command: main() with fewer full collections (isms.collector: the process is
     short, and its large graphs live until the end), then out without tearing the heap down object
     by object (a tenth of a second after a build: the model, Sphinx's environment); every file is
     closed and every child process joined by then, and the output is flushed here."""
     with fewer_full_collections():
-        code = main()
-    sys.stdout.flush()
+        try:
+            code = main()
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader went away (`isms risks | head`): stop quietly, as other command-line tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = EXIT_PIPE_CLOSED
     sys.stderr.flush()
     os._exit(code)
 
