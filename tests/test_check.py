@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import edit, line_of
+from conftest import REPO, edit, line_of
 
 
 def errors(result, path: str) -> list[str]:
@@ -188,8 +188,32 @@ def test_undefined_role_in_procedure(run, sample: Path) -> None:
     edit(path, "{{ roles.it_manager.name }}は、承認済み", "{{ roles.it_boss.name }}は、承認済み")
     result = run("--root", str(sample), "check")
     line = line_of(path, "roles.it_boss")
-    assert f"controls/5.15.yaml:{line}:1: error: undefined template variable:" in result.out
-    assert "it_boss" in result.out
+    # Named by its path, with what is there: not by the Python type that holds the roles.
+    assert f"controls/5.15.yaml:{line}:1: error: undefined template variable: 'roles.it_boss' is not defined; roles has: ciso, " in result.out
+    assert "it_manager" in result.out and "_Attrs" not in result.out
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("{{ information.nc_programme }}", "'information.nc_programme' is not defined; information has: "),
+        ("{{ roles.ciso.nmae }}", "'roles.ciso.nmae' is not defined; roles.ciso has: deputy, holder_names, holders, id, name, name_en, responsibilities"),
+        ("{{ docs.physical_policy.number }}", "'docs.physical_policy' is not defined; docs has: "),
+        ("{{ nothing_like_this }}", "'nothing_like_this' is undefined"),
+    ],
+)
+def test_an_undefined_name_is_reported_by_its_path(expression: str, message: str) -> None:
+    from isms.model import build_documents, template_context
+    from isms.model.templating import render
+    from isms.sources.loader import TextSource, load_sources
+
+    sources, _ = load_sources(REPO)
+    assert sources.profile is not None
+    documents = build_documents(sources.profile, [p.entry for p in sources.policies], {}, set())
+    source = TextSource(REPO / "controls/5.15.yaml", f"本文 {expression}", 10)
+    rendered, problems = render(source, template_context(sources.profile, documents))
+    assert rendered is None and len(problems) == 1 and message in problems[0].message, problems
+    assert problems[0].line == 10 and "_Attrs" not in problems[0].message
 
 
 def test_rest_error_reported_with_its_line(run, sample: Path) -> None:

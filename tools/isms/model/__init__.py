@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from isms.i18n import sep, t
 from isms.model.records import RECORD_TYPES, Records, build_records, form_doc_id, record_doc_id
 from isms.model.risk import RiskRegister, build_register
-from isms.model.templating import RenderedText, Trusted, compile_ahead, render
+from isms.model.templating import PATH_ATTRIBUTE, RenderedText, Trusted, compile_ahead, render
 from isms.problems import Problem
 from isms.rsttext import esc
 from isms.sources.catalogue import CatalogueControl, load_catalogue
@@ -180,13 +180,23 @@ def defined_labels(text: str) -> set[str]:
 
 
 class _Attrs(dict):
-    """A read-only mapping whose keys read as attributes in templates ({{ roles.ciso.name }})."""
+    """A read-only mapping whose keys read as attributes in templates ({{ roles.ciso.name }}). Its
+    PATH_ATTRIBUTE, where set, is the variable's name in templates ("roles.ciso"): an undefined name
+    under it is reported by that path (isms.model.templating), not by this class's name."""
 
     def __getattr__(self, name: str) -> Any:
         try:
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
+
+
+def _name_paths(value: Any, path: str) -> None:
+    """Set each mapping's template path, the first path that reaches it (a person is also a holder)."""
+    if isinstance(value, _Attrs) and PATH_ATTRIBUTE not in vars(value):
+        vars(value)[PATH_ATTRIBUTE] = path
+        for key, item in value.items():
+            _name_paths(item, f"{path}.{key}")
 
 
 def plain(value: Any) -> Any:
@@ -337,7 +347,7 @@ def template_context(profile: Profile, documents: dict[str, Document], records: 
         continuity["rpo"] = plain(profile.continuity.rpo)
     data = plain(profile)
     activities, annual_plan = (records or Records()).template_context(profile, profile.language)
-    return {
+    context = {
         "retention": _Attrs({key: rule.period for key, rule in profile.retention.items()}),
         "continuity": continuity,
         "information": information,
@@ -356,6 +366,9 @@ def template_context(profile: Profile, documents: dict[str, Document], records: 
         "review": data.review,
         "docs": docs,
     }
+    for name, value in context.items():
+        _name_paths(value, name)
+    return context
 
 
 def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:

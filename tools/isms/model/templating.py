@@ -188,6 +188,30 @@ class _GuardedCodeGenerator(CodeGenerator):
         self.write(")")
 
 
+PATH_ATTRIBUTE = "_template_path"  # set by isms.model on the mappings of the template context
+
+
+class _ExplainedUndefined(jinja2.StrictUndefined):
+    """StrictUndefined whose message names the variable by its path in the templates and lists what
+    is there ("'information.nc_program' is not defined; information has: customer_drawings, …"),
+    instead of the Python type that holds it ("'isms.model._Attrs object' has no attribute …")."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        holder = self._undefined_obj
+        path = vars(holder).get(PATH_ATTRIBUTE) if isinstance(holder, dict) and hasattr(holder, "__dict__") else None
+        if self._undefined_hint is None and path is not None:
+            known = sorted(map(str, holder))
+            shown = ", ".join(known[:KNOWN_SHOWN]) + (f", … ({len(known)} in all)" if len(known) > KNOWN_SHOWN else "")
+            return f"'{path}.{self._undefined_name}' is not defined; {path} has: {shown or 'nothing'}"
+        return super()._undefined_message
+
+
+KNOWN_SHOWN = 30  # names listed after an undefined one
+
+
 class SourceEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox every manual chapter, policy and procedure is rendered in."""
 
@@ -196,7 +220,7 @@ class SourceEnvironment(ImmutableSandboxedEnvironment):
 
     def __init__(self, escape: bool = True) -> None:
         super().__init__(
-            undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False, finalize=finalize if escape else _as_text, loader=None,
+            undefined=_ExplainedUndefined, keep_trailing_newline=True, autoescape=False, finalize=finalize if escape else _as_text, loader=None,
             extensions=[_Guards],
         )
         self.globals.clear()
