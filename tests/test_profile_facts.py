@@ -12,11 +12,11 @@ import pytest
 from docutils.core import publish_doctree
 from pydantic import BaseModel
 
-from conftest import REPO
+from conftest import REPO, edit
 from isms.bodies import build_bodies
 from isms.check import check
 from isms.model import Isms
-from isms.sources.schema import IDENT_PATTERN, Profile
+from isms.sources.schema import IDENT_PATTERN, Numbering, Profile
 
 # Fields printed through what they make or name, not as their own text: why.
 PRINTED_ELSEWHERE = {
@@ -98,3 +98,16 @@ def test_schema_fields_are_all_known(isms: Isms) -> None:
     """A new profile field must be printed (or listed above with where it shows)."""
     assert set(PRINTED_ELSEWHERE) - {"residual_approver", "default_classification", "top_management"} <= set(Profile.model_fields)
     assert Path(REPO / "manual_src/profile.yaml").is_file()
+
+
+def test_one_prefix_renumbers_every_document(sample: Path) -> None:
+    """numbering.prefix is said once: every generated, policy, procedure, form and record number
+    takes it, the defaults included (a second organisation changed six schemes and kept seven)."""
+    edit(sample / "manual_src/profile.yaml", "  prefix: ISMS\n", "  prefix: AIS\n")
+    model, problems = check(sample)
+    assert model is not None and not [p for p in problems if p.severity == "error"], problems
+    numbers = {doc.id: doc.number for doc in model.documents.values()}
+    assert len(numbers) > 130 and all(number.startswith("AIS-") for number in numbers.values()), numbers
+    assert (numbers["manual"], numbers["scope"], numbers["access_control"], numbers["ctl-5.15"]) == ("AIS-M-01", "AIS-M-02", "AIS-P-02", "AIS-C-5-15")
+    with pytest.raises(ValueError, match="should match pattern"):
+        Numbering.model_validate({"prefix": "A{seq}"})

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import edit, reseal
+from conftest import edit, line_of, reseal
 from isms.check import check
 from isms.cli.common import prepare
 from isms.i18n import t
@@ -355,3 +355,39 @@ def test_an_entry_without_document_signers_is_signed_by_the_release(run, sample:
     line = next(n for n, text in enumerate(ledger.read_text(encoding="utf-8").splitlines(), start=1) if text == "    approver: top_management")
     assert [(p.line, p.col, p.message.split(":")[0]) for p in problems] == [(line, 5, "release 1.0")]
     assert "the approver (トップマネジメント 港 健一) also reviewed the release (情報セキュリティ管理責任者 田中 美咲)" in problems[0].message
+
+
+def test_a_released_number_stays_with_its_document(run, sample: Path) -> None:
+    """Release 1.0 printed 物理的及び環境的セキュリティ方針 as ISMS-P-10 and 情報セキュリティ継続方針 as
+    ISMS-P-11. Reordering the policies would give each the other's number: refused at the entries.
+    Renumbering all of them (the first policy starting at 2) moves continuity to a number no document
+    held: a warning. 'seq' keeps the released numbers whatever the order."""
+    index = sample / "policy_templates/policies.yaml"
+    text = index.read_text(encoding="utf-8")
+    physical = text[text.index("  - id: physical_security\n") : text.index("  - id: continuity\n")]
+    index.write_text(text.replace(physical, "") + physical, encoding="utf-8")  # continuity before physical_security
+    result = run("--root", str(sample), "check")
+    assert result.code == 1
+    continuity, physical_line = line_of(index, "- id: continuity"), line_of(index, "- id: physical_security")
+    assert (
+        f"policy_templates/policies.yaml:{continuity}:1: error: document number ISMS-P-10 was physical_security's in release 1.0: "
+        "a released number stays with its document, so continuity may not take it"
+    ) in result.out, result.out
+    assert f"policy_templates/policies.yaml:{physical_line}:1: error: document number ISMS-P-11 was continuity's in release 1.0" in result.out
+
+    # 'seq' gives each its released number back, in the new order.
+    edit(index, "  - id: continuity\n", "  - id: continuity\n    seq: 11\n")
+    edit(index, "  - id: physical_security\n", "  - id: physical_security\n    seq: 10\n")
+    result = run("--root", str(sample), "check")
+    assert result.code == 0 and "ISMS-P-1" not in result.out, result.out
+
+    # All numbers shifted by one: every policy but the last takes another's number; the last moves to a new one.
+    index.write_text(text, encoding="utf-8")
+    edit(sample / "manual_src/profile.yaml", "  prefix: ISMS\n", "  prefix: ISMS\n  policy_start: 2\n")
+    result = run("--root", str(sample), "check")
+    assert result.code == 1
+    assert result.out.count("error: document number ISMS-P-") == 10, result.out
+    assert (
+        f"policy_templates/policies.yaml:{line_of(index, '- id: continuity')}:1: warning: continuity was released as ISMS-P-11 "
+        "and is now numbered ISMS-P-12"
+    ) in result.out, result.out

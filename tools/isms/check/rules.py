@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from isms.check.rst import check_rst, stray_spaces
+from isms.ledger import SNAPSHOT_DIR
+from isms.ledger.content import read_header
 from isms.model import LABEL_PATTERN, Isms, defined_labels
 from isms.model.templating import RenderedText
 from isms.problems import Problem
@@ -105,7 +107,7 @@ def _strings(node: object, loc: tuple[str | int, ...]):
 
 def check_model(isms: Isms, sources: Sources) -> list[Problem]:
     problems: list[Problem] = []
-    for rule in (_decision_rules, _manual_covers_clauses, _numbers_unique):
+    for rule in (_decision_rules, _manual_covers_clauses, _numbers_unique, _numbers_kept):
         problems += rule(isms, sources)
     problems += _stray_spaces_in_values(sources)  # typography: never a reason to stop the other rules
     problems += check_texts(isms)
@@ -323,6 +325,52 @@ def _numbers_unique(isms: Isms, sources: Sources) -> list[Problem]:
         else:
             where = (profile_path, sources.profile_line("numbering"))
         problems.append(Problem(where[0], where[1], 1, f"document number {doc.number} is given twice: to {first} and to {doc.title}; change the numbering scheme (numbering in profile.yaml)"))
+    return problems
+
+
+def _number_source(isms: Isms, sources: Sources, doc_id: str) -> tuple[Path, int]:
+    """Where a document's number comes from: its policies.yaml entry, else the profile's numbering."""
+    if isms.documents[doc_id].kind == "policy":
+        policy = next(p for p in sources.policies if p.entry.id == doc_id)
+        return sources.root / POLICY_INDEX_PATH, policy.index_line
+    return sources.root / PROFILE_PATH, sources.profile_line("numbering")
+
+
+def _released_numbers(root: Path, versions: Iterable[str]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """From the snapshots' headers, each snapshot read once (linear in the ledger's history):
+    number -> {doc id: the last release that printed the document under it}, and each document's
+    number at its last release."""
+    held: dict[str, dict[str, str]] = {}
+    last: dict[str, str] = {}
+    for version in versions:  # in the ledger's order: a later release overwrites
+        for snapshot in sorted((root / SNAPSHOT_DIR / version).glob("*.rst")):
+            with snapshot.open(encoding="utf-8", errors="replace") as file:
+                number = read_header(file.read(2048)).get("number")
+            if number:
+                held.setdefault(number, {})[snapshot.stem] = version
+                last[snapshot.stem] = number
+    return held, last
+
+
+def _numbers_kept(isms: Isms, sources: Sources) -> list[Problem]:
+    """A released document's number names it in approvals, records and citations: another document
+    may never take it (error), and the document itself should keep it (warning)."""
+    held, last_number = _released_numbers(isms.root, [r.version for r in isms.releases.releases])
+    problems = []
+    for doc in isms.ordered_documents:
+        others = {other: version for other, version in held.get(doc.number, {}).items() if other != doc.id}
+        where = _number_source(isms, sources, doc.id)
+        if others:
+            other, version = next(iter(others.items()))
+            problems.append(Problem(*where, 1, (
+                f"document number {doc.number} was {other}'s in release {version}: a released number stays with its document, "
+                f"so {doc.id} may not take it; keep the numbers as released (for a policy after a withdrawn one: give it 'seq' in policies.yaml)"
+            )))
+        elif doc.id in last_number and last_number[doc.id] != doc.number:
+            problems.append(Problem(*where, 1, (
+                f"{doc.id} was released as {last_number[doc.id]} and is now numbered {doc.number}: citations and records "
+                f"name the released number; keep it (for a policy: 'seq' in policies.yaml) unless the renumbering is intended"
+            ), "warning"))
     return problems
 
 

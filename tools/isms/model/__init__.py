@@ -261,7 +261,9 @@ def build_documents(
             _role(profile, manual.approver), "manual",
         ),
     }
-    for seq, entry in enumerate(policies, start=numbering.policy_start):
+    seq = numbering.policy_start - 1
+    for entry in policies:
+        seq = entry.seq if entry.seq is not None else seq + 1
         docs[entry.id] = Document(
             entry.id, "policy", numbering.policy.format(seq=seq), entry.title if ja else entry.title_en,
             _classification(profile, entry.classification), _role(profile, entry.owner),

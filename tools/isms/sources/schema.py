@@ -13,7 +13,7 @@ import string
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from isms.i18n import t
 
@@ -188,38 +188,53 @@ def number_format(value: str, allowed: dict[str, int], required: tuple[tuple[str
     return value
 
 
+FIXED_NUMBERS = ("manual", "scope", "soa", "doc_register", "checklist", "assets", "risk_report", "risk_plan", "audit_checklist")
+
+
 class Numbering(Strict):
-    """Document numbers. Placeholders: {seq} (policies, forms, records), {theme} and {num} or {id} (procedures)."""
+    """Document numbers. Placeholders: {prefix} (every scheme), {seq} (policies, forms, records),
+    {theme} and {num} or {id} (procedures)."""
 
-    manual: Text = "ISMS-M-01"
-    scope: Text = Field("ISMS-M-02", description="ISMS適用範囲及び基準 (the profile's facts)")
-    soa: Text = "ISMS-R-01"
-    doc_register: Text = "ISMS-R-02"
-    checklist: Text = "ISMS-R-03"
-    assets: Text = Field("ISMS-R-04", description="資産目録")
-    risk_report: Text = Field("ISMS-R-05", description="リスクアセスメント結果報告書")
-    risk_plan: Text = Field("ISMS-R-06", description="リスク対応計画")
-    audit_checklist: Text = Field("ISMS-R-07", description="内部監査チェックリスト")
-    policy: Text = "ISMS-P-{seq:02d}"
+    prefix: Text = Field(
+        "ISMS", max_length=20, pattern=r"^[^{}]*$", description="what every number below starts with, as {prefix}: one place to rename them all",
+    )
+    manual: Text = "{prefix}-M-01"
+    scope: Text = Field("{prefix}-M-02", description="ISMS適用範囲及び基準 (the profile's facts)")
+    soa: Text = "{prefix}-R-01"
+    doc_register: Text = "{prefix}-R-02"
+    checklist: Text = "{prefix}-R-03"
+    assets: Text = Field("{prefix}-R-04", description="資産目録")
+    risk_report: Text = Field("{prefix}-R-05", description="リスクアセスメント結果報告書")
+    risk_plan: Text = Field("{prefix}-R-06", description="リスク対応計画")
+    audit_checklist: Text = Field("{prefix}-R-07", description="内部監査チェックリスト")
+    policy: Text = "{prefix}-P-{seq:02d}"
     policy_start: int = Field(1, ge=0, le=9999, description="the {seq} of the first policy (e.g. 2 when the manual is 001)")
-    procedure: Text = "ISMS-C-{theme}-{num:02d}"
-    form: Text = Field("ISMS-F-{seq:02d}", description="blank forms (様式), one per record type")
-    record: Text = Field("ISMS-K-{seq:02d}", description="records kept on those forms (記録): the same {seq} as their form")
+    procedure: Text = "{prefix}-C-{theme}-{num:02d}"
+    form: Text = Field("{prefix}-F-{seq:02d}", description="blank forms (様式), one per record type")
+    record: Text = Field("{prefix}-K-{seq:02d}", description="records kept on those forms (記録): the same {seq} as their form")
 
-    @field_validator("manual", "scope", "soa", "doc_register", "checklist", "assets", "risk_report", "risk_plan", "audit_checklist")
+    @field_validator(*FIXED_NUMBERS)
     @classmethod
     def _fixed(cls, value: str) -> str:
-        return number_format(value, {})
+        return number_format(value, {"prefix": 0})
 
     @field_validator("policy", "form", "record")
     @classmethod
     def _policy_has_seq(cls, value: str) -> str:
-        return number_format(value, {"seq": 1}, required=(("seq",),))
+        return number_format(value, {"prefix": 0, "seq": 1}, required=(("seq",),))
 
     @field_validator("procedure")
     @classmethod
     def _procedure_has_ids(cls, value: str) -> str:
-        return number_format(value, {"theme": 1, "num": 1, "id": 0}, required=(("theme", "num"), ("id",)))
+        return number_format(value, {"prefix": 0, "theme": 1, "num": 1, "id": 0}, required=(("theme", "num"), ("id",)))
+
+    @model_validator(mode="after")
+    def _prefixed(self) -> Numbering:
+        """Every scheme with the prefix written in (the prefix has no braces), so code formats a
+        scheme without knowing the prefix."""
+        for name in (*FIXED_NUMBERS, "policy", "form", "record", "procedure"):
+            object.__setattr__(self, name, getattr(self, name).replace("{prefix}", self.prefix))
+        return self
 
 
 class ManualInfo(Strict):
@@ -430,6 +445,11 @@ class ControlSource(Strict):
 
 class PolicyEntry(Strict):
     id: Ident
+    seq: int | None = Field(
+        None, ge=0, le=9999,
+        description="the {seq} of this policy's number; the policies after it count on from it. Keeps the numbers of released "
+        "policies when one before them is withdrawn (default: the previous policy's + 1, the first numbering.policy_start)",
+    )
     file: Text = Field(description="path of the reST (Jinja) source, relative to policy_templates/")
     title: Text
     title_en: Text
