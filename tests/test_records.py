@@ -264,10 +264,10 @@ def test_activity_schedule_must_agree_with_the_profiles_review_interval(broken, 
 
 def test_form_numbering_is_validated_like_the_other_schemes(run, sample: Path) -> None:
     path = sample / "manual_src/profile.yaml"
-    edit(path, "  procedure: ISMS-C-{theme}-{num:02d}\n", "  procedure: ISMS-C-{theme}-{num:02d}\n  form: ISMS-F-{num}\n")
+    edit(path, "  prefix: ISMS\n", "  prefix: ISMS\n  form: ISMS-F-{num}\n")
     result = run("--root", str(sample), "check")
     assert result.code == 1
-    expect(result, path, sample, "form: ISMS-F-{num}", "unknown placeholder {num} (allowed here: {seq})")
+    expect(result, path, sample, "form: ISMS-F-{num}", "unknown placeholder {num} (allowed here: {prefix}, {seq})")
 
 
 # --------------------------------------------------------------------------- schedules: declared once, printed everywhere
@@ -323,3 +323,20 @@ def test_changing_a_declaration_changes_every_text(sample: Path) -> None:
     assert "標的型メール訓練を年2回(5月・11月)行う。" in texts["incident_management.rst"]
     assert "毎年5月及び11月" in texts["6.3.yaml"] and "毎年5月及び11月に、Microsoft 365" in texts["8.7.yaml"]
     assert "毎年6月及び12月" not in "".join(texts.values())
+
+
+def test_a_new_isms_owes_nothing_from_before_it_began(run, sample: Path) -> None:
+    """A new organisation starts without records: the profile's operating_since says from when
+    records are owed. Without the activity log, the sample as of 2026-12-01 owes the drills and
+    checks of the months before; operating since 2026-11-01, only what came due since then."""
+    (sample / RECORDS / "activity_log.yaml").unlink()
+    before = run("--root", str(sample), "check", "--as-of", "2026-12-01")
+    assert before.code == 0, before.out
+    late = [line for line in before.lines() if ": warning: activity " in line]
+    assert any("2025-" in line for line in late), late  # owed since the first ISMS year of the other records
+    edit(sample / "manual_src/profile.yaml", "operating_since: 2025-04-01", "operating_since: 2026-11-01")
+    after = run("--root", str(sample), "check", "--as-of", "2026-12-01")
+    assert after.code == 0, after.out
+    late_after = [line for line in after.lines() if ": warning: activity " in line]
+    assert len(late_after) < len(late), (late, late_after)
+    assert not any(f"20{year}-{month:02d}" in line for line in late_after for year in (25, 26) for month in range(1, 13) if (year, month) < (26, 11))

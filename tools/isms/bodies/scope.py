@@ -9,7 +9,7 @@ the review intervals, how documents are approved, and the audiences a build can 
 from __future__ import annotations
 
 from isms.bodies.text import esc, field_table, list_table, role_text, section
-from isms.i18n import sep, t
+from isms.i18n import date_pattern, format_date, sep, t
 from isms.model import Isms
 from isms.sources.schema import Profile
 
@@ -104,6 +104,11 @@ def scope_body(isms: Isms) -> str:
 
     review = profile.review
     parts.append(section(t("scope_review", lang)))
+    cycle = [t("scope_year_start", lang, month=t(f"month_{profile.year_start}", lang))]
+    if profile.operating_since is not None:
+        day = format_date(profile.operating_since, date_pattern(lang, profile.date_format))
+        cycle.append(t("scope_operating_since", lang, date=day))
+    parts.append("\n".join(f"- {esc(line)}" for line in cycle) + "\n")
     header = (t("review_item", lang), t("review_interval", lang))
     rows = [(t(f"review_{key}", lang), t("every_months", lang, months=getattr(review, key))) for key in type(review).model_fields]
     parts.append(list_table(header, rows, widths=(50, 50), css="isms-review"))

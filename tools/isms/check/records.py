@@ -486,7 +486,7 @@ def overdue_warnings(isms: Isms, as_of: dt.date) -> list[Problem]:
     if records.has("activities"):
         loaded = records.files["activities"]
         year = isms_year(as_of, records.year_start)
-        since = dt.date(records.years()[0], records.year_start, 1) if records.years() else dt.date.min
+        since = records.owed_from()
         for index, activity in enumerate(records.activities):
             late = [
                 o.planned.strftime("%Y-%m")

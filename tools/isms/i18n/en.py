@@ -452,6 +452,8 @@ WORDS: dict[str, str] = {
     "review_management_review": "Management review",
     "review_technical_verification": "Technical verification items (default)",
     "review_audit_cycle": "Internal audits cover every clause and applicable control within",
+    "scope_year_start": "The ISMS year starts in {month}.",
+    "scope_operating_since": "The ISMS has operated since {date} (no record is owed for any time before).",
     "review_item": "Item",
     "review_interval": "Interval",
     "scope_documents": "Documents",

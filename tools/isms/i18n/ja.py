@@ -451,6 +451,8 @@ WORDS: dict[str, str] = {
     "review_management_review": "マネジメントレビュー",
     "review_technical_verification": "技術的検証項目(既定)",
     "review_audit_cycle": "内部監査が全箇条・全管理策を一巡する期間",
+    "scope_year_start": "ISMSの年度は{month}に始まる。",
+    "scope_operating_since": "ISMSの運用開始日: {date}(これより前の期間の記録は求めない)",
     "review_item": "対象",
     "review_interval": "周期",
     "scope_documents": "文書の管理",

@@ -194,9 +194,7 @@ def _annual_plan(context: _Context) -> Finding:
         return Finding(MISSING)
     lang = context.isms.lang
     year = isms_year(context.as_of, records.year_start)
-    since = add_months(context.as_of, -12)
-    if records.years():  # nothing is owed from before the first ISMS year with records
-        since = max(since, dt.date(records.years()[0], records.year_start, 1))
+    since = max(add_months(context.as_of, -12), records.owed_from())
     overdue = []
     for activity in records.activities:
         for occurrence in records.occurrences(activity, year - 1, context.as_of) + records.occurrences(activity, year, context.as_of):

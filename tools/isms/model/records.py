@@ -210,6 +210,7 @@ class Records:
     files: dict[str, LoadedYaml] = field(default_factory=dict)
     year_start: int = 4
     audit_cycle: int = 36
+    operating_since: dt.date | None = None  # the profile's: nothing is owed before it
 
     def has(self, key: str) -> bool:
         return key in self.files
@@ -276,6 +277,14 @@ class Records:
             inside = [c for c in done if start <= c.date < end]
             out.append(Occurrence(activity, planned, start, end, inside[0] if inside else None))
         return out
+
+    def owed_from(self) -> dt.date:
+        """The first day records are owed for: the day the ISMS began operating (profile
+        operating_since), else the first ISMS year the activity records speak of, else any day."""
+        if self.operating_since is not None:
+            return self.operating_since
+        years = self.years()
+        return dt.date(years[0], self.year_start, 1) if years else dt.date.min
 
     def years(self) -> list[int]:
         """The ISMS years the activity records speak of, oldest first."""
@@ -471,4 +480,4 @@ def corrective_status(action: CorrectiveActionSource, as_of: dt.date | None = No
 
 
 def build_records(files: dict[str, LoadedYaml], profile: Profile) -> Records:
-    return Records(dict(files), profile.year_start, profile.review.audit_cycle)
+    return Records(dict(files), profile.year_start, profile.review.audit_cycle, profile.operating_since)

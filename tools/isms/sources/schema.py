@@ -375,6 +375,10 @@ class Profile(Strict):
     continuity: Continuity = Field(Continuity(), description="目標復旧時間・目標復旧時点: {{ continuity.<system>.bcp_rto }}")
     information: dict[Ident, NamedInformation] = Field(default_factory=dict, description="機密分類 of named information: {{ information.<id>.classification }}")
     year_start: int = Field(4, ge=1, le=12, description="first month of the ISMS year (4: FY2025 is 2025-04 .. 2026-03)")
+    operating_since: dt.date | None = Field(
+        None, description="the day the ISMS began operating: no record is owed for any time before it "
+        "(default: the first ISMS year the activity records speak of)",
+    )
     date_format: Annotated[str, AfterValidator(_date_format)] | None = Field(
         None, max_length=40, description="how documents print dates: YYYY, MM or M, DD or D and other text (default: YYYY年M月D日 for ja, YYYY-MM-DD for en)"
     )
