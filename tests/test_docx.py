@@ -990,6 +990,34 @@ def test_filter_boxes_admonitions_and_resolves_references(tmp_path: Path) -> Non
     assert not any(MARKUP.search(t) for t in all_paragraph_texts(document))
 
 
+def test_the_word_writer_reads_no_file_and_takes_no_raw_markup_from_a_text(tmp_path: Path) -> None:
+    """Behind the check (which refuses both): pandoc reads each text in an empty sandbox, so an
+    'include' reads nothing of the build machine, and raw markup of a text (a Word field, HTML) is
+    dropped; the text around them stays."""
+    from isms.render.docx.pandoc import DocumentText, convert
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-ON-THE-BUILD-MACHINE\n", encoding="utf-8")
+    text = (
+        "前の段落。\n\n"
+        f".. include:: {secret}\n\n"
+        f"- .. include:: {secret}\n   :literal:\n\n"
+        '- .. raw:: openxml\n\n     <w:p><w:r><w:instrText> INCLUDETEXT "file:///etc/passwd" </w:instrText></w:r></w:p>\n\n'
+        "段落の中の :raw-html:`<b>x</b>` です。\n\n"
+        "後の段落。\n"
+    )
+    reference = Path(__file__).resolve().parents[1] / "policy_templates/word/reference.docx"
+    bodies, _ = convert([DocumentText("p", (text,), (tmp_path / "p.rst",))], {}, "ja", reference)
+    package = bodies["p"]
+    (tmp_path / "p.docx").write_bytes(package)
+    document = docx.Document(str(tmp_path / "p.docx"))
+    paragraphs = "\n".join(p.text for p in document.paragraphs)
+    assert "前の段落。" in paragraphs and "後の段落。" in paragraphs
+    with zipfile.ZipFile(tmp_path / "p.docx") as archive:
+        xml = "".join(archive.read(name).decode() for name in archive.namelist() if name.endswith((".xml", ".rels")))
+    assert "TOP-SECRET" not in xml and "instrText" not in xml and "INCLUDETEXT" not in xml
+
+
 def test_runtime_options_only_for_the_bundled_pandoc(tmp_path: Path) -> None:
     """Another pandoc (pypandoc takes the newest it finds) may refuse Haskell runtime options."""
     from isms.render.docx.pandoc import _runtime_options, pandoc_path

@@ -235,7 +235,7 @@ def test_soa_rows_list_the_risks_a_control_treats(isms) -> None:
 def test_word_fallback_has_no_raw_html(isms) -> None:
     from isms.bodies.risk import risk_report_body
 
-    assert ".. raw:: html" in risk_report_body(isms, html=True)
+    assert ".. isms-html::" in risk_report_body(isms, html=True)
     body = risk_report_body(isms, html=False, link=False)
     assert "raw::" not in body and ":ref:" not in body and "list-table" in body
 

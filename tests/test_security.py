@@ -277,6 +277,13 @@ CASES = [
     Case("profile-symlink-out", symlink("manual_src/profile.yaml", "/etc/hostname"), "outside the repository"),
     # ---- no active content on the auditors' site
     Case("raw-html-script", ctl(".. raw:: html", "", "   <script>alert(1)</script>"), "'raw' is not allowed"),
+    # Directives where docutils finds them and a line's start does not show them (hostile test, 2026-12-01).
+    Case("raw-in-a-list-item", ctl("- .. raw:: html", "", "     <b>x</b><meta http-equiv=\"refresh\" content=\"0;url=https://evil.example/\">"), "'raw' is not allowed"),
+    Case("raw-openxml-in-a-list-item", ctl("- .. raw:: openxml", "", '     <w:p><w:r><w:instrText> INCLUDETEXT "file:///etc/passwd" </w:instrText></w:r></w:p>'), "'raw' is not allowed"),
+    Case("raw-in-a-field-body", ctl(":f: .. raw:: html", "", "   <i>x</i>"), "'raw' is not allowed"),
+    Case("include-in-a-list-item", ctl("- .. include:: /etc/passwd", "     :literal:"), "'include' is not allowed"),
+    Case("raw-after-line-separators", ctl("テスト\u2028\u2028.. raw:: html\u2028\u2028   <i>x</i>"), "control character U+2028"),
+    Case("package-html-directive", ctl(".. isms-html::", "", "   <script>alert(1)</script>"), "only docutils directives are supported"),
     Case("link-javascript", ctl("`クリック <javascript:alert(1)>`_"), "links may be http, https or mailto"),
     Case("link-javascript-mixed-case", ctl("`クリック <JaVaScRiPt:alert(1)>`_"), "links may be http, https or mailto"),
     Case("target-javascript", ctl(".. _evil: javascript:alert(1)", "", "`evil`_"), "links may be http, https or mailto"),

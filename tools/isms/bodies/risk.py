@@ -9,7 +9,7 @@ named by title and number instead.
 
 from __future__ import annotations
 
-from isms.bodies.text import esc, list_table, named, party, ref, role_text, section, status_text
+from isms.bodies.text import esc, html_block, list_table, named, party, ref, role_text, section, status_text
 from isms.i18n import sep, t
 from isms.model import ControlDecision, Isms
 from isms.model.readiness import RECORD_DOCUMENTS
@@ -138,7 +138,7 @@ def heatmap_html(isms: Isms, residual: bool = False) -> str:
             row.append(f'<td class="{_heat_class(impact, likelihood, isms)}"><strong>{count}</strong><br>{links}</td>')
         html.append("<tr>" + "".join(row) + "</tr>")
     html.append("</table>")
-    return ".. raw:: html\n\n" + "\n".join("   " + line for line in html) + "\n"
+    return html_block(html)
 
 
 def heatmap_table(isms: Isms, residual: bool = False, link: bool = True) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 import docutils
 from docutils import nodes, utils
 from docutils.frontend import OptionParser
-from docutils.parsers.rst import Parser, roles
+from docutils.parsers.rst import Directive, Parser, directives, roles
 from docutils.readers import standalone
 
 from isms import rstparse, trust
@@ -177,6 +177,7 @@ REFUSED_DIRECTIVES = {
     "unicode": "'unicode' is not allowed in sources: write the character itself",
     "date": "'date' is not allowed in sources: outputs must not depend on the build date",
 }
+REFUSED_MARK = "\ue011refused:"  # starts the message of a directive refused by the docutils pass
 # docutils takes "name::" and "name ::" (one space) alike: so does this pattern.
 _DIRECTIVE = re.compile(r"^[ \t]*\.\.[ \t]+(?:\|[^|\n]+\|[ \t]+)?(?P<name>[A-Za-z0-9_+.:-]+?)[ ]?::(?P<rest>.*)$", re.MULTILINE)
 _OPTION = re.compile(r"^[ \t]+:(?P<name>file|url|encoding|target):[ \t]*(?P<value>.*)$")
@@ -321,11 +322,12 @@ def _check_rst(rendered: RenderedText, known_labels: frozenset[str], root: Path 
     def observe(message: nodes.system_message) -> None:
         if message["level"] < 2:  # info and debug
             return
-        if "directive disabled" in message.astext():  # refused with a clearer message by directive_problems
-            return
         body = message.children[0].astext() if message.children else message.astext()
         text = body.replace("\n", " ")
         line = rendered.file_line(message.get("line"))
+        if text.startswith(REFUSED_MARK):
+            found.append(Problem(path, line, 1, text[len(REFUSED_MARK) :]))
+            return
         quoted = re.search(r"'([^']+)'", text)
         if quoted:  # docutils gives a paragraph's first line: find the line that holds the culprit
             line = _line_containing(rendered.source, quoted.group(1), line)
@@ -336,7 +338,7 @@ def _check_rst(rendered: RenderedText, known_labels: frozenset[str], root: Path 
     found += stray_space_problems(rendered)
     found += directive_problems(rendered)
     rstparse.install()
-    with _xref_roles(known_labels):
+    with _xref_roles(known_labels), _refused_directives():
         document = utils.new_document(str(path), settings)
         document.reporter.attach_observer(observe)
         parser = Parser()
@@ -346,7 +348,46 @@ def _check_rst(rendered: RenderedText, known_labels: frozenset[str], root: Path 
         document.transformer.populate_from_components((standalone.Reader(), parser))
         document.transformer.apply_transforms()
     found += uri_problems(rendered, document, root, media)
-    return found
+    return list(dict.fromkeys(found))  # a directive at a line's start is refused by both passes
+
+
+class _AnyOption(dict):
+    """An option table that takes every option, so that a refused directive is refused for being
+    itself, not for an option it happens to carry."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __getitem__(self, name: str) -> Any:
+        return directives.unchanged
+
+
+def _refusing(message: str) -> type[Directive]:
+    class Refused(Directive):
+        has_content = True
+        optional_arguments = 64
+        final_argument_whitespace = True
+        option_spec = _AnyOption()
+
+        def run(self) -> list[nodes.Node]:
+            raise self.error(message)
+
+    return Refused
+
+
+@contextlib.contextmanager
+def _refused_directives() -> Iterator[None]:
+    """The refused directives, refused where docutils finds them: in a list item, a table cell, a
+    field body or after a line separator (U+2028) as well as at the start of a line, which is all
+    the line pattern above sees. Registered for one parse only, like the reference roles."""
+    saved = dict(directives._directives)
+    for name, message in REFUSED_DIRECTIVES.items():
+        directives._directives[name] = _refusing(REFUSED_MARK + message)
+    try:
+        yield
+    finally:
+        directives._directives.clear()
+        directives._directives.update(saved)
 
 
 def _first_line_with(source, needle: str) -> int | None:

@@ -32,9 +32,11 @@ MAX_DEPTH = 40  # nesting of mappings and lists
 MAX_ALIASES = 100  # YAML aliases (*name) per file; only scalars may be aliased
 MAX_SCALAR_CHARS = 200_000  # one value (a procedure is ~10 kB)
 MAX_INT_DIGITS = 18
-# NUL and the other C0/C1 controls (tab and newline are text), DEL, and the bidirectional overrides
-# and isolates that make text display in another order than it is read (Trojan Source).
-FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# NUL and the other C0/C1 controls (tab and newline are text), DEL, the line and paragraph
+# separators (docutils and pandoc break lines there, a line-by-line rule does not: a directive after
+# one is seen by the writers only), and the bidirectional overrides and isolates that make text
+# display in another order than it is read (Trojan Source).
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def read_source(path: Path, root: Path | None = None, what: str = "file") -> tuple[str | None, list[Problem]]:

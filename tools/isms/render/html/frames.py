@@ -27,6 +27,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import LoggingReporter
 
 from isms.bodies import page_header
+from isms.bodies.text import HTML_DIRECTIVE
 from isms.model import Document
 
 FRAMES_FILE = "isms-frames.json"
@@ -110,9 +111,19 @@ def _parsed(text: str, doctree: nodes.document, source: str) -> list[nodes.Node]
     return list(fragment.children)
 
 
+class PackageHtml(Directive):
+    """HTML this package wrote into a page (bodies.text.html_block): raw is disabled for everything else."""
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        return [nodes.raw("", "\n".join(self.content), format="html")]
+
+
 def setup(app: Sphinx) -> None:
     app.add_node(frame)
     app.add_directive(DIRECTIVE, FrameDirective)
+    app.add_directive(HTML_DIRECTIVE, PackageHtml)
     app.add_post_transform(FillFrames)
     app.connect("write-started", load_frames)
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 
 from isms.bodies.documents import register_body
-from isms.bodies.text import esc, field_table, list_table, ref, section, title
+from isms.bodies.text import esc, field_table, html_block, list_table, ref, section, title
 from isms.i18n import sep, t
 from isms.model import Isms
 from isms.render.context import BuildContext
@@ -209,7 +209,7 @@ def _filter_ui(isms: Isms) -> str:
     html.append(f'<p class="isms-soa-empty" id="isms-soa-empty" role="status" hidden>{_h(t("filter_none", lang))}</p>')
     data = json.dumps(soa_data(isms), ensure_ascii=False).replace("</", "<\\/")
     html.append(f'<script type="application/json" id="isms-soa-data">{data}</script>')
-    return ".. raw:: html\n\n" + "\n".join("   " + line for line in html) + "\n"
+    return html_block(html)
 
 
 def _h(text: str) -> str:
