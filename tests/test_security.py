@@ -255,6 +255,11 @@ CASES = [
     Case("jinja-indent-bomb", ctl("{{ (('a' ~ '\\n') * 90000)|indent(900) }}"), "template over its limits"),
     Case("jinja-power", ctl("{{ 10 ** 10 ** 10 }}"), "template over its limits"),
     Case("jinja-namespace", ctl("{% set ns = namespace(x='') %}"), "undefined template variable"),
+    # Budgets that one C-level operation could outrun (hostile test, 2026-12-01): weighed before they run.
+    Case("jinja-nested-repeat-compare", ctl("{{ [[[1]*200000]*200000]*200000 == [[[1]*200000]*200000]*200000 }}"), "longer than 200,000"),
+    Case("jinja-repeated-big-string", ctl("{{ ['a'*200000]*6000 }}"), "longer than 200,000"),
+    Case("jinja-literal-fan-out", ctl("{% set a = ['x'*1000]*100 %}{% set b = [a,a,a,a,a,a,a,a,a,a] %}{% set c = [b,b,b,b,b,b,b,b,b,b] %}{{ c|string }}"), "longer than 200,000"),
+    Case("jinja-too-deep-to-compile", ctl("{{ " + "1*" * 260 + "1 }}", "", "後文。"), "too complex to compile"),
     # ---- files stay inside the repository
     Case("image-etc-passwd", ctl(".. image:: ../../../../etc/passwd"), "outside the repository"),
     Case("image-absolute", ctl(".. image:: /etc/passwd"), "relative path"),

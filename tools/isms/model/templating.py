@@ -100,8 +100,41 @@ def _spend(count: int = 1) -> None:
         raise TemplateLimitError(f"the template runs more than {MAX_OPERATIONS:,} loop iterations and calls: simplify it")
 
 
+class _TooHeavy(Exception):
+    pass
+
+
+def weight(value: Any, limit: int = MAX_VALUE_CHARS) -> int:
+    """A value's characters and items, counted through nested lists, tuples and dicts: a shared item
+    counts each time it appears, as printing or comparing the value would meet it (``[[1]*1000]*1000``
+    weighs a million). Each distinct object is weighed once; past limit the count stops."""
+    memo: dict[int, int] = {}
+
+    def weigh(item: Any) -> int:
+        if isinstance(item, str):
+            return len(item)
+        if not isinstance(item, (list, tuple, dict)):
+            return 1
+        known = memo.get(id(item))
+        if known is not None:
+            return known
+        memo[id(item)] = limit + 1  # a value that holds itself weighs too much
+        total = len(item)
+        for part in item.items() if isinstance(item, dict) else item:
+            total += weigh(part)
+            if total > limit:
+                raise _TooHeavy
+        memo[id(item)] = total
+        return total
+
+    try:
+        return weigh(value)
+    except (_TooHeavy, RecursionError):
+        return limit + 1
+
+
 def _sized(value: Any) -> Any:
-    if isinstance(value, (str, list, tuple)) and len(value) > MAX_VALUE_CHARS:
+    if isinstance(value, (str, list, tuple, dict)) and (len(value) > MAX_VALUE_CHARS or (not isinstance(value, str) and weight(value) > MAX_VALUE_CHARS)):
         raise TemplateLimitError(f"the template builds a value longer than {MAX_VALUE_CHARS:,} characters or items")
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
         raise TemplateLimitError(f"the template computes a number larger than {MAX_NUMBER:,}")
@@ -187,6 +220,25 @@ class _GuardedCodeGenerator(CodeGenerator):
         super().visit_Concat(node, frame)
         self.write(")")
 
+    # Literals are weighed as they are made: [a, a, a] of a large a is built without any operator.
+    def visit_List(self, node: nodes.List, frame: Frame) -> None:
+        self.write(f"environment.extensions[{_GUARDS!r}].sized(")
+        super().visit_List(node, frame)
+        self.write(")")
+
+    def visit_Dict(self, node: nodes.Dict, frame: Frame) -> None:
+        self.write(f"environment.extensions[{_GUARDS!r}].sized(")
+        super().visit_Dict(node, frame)
+        self.write(")")
+
+    def visit_Tuple(self, node: nodes.Tuple, frame: Frame) -> None:
+        if node.ctx != "load":  # an assignment's or a loop's target
+            super().visit_Tuple(node, frame)
+            return
+        self.write(f"environment.extensions[{_GUARDS!r}].sized(")
+        super().visit_Tuple(node, frame)
+        self.write(")")
+
 
 PATH_ATTRIBUTE = "_template_path"  # set by isms.model on the mappings of the template context
 
@@ -264,11 +316,14 @@ class SourceEnvironment(ImmutableSandboxedEnvironment):
             raise SecurityError("string formatting with % is not allowed in sources: use ~ to join texts")
         if operator == "**" and isinstance(right, (int, float)) and (abs(right) > 64 or abs(left) > MAX_NUMBER):
             raise TemplateLimitError("the power is too large for a document")
+        # Weighed before the operation runs: the result of [[1]*1000]*1000 is cheap to make and
+        # ruinous to print or compare.
         if operator == "*":
             for sequence, times in ((left, right), (right, left)):
-                if isinstance(sequence, (str, list, tuple)) and isinstance(times, int) and len(sequence) * times > MAX_VALUE_CHARS:
+                repeated = isinstance(sequence, (str, list, tuple)) and isinstance(times, int) and not isinstance(times, bool)
+                if repeated and max(times, 0) * max(weight(sequence), 1) > MAX_VALUE_CHARS:
                     raise TemplateLimitError(f"the template builds a value longer than {MAX_VALUE_CHARS:,} characters or items")
-        if operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)) and len(left) + len(right) > MAX_VALUE_CHARS:
+        if operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)) and weight(left) + weight(right) > MAX_VALUE_CHARS:
             raise TemplateLimitError(f"the template builds a value longer than {MAX_VALUE_CHARS:,} characters or items")
         return _sized(super().call_binop(context, operator, left, right))
 
@@ -435,11 +490,31 @@ def render(source: TextSource, context: dict[str, Any], plain: bool = False, roo
         return None, [Problem(source.path, line, 1, f"template not allowed: {exc} (a template may only print the profile's data)")]
     except RecursionError as exc:
         line = source.first_line + _template_line(exc) - 1
-        return None, [Problem(source.path, line, 1, "template error: a macro calls itself without end")]
+        return None, [Problem(source.path, line, 1, "template error: a macro calls itself without end, or an expression nests too deeply")]
+    except (SyntaxError, MemoryError) as exc:  # Python's compiler on the generated code: nesting beyond its limits
+        line = source.first_line + _deepest_line(source.text) - 1
+        return None, [Problem(source.path, line, 1, f"template too complex to compile ({type(exc).__name__}: {exc.args[0] if exc.args else ''}): simplify the expression")]
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, ArithmeticError, OverflowError) as exc:
         line = source.first_line + _template_line(exc) - 1
         return None, [Problem(source.path, line, 1, f"template error: {exc}")]
     return RenderedText(source, text), []
+
+
+def _deepest_line(text: str) -> int:
+    """The line of the most deeply nested expression (Python's compiler names a line of the
+    generated code, not of the template)."""
+    try:
+        tree = _ENV.parse(text)
+    except (jinja2.TemplateSyntaxError, RecursionError):
+        return 1
+    deepest, line = 0, 1
+    stack: list[tuple[nodes.Node, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest and getattr(node, "lineno", None):
+            deepest, line = depth, node.lineno
+        stack.extend((child, depth + 1) for child in node.iter_child_nodes())
+    return line
 
 
 def _template_line(exc: BaseException) -> int:
