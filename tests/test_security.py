@@ -207,6 +207,12 @@ def frame_part(part: str, old: str, new: str) -> Callable[[Path], tuple[str, int
     return mutate
 
 
+def frame_macros(root: Path) -> tuple[str, int]:
+    with zipfile.ZipFile(root / FRAME, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0" + b"\0" * 508)
+    return FRAME, 1
+
+
 def frame_zip_bomb(root: Path) -> tuple[str, int]:
     with zipfile.ZipFile(root / FRAME, "a", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("word/media/bomb.bin", b"\0" * 60_000_000)
@@ -230,6 +236,12 @@ CASES = [
     Case("frame-zip-bomb", frame_zip_bomb, "unpacks to"),
     Case("frame-missing", remove(FRAME), "Word template missing"),
     Case("frame-lost-body", frame_part("word/document.xml", "{{p body }}", "{{ organisation }}"), "lost the body tag"),
+    # Active content the frame would carry into every Word file (hostile test, 2026-12-01).
+    Case("frame-dde-field", frame_part("word/footer1.xml", " PAGE ", ' DDEAUTO c:\\windows\\system32\\cmd.exe "/k calc.exe" '), "the field 'DDEAUTO c:"),
+    Case("frame-includetext-field", frame_part("word/document.xml", " NUMPAGES ", ' INCLUDETEXT "file:///etc/passwd" '), "'INCLUDETEXT \"file:///etc/passwd\"' is not allowed"),
+    Case("frame-attached-template", frame_part("word/settings.xml", '<w:zoom w:percent="100"/>', '<w:zoom w:percent="100"/><w:attachedTemplate r:id="rId99"/>'), "<attachedTemplate> loads a template"),
+    Case("frame-external-relationship", frame_part("word/_rels/document.xml.rels", 'Target="http://example.com"', 'Target="file:///etc/passwd"'), "an external link to 'file:///etc/passwd' is not allowed"),
+    Case("frame-macros", frame_macros, "word/vbaProject.bin: macros"),
     Case("reference-not-docx", lambda root: write(root, "policy_templates/word/reference.docx", b"not a zip"), "not a Word document"),
     # ---- templates: no code, no files, budgets
     Case("jinja-os-system", ctl("{{ lipsum.__globals__['os'].system('touch /tmp/isms-pwned') }}"), "undefined template variable"),
