@@ -391,3 +391,14 @@ def test_a_released_number_stays_with_its_document(run, sample: Path) -> None:
         f"policy_templates/policies.yaml:{line_of(index, '- id: continuity')}:1: warning: continuity was released as ISMS-P-11 "
         "and is now numbered ISMS-P-12"
     ) in result.out, result.out
+
+
+def test_release_texts_with_control_characters_are_refused_before_anything_is_written(run, sample: Path) -> None:
+    """The check refuses a ledger holding them, and an entry is sealed: refused here, nothing recorded."""
+    ledger = (sample / LEDGER_PATH).read_text(encoding="utf-8")
+    edit(sample / "controls/5.15.yaml", "情報の機密分類に基づいて制御し", "情報の機密分類及び多要素認証の要否に基づいて制御し")
+    result = run("--root", str(sample), "release", "1.1", "--summary", "\x1b[31mRED\x07", "--date", "2026-05-01")
+    assert result.code == 1 and t("release_bad_text", "ja", option="--summary", character="U+001B") in said(result), result.err
+    result = run("--root", str(sample), "release", "1.1", "--summary", "改定", "--change", "ctl-5.15=順序\u202eの入替え", "--date", "2026-05-01")
+    assert result.code == 1 and "--change ctl-5.15: 制御文字 U+202E は使えません" in said(result), result.err
+    assert (sample / LEDGER_PATH).read_text(encoding="utf-8") == ledger and not (sample / SNAPSHOT_DIR / "1.1").exists()

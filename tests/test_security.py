@@ -306,6 +306,15 @@ CASES = [
     Case("target-javascript", ctl(".. _evil: javascript:alert(1)", "", "`evil`_"), "links may be http, https or mailto"),
     Case("link-data", ctl("`x <data:text/html;base64,PHNjcmlwdD4=>`_"), "links may be http, https or mailto"),
     Case("link-vbscript", ctl("`x <vbscript:msgbox(1)>`_"), "links may be http, https or mailto"),
+    # Links without a scheme reach another machine or leave the site (hostile test, 2026-12-01).
+    Case("link-network-path", ctl("`共有 <//evil.example/x>`_"), "is not a web address"),
+    Case("link-windows-share", ctl("`共有 <\\\\evil.example\\share\\a.docx>`_"), "is not a web address"),
+    Case("link-up-and-out", ctl("`上 <../../../../../../etc/passwd>`_"), "is not a web address"),
+    # What Sphinx refuses on the generated pages is refused by the check (hostile test, 2026-12-01).
+    Case("role-numref", ctl("参照は :numref:`ctl-5.1` です。"), ":numref: is not available"),
+    Case("role-doc", ctl("参照は :doc:`ctl-5.3` です。"), ":doc: is not available"),
+    Case("citation", ctl(".. [CIT1] 引用文献", "", "本文 [CIT1]_ です。"), "citation [cit1] is not available"),
+    Case("record-value-beyond-a-cell", lambda root: replace_line(root, "manual_src/records/corrective_actions.yaml", "description: 2025年7月", "description: " + "あ" * 40_000 + "2025年7月"), "does not fit a spreadsheet cell"),
     Case("image-target-javascript", image_with_script_target, "links may be http, https or mailto"),
     Case("meta-refresh", ctl(".. meta::", "   :http-equiv=refresh: 0; url=https://evil.example"), "'meta' is not allowed"),
     Case("role-raw", ctl(".. role:: raw-html(raw)", "   :format: html"), "'role' is not allowed"),

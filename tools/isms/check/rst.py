@@ -28,7 +28,13 @@ from isms.model.templating import RenderedText
 from isms.problems import Problem
 from isms.sources.media import IMAGE_DIRECTIVE, MEDIA_PREFIX, image_problem
 
-XREF_ROLES = ("ref", "numref", "doc")
+XREF_ROLES = ("ref",)
+# Sphinx's other reference roles fail the build on the generated pages (numref: no numbers are
+# assigned; doc: pages are not named by labels): refused with the role to use instead.
+REFUSED_ROLES = {
+    "numref": ":numref: is not available: write :ref:`label` (the title is printed)",
+    "doc": ":doc: is not available: write :ref:`label` (ctl-<id>, pol-<id>, clause-<n>, soa, register, checklist)",
+}
 
 
 @contextlib.contextmanager
@@ -50,9 +56,15 @@ def _xref_roles(known_labels: frozenset[str]) -> Iterator[None]:
             return [inliner.problematic(rawtext, rawtext, message)], [message]
         return [nodes.reference(rawtext, target, refuri="#" + label)], []
 
+    def refused(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None):
+        message = inliner.reporter.error(REFUSED_MARK + REFUSED_ROLES[name], line=lineno)
+        return [inliner.problematic(rawtext, rawtext, message)], [message]
+
     saved = dict(roles._roles)
     for name in XREF_ROLES:
         roles.register_local_role(name, xref)
+    for name in REFUSED_ROLES:
+        roles.register_local_role(name, refused)
     try:
         yield
     finally:
@@ -221,16 +233,29 @@ def uri_problems(rendered: RenderedText, document: nodes.document, root: Path | 
     path = rendered.source.path
 
     def where(text: str, node: nodes.Node) -> int:
-        # Reference and image nodes rarely know their line: find the text that names them.
+        # Reference and image nodes rarely know their line: find the text that names them (as the
+        # source writes it: backslashes are escapes in reST).
+        raw = (node.rawsource or "").splitlines()[0] if node.rawsource else ""
         if node.line:
             return _line_containing(rendered.source, text, rendered.file_line(node.line))
-        return _first_line_with(rendered.source, text) or rendered.source.first_line
+        return _first_line_with(rendered.source, text) or (raw and _first_line_with(rendered.source, raw)) or rendered.source.first_line
 
-    for node in document.findall(lambda n: isinstance(n, nodes.Element) and ("refuri" in n.attributes)):
+    linked = list(document.findall(lambda n: isinstance(n, nodes.Element) and ("refuri" in n.attributes)))
+    # An embedded URI makes a reference and a target: one problem, at the reference (it has the line).
+    referenced = {node["refuri"] for node in linked if isinstance(node, nodes.reference)}
+    for node in linked:
         uri = node["refuri"]
+        if isinstance(node, nodes.target) and uri in referenced:
+            continue
         scheme = _scheme(uri)
         if scheme is not None and scheme not in SAFE_SCHEMES:
             problems.append(Problem(path, where(uri, node), 1, f"link target '{uri[:60]}' is not allowed: links may be http, https or mailto only"))
+        elif scheme is None and not uri.startswith("#"):
+            # "//host/x" and "\\host\share" reach another machine (file://host, an SMB share on
+            # Windows) when the site is opened from disk; "../x" leaves the site.
+            problems.append(Problem(path, where(uri, node), 1, (
+                f"link target '{uri[:60]}' is not a web address: write it in full (https://…), or link a document of the set with :ref:"
+            )))
     for node in document.findall(nodes.image):
         uri = node["uri"]
         if uri.startswith(MEDIA_PREFIX) and uri[len(MEDIA_PREFIX) :] in media:
@@ -348,6 +373,12 @@ def _check_rst(rendered: RenderedText, known_labels: frozenset[str], root: Path 
         document.transformer.populate_from_components((standalone.Reader(), parser))
         document.transformer.apply_transforms()
     found += uri_problems(rendered, document, root, media)
+    for citation in document.findall(nodes.citation):  # Sphinx's citations are one namespace for the whole site
+        label = citation["names"][0] if citation["names"] else "?"
+        found.append(Problem(path, rendered.file_line(citation.line), 1, (
+            f"citation [{label}] is not available (citations are shared by every page of the site and clash between documents): "
+            f"write a footnote, [#{label}]_ and .. [#{label}]"
+        )))
     return list(dict.fromkeys(found))  # a directive at a line's start is refused by both passes
 
 

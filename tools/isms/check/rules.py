@@ -46,14 +46,17 @@ _TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 _TAG_MASK = "\ue010"
 
 
-def _yaml_texts(sources: Sources, longer_than: int = 0):
+def _yaml_texts(sources: Sources, longer_than: int = 0, records: bool = False):
     """Every string value of the YAML files whose texts are printed as they are (the controls'
     procedures are reST, checked with their markup): (file, data, location, value). longer_than:
-    only files of more bytes are walked (no value is longer than its file)."""
+    only files of more bytes are walked (no value is longer than its file). records: the record
+    files' too (they reach the workbooks)."""
     files = [(loaded.path, loaded.data, ("procedure",)) for loaded in sources.controls]
     files += [(loaded.path, loaded.data, ()) for loaded in (sources.assets, sources.risks) if loaded is not None]
     if sources.profile_data is not None:
         files.append((sources.root / "manual_src/profile.yaml", sources.profile_data, ()))
+    if records:
+        files += [(loaded.path, loaded.data, ()) for loaded in sources.records.values()]
     for path, data, skipped in files:
         if longer_than:
             try:
@@ -87,7 +90,7 @@ EXCEL_CELL_CHARS = 32_767
 def _cell_sized_values(sources: Sources) -> list[Problem]:
     """Values that reach the spreadsheets must fit a cell (Excel cuts them off or refuses the file)."""
     problems = []
-    for path, data, loc, value in _yaml_texts(sources, longer_than=EXCEL_CELL_CHARS):
+    for path, data, loc, value in _yaml_texts(sources, longer_than=EXCEL_CELL_CHARS, records=True):
         if len(value) > EXCEL_CELL_CHARS:
             line, col = position(data, loc)
             problems.append(Problem(path, line, col, f"a value of {len(value):,} characters does not fit a spreadsheet cell ({EXCEL_CELL_CHARS:,}): shorten it"))

@@ -882,6 +882,7 @@ WORDS: dict[str, str] = {
     "release_date_future": "date {date} is in the future: record a release when it is approved",
     "release_date_before": "date {date} is before the last release {last} ({last_date})",
     "release_approval_after": "risk {risk}: {field} dated {given} (manual_src/risks.yaml) is after the release date {date}: a release cannot contain an approval given after it",
+    "release_bad_text": "{option}: control character {character} is not allowed (it may hide or reorder text): remove it and record the release again",
     "release_nothing_changed": "nothing changed since release {last}: there is nothing to release",
     "release_unknown_change": "--change: unknown document id '{doc_id}'",
     "release_signers_unchanged": "--signers: '{doc_id}' is not a document this release changes",

@@ -881,6 +881,7 @@ WORDS: dict[str, str] = {
     "release_date_future": "日付 {date} は未来の日付です。リリースは承認されてから記録してください",
     "release_date_before": "日付 {date} は最新のリリース {last} ({last_date}) より前です",
     "release_approval_after": "リスク {risk}: {field} の日付 {given} (manual_src/risks.yaml) がリリース日 {date} より後です。リリースの後に与えられた承認はリリースに含められません",
+    "release_bad_text": "{option}: 制御文字 {character} は使えません (文字を隠したり並べ替えたりできるため)。取り除いてもう一度記録してください",
     "release_nothing_changed": "リリース {last} から何も変わっていません: リリースするものがありません",
     "release_unknown_change": "--change: 文書 id '{doc_id}' がありません",
     "release_signers_unchanged": "--signers: '{doc_id}' はこのリリースで変更される文書ではありません",

@@ -24,6 +24,7 @@ from isms.ledger.git import GitRefused, TagFailed, commit_and_tag, prepare, unst
 from isms.ledger.seal import seal_of
 from isms.model import Isms
 from isms.sources.ledger_schema import VERSION_PATTERN, Release, version_key
+from isms.sources.yamlio import forbidden_characters
 
 
 def _header(lang: str) -> str:
@@ -76,6 +77,10 @@ def record_release(
         if value is None:
             raise ReleaseRefused("release_no_signers", signer=key)
     assert author is not None and reviewer is not None
+    for option, text in (("--summary", summary), *((f"--change {doc_id}", text) for doc_id, text in (per_document or {}).items())):
+        found = forbidden_characters(text, limit=1)
+        if found:  # the check would refuse the ledger it was written into, and the entry is sealed
+            raise ReleaseRefused("release_bad_text", option=option, character=found[0][2])
     if not re.match(VERSION_PATTERN, version):
         raise ReleaseRefused("release_bad_version", version=version)
     if ledger.releases and version_key(version) <= version_key(ledger.releases[-1].version):
