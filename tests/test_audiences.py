@@ -93,3 +93,22 @@ def test_the_full_build_is_untouched(staff: Path) -> None:
 def test_an_unknown_audience_is_a_usage_error(sample: Path, run) -> None:
     result = run("--root", str(sample), "build", "--audience", "nobody")
     assert result.code == 2 and "staff" in result.err
+
+
+def test_the_status_page_names_a_withheld_checklist_without_linking_it() -> None:
+    """For the public, the requirements checklist is left out: the status page names it as a
+    withheld document instead of linking a page the build does not have (Sphinx: undefined label)."""
+    import datetime as dt
+
+    from conftest import REPO
+    from isms.i18n import t
+    from isms.render.html.records import status_page
+
+    prepared, problems = prepare(REPO)
+    assert prepared is not None, problems
+    public = next(a for a in prepared.isms.profile.audiences if a.id == "public")
+    isms = for_audience(prepared.isms, public)
+    assert "checklist" in isms.withheld
+    page = status_page(isms, dt.date(2026, 12, 1))
+    assert ":ref:`checklist`" not in page and f"{t('withheld_reference', 'ja')} ({isms.withheld['checklist'].number})" in page
+    assert ":ref:`checklist`" in status_page(prepared.isms, dt.date(2026, 12, 1))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from isms.bodies.checklist import readiness_body
+from isms.bodies.documents import document_ref
 from isms.bodies.records import person, role_name
 from isms.bodies.text import esc, list_table, ref, section, title
 from isms.i18n import sep, t
@@ -60,7 +61,9 @@ def status_page(isms: Isms, day: dt.date) -> str:
     items = readiness(isms, day)
     overdue = [item for item in items if item.status == OVERDUE]
     missing = [item for item in items if item.status == "missing"]
-    parts.append(t("status_readiness", lang, overdue=len(overdue), missing=len(missing), checklist=ref("checklist")) + "\n")
+    # The checklist may be left out for the build's audience: then named without a link, like any withheld document.
+    checklist = ref("checklist") if "checklist" in isms.documents else document_ref(isms, "checklist")
+    parts.append(t("status_readiness", lang, overdue=len(overdue), missing=len(missing), checklist=checklist) + "\n")
     # activities of the current ISMS year
     parts.append(section(t("status_activities", lang, year=year, first=first.isoformat(), last=last.isoformat())))
     rows = []
