@@ -354,3 +354,30 @@ def test_a_reader_that_went_away_gets_no_traceback() -> None:
     finally:
         os.close(write_end)
     assert result.returncode == 141 and result.stderr == b"", result.stderr.decode()
+
+
+def test_a_policy_heading_is_its_title_in_policies_yaml(run, sample: Path) -> None:
+    """The title is said once: a heading that differs from policies.yaml is refused at the heading."""
+    path = sample / "policy_templates/policies/backup.rst"
+    edit(path, "バックアップ方針\n", "バックアップ規程\n")
+    result = run("--root", str(sample), "check")
+    assert result.code == 1
+    assert (
+        f"policy_templates/policies/backup.rst:{line_of(path, 'バックアップ規程')}:1: error: the title 'バックアップ規程' is not the policy's title "
+        "in policy_templates/policies.yaml ('バックアップ方針')"
+    ) in result.out, result.out
+
+
+def test_a_text_in_force_citing_an_excluded_control_is_warned_about(run, sample: Path) -> None:
+    """8.14 relies on 7.11 for support utilities: with 7.11 excluded, the SoA and the procedure
+    disagree for an auditor. A sentence about the exclusion itself (8.28 on 8.25) is in order."""
+    control = sample / "controls/8.14.yaml"
+    text = control.read_text(encoding="utf-8")
+    control.write_text(text.rstrip("\n") + "\n\n  電源設備の点検は\\ :ref:`ctl-8.25`\\ の手順による。\n", encoding="utf-8")
+    result = run("--root", str(sample), "check")
+    assert result.code == 0, result.out
+    warnings = [line for line in result.lines() if "which the SoA excludes" in line]
+    assert warnings == [
+        f"controls/8.14.yaml:{line_of(control, 'ctl-8.25')}:1: warning: cites control 8.25 (Secure development life cycle), which the SoA "
+        "excludes (8.25.yaml): remove or reword the reference, or make 8.25 applicable"
+    ], result.out

@@ -111,3 +111,11 @@ def test_one_prefix_renumbers_every_document(sample: Path) -> None:
     assert (numbers["manual"], numbers["scope"], numbers["access_control"], numbers["ctl-5.15"]) == ("AIS-M-01", "AIS-M-02", "AIS-P-02", "AIS-C-5-15")
     with pytest.raises(ValueError, match="should match pattern"):
         Numbering.model_validate({"prefix": "A{seq}"})
+
+
+def test_a_classification_level_has_one_name_on_the_confidentiality_scale(sample: Path) -> None:
+    """Renaming 極秘 in the classification but not on the risk scale leaves one level with two names."""
+    edit(sample / "manual_src/profile.yaml", "    name: 極秘\n", "    name: 機密\n")
+    _, problems = check(sample)
+    found = [p for p in problems if "one level, two names" in p.message]
+    assert [(p.severity, p.message.split(":")[0]) for p in found] == [("warning", "the confidentiality scale calls 3 '極秘', the classification level 'secret' (confidentiality 3) is '機密'")], problems

@@ -287,6 +287,19 @@ def _profile_references(sources: Sources) -> list[Problem]:
         values = [level.value for level in getattr(profile.risk, name)]
         if len(set(values)) != len(values):
             problems.append(Problem(path, line("risk", name), 1, f"risk scale '{name}' repeats a value"))
+    # A classification level and the confidentiality value it stands for are one level: under two
+    # names, the inventory's C column and the documents' labels would disagree.
+    labels = {(level.value): level for level in profile.risk.confidentiality}
+    sharing = Counter(level.confidentiality for level in profile.classification)
+    for level in profile.classification:
+        scale = labels.get(level.confidentiality)
+        alone = sharing[level.confidentiality] == 1  # levels sharing a value are named together ("Confidential or Restricted")
+        if scale is not None and alone and scale.label not in (level.name, level.name_en):
+            index = profile.risk.confidentiality.index(scale)
+            problems.append(Problem(path, line("risk", "confidentiality", index), 1, (
+                f"the confidentiality scale calls {scale.value} '{scale.label}', the classification level '{level.id}' (confidentiality "
+                f"{level.confidentiality}) is '{level.name}': one level, two names; write the same name in both"
+            ), "warning"))
     return problems
 
 
@@ -396,7 +409,7 @@ def _manual_covers_clauses(isms: Isms, sources: Sources) -> list[Problem]:
 
 def check_texts(isms: Isms, parse: Callable = check_rst) -> list[Problem]:
     labels = isms.labels
-    problems: list[Problem] = _labels_defined_once(isms) + _policies_start_with_title(isms)
+    problems: list[Problem] = _labels_defined_once(isms) + _policies_start_with_title(isms) + _excluded_controls_cited(isms)
     for text in isms.texts():
         problems += parse(text, labels, isms.root, frozenset(isms.media))
     return problems
@@ -423,6 +436,34 @@ def _labels_defined_once(isms: Isms) -> list[Problem]:
     return problems
 
 
+_CONTROL_REFERENCE = re.compile(r":ref:`(?:[^`<]*<)?ctl-(\d+\.\d+)>?`")
+_SPEAKS_OF_EXCLUSION = re.compile(r"除外|(?i:exclu)")
+
+
+def _excluded_controls_cited(isms: Isms) -> list[Problem]:
+    """A text in force that relies on a control the SoA excludes contradicts the SoA for an auditor
+    ("support utilities are maintained under 7.11" while 7.11 is excluded): a warning at the reference."""
+    excluded = {d.id: d for d in isms.decisions if not d.source.applicable}
+    if not excluded:
+        return []
+    in_force = [*isms.manual, *(p.body for p in isms.policies if p.body is not None)]
+    in_force += [d.procedure for d in isms.decisions if d.source.applicable and d.procedure is not None]
+    problems = []
+    for text in in_force:
+        lines = text.text.splitlines()
+        for number, line in enumerate(lines, start=1):
+            for match in _CONTROL_REFERENCE.finditer(line):
+                decision = excluded.get(match.group(1))
+                # A sentence that speaks of the exclusion ("…見直す :ref:`ctl-8.25` の除外") is in order.
+                around = " ".join(lines[max(number - 2, 0) : number + 1])
+                if decision is not None and not _SPEAKS_OF_EXCLUSION.search(around):
+                    problems.append(Problem(text.source.path, text.file_line(number), 1, (
+                        f"cites control {decision.id} ({decision.control.title_en}), which the SoA excludes ({decision.path.name}): "
+                        f"remove or reword the reference, or make {decision.id} applicable"
+                    ), "warning"))
+    return problems
+
+
 def _where(text: RenderedText, rendered_line: int) -> str:
     return f"{text.source.path.name}:{text.file_line(rendered_line)}"
 
@@ -445,4 +486,15 @@ def _policies_start_with_title(isms: Isms) -> list[Problem]:
             problems.append(
                 Problem(body.source.path, body.file_line(first), 1, "a policy begins with its title (nothing before it, not even a comment): move this below the title")
             )
+            continue
+        # The title is said once: policies.yaml names the policy on its cover, in the register and in
+        # every link; the heading the page shows must be the same words.
+        heading = (lines[1][1] if overlined else text).strip()
+        declared = policy.entry.title if isms.lang == "ja" else policy.entry.title_en
+        if heading not in (policy.entry.title, policy.entry.title_en):  # a text in the other language names it so
+            where = lines[1][0] if overlined else first
+            problems.append(Problem(body.source.path, body.file_line(where), 1, (
+                f"the title '{heading}' is not the policy's title in policy_templates/policies.yaml ('{declared}'): "
+                "write the same title in both (the cover, the register and every link print the one in policies.yaml)"
+            )))
     return problems
