@@ -242,6 +242,7 @@ CASES = [
     Case("frame-attached-template", frame_part("word/settings.xml", '<w:zoom w:percent="100"/>', '<w:zoom w:percent="100"/><w:attachedTemplate r:id="rId99"/>'), "<attachedTemplate> loads a template"),
     Case("frame-external-relationship", frame_part("word/_rels/document.xml.rels", 'Target="http://example.com"', 'Target="file:///etc/passwd"'), "an external link to 'file:///etc/passwd' is not allowed"),
     Case("frame-macros", frame_macros, "word/vbaProject.bin: macros"),
+    Case("frame-fails-when-it-runs", frame_part("word/footer1.xml", "{{ L.page }}", "{{ L.page }}{{ 1/0 }}"), "the frame fails when it runs (ZeroDivisionError"),
     Case("reference-not-docx", lambda root: write(root, "policy_templates/word/reference.docx", b"not a zip"), "not a Word document"),
     # ---- templates: no code, no files, budgets
     Case("jinja-os-system", ctl("{{ lipsum.__globals__['os'].system('touch /tmp/isms-pwned') }}"), "undefined template variable"),

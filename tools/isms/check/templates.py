@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-from isms.model.templating import FrameEnvironment, private_names
+from isms.model.templating import FrameEnvironment, fresh_budget, private_names
 from isms.problems import Problem
 from isms.sources.word import BODY_TAG, REGENERATE, read_word_template, template_paths
 
@@ -113,7 +113,23 @@ def word_templates(root: Path) -> list[Problem]:
         except jinja2.TemplateError as exc:
             problems.append(Problem(frame, 1, 1, f"{where}: {_TEXT_ONLY.sub('', str(exc))}"))
             continue
-        for _line, private in private_names(template):
-            problems.append(Problem(frame, 1, 1, f"{where}: '{private}' is not allowed in the frame (names beginning with _ reach into the tool): use the frame's variables (README, 'Outputs')"))
+        private = private_names(template)
+        for _line, name in private:
+            problems.append(Problem(frame, 1, 1, f"{where}: '{name}' is not allowed in the frame (names beginning with _ reach into the tool): use the frame's variables (README, 'Outputs')"))
+        if not private:
+            problems += _runs(environment, xml, frame, where)
     return problems
+
+
+def _runs(environment: FrameEnvironment, xml: str, frame: Path, where: str) -> list[Problem]:
+    """The frame's code run once without the documents' values (names the tool does not give print
+    nothing in a frame): what fails here, {{ 1/0 }}, would fail every Word document of the build."""
+    fresh_budget()
+    try:
+        environment.from_string(xml).render()
+    except jinja2.UndefinedError:
+        return []  # arithmetic on a value only a document gives: it runs with the document's values
+    except Exception as exc:  # anything it raises here stops the Word writer at build time
+        return [Problem(frame, 1, 1, f"{where}: the frame fails when it runs ({type(exc).__name__}: {_TEXT_ONLY.sub('', str(exc))[:120]}): fix the tag in Word")]
+    return []
 
