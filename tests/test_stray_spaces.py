@@ -81,3 +81,18 @@ def test_escaped_spaces_and_literal_text_are_not_stray(run, sample: Path) -> Non
     )
     result = run("--root", str(sample), "check")
     assert result.code == 0, result.out
+
+
+def test_a_full_width_space_keeps_an_address_apart(run, sample: Path) -> None:
+    """A half-width space before a building's name is a stray space, at the profile value; the
+    full-width space Japanese addresses use passes, and every document prints it as written."""
+    from isms.rsttext import esc
+
+    profile = sample / "manual_src/profile.yaml"
+    edit(profile, "  address: 神奈川県川崎市高津区坂戸三丁目2番1号\n", "  address: 神奈川県川崎市高津区坂戸三丁目2番1号 みなとビル5階\n")
+    result = run("--root", str(sample), "check")
+    assert result.code == 1 and result.lines()[0].startswith(f"manual_src/profile.yaml:{line_of(profile, 'みなとビル')}:3: error: stray space"), result.out
+    assert "full-width space" in result.lines()[0]
+    edit(profile, "2番1号 みなとビル5階", "2番1号\u3000みなとビル5階")
+    assert run("--root", str(sample), "check").code == 0
+    assert esc("坂戸三丁目2番1号\u3000みなとビル5階  (本社)") == "坂戸三丁目2番1号\u3000みなとビル5階 (本社)"

@@ -10,9 +10,15 @@ _SPECIAL = re.compile(r"([\\`*_|\[\]<>@:])")
 _ENUMERATOR = re.compile(r"\d+[.)]\s")  # "1. " or "2) " at the start: a list item
 
 
+_SPACES_BUT_IDEOGRAPHIC = re.compile(r"[^\S\u3000]+")
+
+
 def esc(text: object) -> str:
     """Escape a data value for inline reST: it must appear exactly as written."""
-    value = " ".join(str(text).split())
+    text = str(text)
+    # Runs of whitespace become one space, except the ideographic space (U+3000), which Japanese
+    # text uses on purpose (an address's building, a name's parts) and prints as it is.
+    value = " ".join(text.split()) if "\u3000" not in text else _SPACES_BUT_IDEOGRAPHIC.sub(" ", text).strip(" ")
     if _SPECIAL.search(value):  # most values hold no markup character (a build escapes thousands)
         value = _SPECIAL.sub(r"\\\1", value)
     if value[:1] in "-+#.:=" or _ENUMERATOR.match(value):

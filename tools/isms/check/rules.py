@@ -80,7 +80,10 @@ def _stray_spaces_in_values(sources: Sources) -> list[Problem]:
         for match in stray_spaces(value):
             line, col = position(data, loc)
             around = value[max(match.start() - 6, 0) : match.end() + 6]
-            problems.append(Problem(path, line, col, f"stray space in '{around}': Japanese text has no space next to brackets, punctuation or kana: remove it"))
+            problems.append(Problem(path, line, col, (
+                f"stray space in '{around}': Japanese text has no space next to brackets, punctuation or kana: remove it "
+                "(where the words must stay apart, as in an address or a name, write a full-width space 「\u3000」)"
+            )))
     return problems
 
 
