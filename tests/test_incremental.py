@@ -34,8 +34,11 @@ def edit_profile(root: Path) -> None:
 
 
 def edit_title(root: Path) -> None:
+    """The title in policies.yaml and the text's heading, which must be the same (isms check)."""
     path = root / "policy_templates/policies.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("title: アクセス制御方針\n", "title: アクセス管理方針\n", 1), encoding="utf-8")
+    text = root / "policy_templates/policies/access_control.rst"
+    text.write_text(text.read_text(encoding="utf-8").replace("アクセス制御方針\n", "アクセス管理方針\n", 1), encoding="utf-8")
 
 
 EDITS = (edit_procedure, edit_profile, edit_title)

@@ -157,7 +157,7 @@ def large_organisation(root: Path) -> Path:
         for block in blocks:
             policy_id = re.search(r"id: (\S+)", block).group(1)
             new = block.replace(f"id: {policy_id}", f"id: {policy_id}_{copy}").replace(f"policies/{policy_id}.rst", f"policies/{policy_id}_{copy}.rst")
-            new = re.sub(r"(\n    title: )(.*)", rf"\1\2 (拠点{copy})", new)
+            new = re.sub(r"(\n    title: )(.*)", rf"\1\2(拠点{copy})", new)
             new = re.sub(r"(\n    title_en: )(.*)", rf"\1\2 (site {copy})", new)
             source = root / "policy_templates/policies" / f"{policy_id}.rst"
             body = source.read_text(encoding="utf-8")
