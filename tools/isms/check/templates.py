@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import jinja2
+from lxml import etree
 
 from isms.model.templating import FrameEnvironment, fresh_budget, private_names
 from isms.problems import Problem
@@ -30,28 +31,36 @@ ACTIVE_ELEMENTS = {
 }  # fmt: skip
 ACTIVE_PARTS = re.compile(r"(?i)(vbaProject|vbaData|activeX|embeddings|oleObject|customUI|attachedToolbars|\.bin$)")
 SAFE_EXTERNAL = re.compile(r"(?i)^(https?|mailto):")
-_ELEMENT = re.compile(r"<(?:[A-Za-z][\w.-]*:)?(" + "|".join(ACTIVE_ELEMENTS) + r")[\s/>]")
-_FIELD_PIECE = re.compile(r'<w:fldChar\b[^>]*w:fldCharType="(begin|separate|end)"|<w:instrText\b[^>]*>([^<]*)</w:instrText>|<w:fldSimple\b[^>]*w:instr="([^"]*)"')
-_RELATIONSHIP = re.compile(r"<Relationship\b[^>]*>")
-_ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
+_WORD = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
-def _fields(xml: str) -> list[str]:
-    """The instruction of every field of a part, complex (begin … instrText … separate/end) or simple."""
-    found, current = [], None
-    for match in _FIELD_PIECE.finditer(xml):
-        kind, piece, simple = match.groups()
-        if simple is not None:
-            found.append(simple)
-        elif kind == "begin":
-            current = ""
-        elif kind in ("separate", "end"):
-            if current is not None:
-                found.append(current)
-            current = None
-        elif piece is not None and current is not None:
-            current += piece
-    return found
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _fields(root: etree._Element) -> list[str]:
+    """The instruction of every field of a part, complex (begin … instrText … separate/end, nested
+    fields included) or simple, read by an XML parser (quotes, prefixes and namespaces as any XML
+    writer puts them)."""
+    found: list[str] = []
+    open_fields: list[str] = []  # the instructions of the fields begun and not yet separated, innermost last
+    for element in root.iter():
+        name = _local(element.tag)
+        if name == "fldSimple":
+            found.append(element.get(f"{{{_WORD}}}instr") or element.get("instr") or "")
+        elif name == "fldChar":
+            kind = element.get(f"{{{_WORD}}}fldCharType") or element.get("fldCharType")
+            if kind == "begin":
+                open_fields.append("")
+            elif open_fields:  # separate or end: the innermost instruction is complete
+                found.append(open_fields.pop())
+        elif name == "instrText":
+            if open_fields:
+                open_fields[-1] += element.text or ""
+            else:  # an instruction outside a field's begin: judged on its own
+                found.append(element.text or "")
+    return found + open_fields
 
 
 def active_content(path: Path, parts: dict[str, bytes]) -> list[Problem]:
@@ -59,25 +68,31 @@ def active_content(path: Path, parts: dict[str, bytes]) -> list[Problem]:
     read or run something: a template arrives by pull request like every source."""
     problems = []
     why = "a template may hold styles, text and page-number fields only: remove it in Word, or regenerate the template (delete it and run `isms build`)"
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     for name, data in sorted(parts.items()):
         if ACTIVE_PARTS.search(name):
             problems.append(Problem(path, 1, 1, f"{name}: macros, ActiveX controls and embedded objects are not allowed in a Word template; {why}"))
             continue
-        if not name.endswith((".xml", ".rels")):
+        if not name.lower().endswith((".xml", ".rels")):
             continue
-        xml = data.decode("utf-8", "replace")
-        for element in sorted(set(_ELEMENT.findall(xml))):
+        try:
+            root = etree.fromstring(data, parser)
+        except etree.XMLSyntaxError as exc:
+            problems.append(Problem(path, 1, 1, f"{name} is not well-formed XML ({exc}): regenerate the template (delete it and run `isms build`)"))
+            continue
+        elements = sorted({_local(e.tag) for e in root.iter()} & set(ACTIVE_ELEMENTS))
+        for element in elements:
             problems.append(Problem(path, 1, 1, f"{name}: <{element}> {ACTIVE_ELEMENTS[element]}; {why}"))
-        for instruction in _fields(xml):
+        for instruction in _fields(root):
             keyword = (instruction.split() or [""])[0].upper()
             if keyword not in SAFE_FIELDS:
                 problems.append(Problem(path, 1, 1, f"{name}: the field {instruction.strip()[:60]!r} is not allowed ({', '.join(sorted(SAFE_FIELDS))} are); {why}"))
-        for relationship in _RELATIONSHIP.findall(xml):
-            attributes = dict(_ATTRIBUTE.findall(relationship))
-            if attributes.get("TargetMode") == "External":
-                web_link = attributes.get("Type", "").endswith("/hyperlink") and SAFE_EXTERNAL.match(attributes.get("Target", "").strip())
+        for relationship in root.iter(f"{{{_RELATIONSHIPS}}}Relationship", "Relationship"):
+            if (relationship.get("TargetMode") or "").lower() == "external":
+                target = (relationship.get("Target") or "").strip()
+                web_link = (relationship.get("Type") or "").endswith("/hyperlink") and SAFE_EXTERNAL.match(target)
                 if not web_link:
-                    problems.append(Problem(path, 1, 1, f"{name}: an external link to {attributes.get('Target', '')[:60]!r} is not allowed; {why}"))
+                    problems.append(Problem(path, 1, 1, f"{name}: an external link to {target[:60]!r} is not allowed; {why}"))
     return problems
 
 

@@ -87,7 +87,13 @@ def outside_root(path: Path, root: Path) -> Problem | None:
         return Problem(path, 1, 1, "the path cannot be resolved (a symlink loop?): replace the symlink with the file")
     if not resolved.is_relative_to(root.resolve()):
         return Problem(path, 1, 1, f"the path leads outside the repository (to {resolved}): sources must be files inside the repository, not symlinks out of it")
+    for private in NOT_SOURCES:  # inside the repository, but not sources: git's own files hold credentials (a CI token)
+        if resolved.is_relative_to(root.resolve() / private):
+            return Problem(path, 1, 1, f"the path leads into {private}/ (to {resolved}): sources must be files of the repository's own, not symlinks into {private}/")
     return None
+
+
+NOT_SOURCES = (".git", "build")
 
 
 class Refused(MarkedYAMLError):
