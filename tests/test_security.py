@@ -252,6 +252,7 @@ CASES = [
     Case("frame-single-quoted-field", frame_part("word/footer1.xml", "</w:ftr>", "<w:p><w:fldSimple w:instr='INCLUDETEXT \"\\\\evil.example\\share\\x.docx\"'/></w:p></w:ftr>"), "the field 'INCLUDETEXT"),
     Case("frame-nested-field", frame_part("word/footer1.xml", " PAGE ", ' INCLUDETEXT "</w:instrText></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGE </w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:instrText>" '), "the field 'INCLUDETEXT"),
     Case("frame-single-quoted-relationship", frame_part("word/_rels/document.xml.rels", "</Relationships>", "<Relationship Id='rIdEvil' Type='http://schemas.openxmlformats.org/officeDocument/2006/relationships/image' Target='http://evil.example/t.png' TargetMode='External'/></Relationships>"), "an external link to 'http://evil.example/t.png'"),
+    Case("frame-sum-concatenation", frame_part("word/footer1.xml", "{{ L.page }}", "{{ L.page }}{% for i in range(1000) %}{{ ([[1]]*66666)|sum(start=[])|length }}{% endfor %}"), "sum adds numbers only"),
     Case("frame-fails-when-it-runs", frame_part("word/footer1.xml", "{{ L.page }}", "{{ L.page }}{{ 1/0 }}"), "the frame fails when it runs (ZeroDivisionError"),
     Case("reference-not-docx", lambda root: write(root, "policy_templates/word/reference.docx", b"not a zip"), "not a Word document"),
     # ---- templates: no code, no files, budgets
@@ -282,6 +283,7 @@ CASES = [
     Case("jinja-nested-repeat-compare", ctl("{{ [[[1]*200000]*200000]*200000 == [[[1]*200000]*200000]*200000 }}"), "longer than 200,000"),
     Case("jinja-repeated-big-string", ctl("{{ ['a'*200000]*6000 }}"), "longer than 200,000"),
     Case("jinja-literal-fan-out", ctl("{% set a = ['x'*1000]*100 %}{% set b = [a,a,a,a,a,a,a,a,a,a] %}{% set c = [b,b,b,b,b,b,b,b,b,b] %}{{ c|string }}"), "longer than 200,000"),
+    Case("jinja-sum-concatenation", ctl("{{ ([[1]]*66666)|sum(start=[])|length }}"), "sum adds numbers only"),
     Case("jinja-too-deep-to-compile", ctl("{{ " + "1*" * 260 + "1 }}", "", "後文。"), "too complex to compile"),
     # ---- files stay inside the repository
     Case("image-etc-passwd", ctl(".. image:: ../../../../etc/passwd"), "outside the repository"),

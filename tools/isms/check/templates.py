@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 from lxml import etree
 
-from isms.model.templating import FrameEnvironment, fresh_budget, private_names
+from isms.model.templating import FrameEnvironment, frame_time_budget, fresh_budget, private_names
 from isms.problems import Problem
 from isms.sources.word import BODY_TAG, REGENERATE, read_word_template, template_paths
 
@@ -141,7 +141,8 @@ def _runs(environment: FrameEnvironment, xml: str, frame: Path, where: str) -> l
     nothing in a frame): what fails here, {{ 1/0 }}, would fail every Word document of the build."""
     fresh_budget()
     try:
-        environment.from_string(xml).render()
+        with frame_time_budget():
+            environment.from_string(xml).render()
     except jinja2.UndefinedError:
         return []  # arithmetic on a value only a document gives: it runs with the document's values
     except Exception as exc:  # anything it raises here stops the Word writer at build time

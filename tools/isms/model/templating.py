@@ -176,6 +176,10 @@ def _guarded_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
         _spend()
         _small_arguments(args[offset + 1 :])
         _small_arguments(kwargs.values())
+        if name == "sum":  # sum(start=[]) concatenates lists, in quadratic time within one C call
+            start = kwargs.get("start", args[offset + 2] if len(args) > offset + 2 else 0)
+            if not isinstance(start, (int, float)) or isinstance(start, bool):
+                raise SecurityError("sum adds numbers only in sources: its start must be a number")
         if name in _AMPLIFYING and len(args) > offset:
             values = list(args)
             if name == "join" and not isinstance(values[offset], str):
@@ -378,6 +382,11 @@ _PLAIN_ENV = SourceEnvironment(escape=False)  # data fields (an item's text): pr
 
 class _TimeUp(TemplateLimitError):
     pass
+
+
+def frame_time_budget() -> contextlib.AbstractContextManager[None]:
+    """The time budget of one run of the Word frame (the check's and each document's in a build)."""
+    return _time_budget(SECONDS)
 
 
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ from lxml import etree
 from isms.i18n import date_pattern, format_date, sep, t
 from isms.ledger import Versions
 from isms.model import Document, Isms
-from isms.model.templating import FrameEnvironment, fresh_budget
+from isms.model.templating import FrameEnvironment, frame_time_budget, fresh_budget
 from isms.model.versions import DocumentVersion
 from isms.render.docx.frame import SIGNERS
 from isms.render.docx.package import THEME, app_properties, language_font_table, language_styles, language_theme, word_settings
@@ -358,7 +358,8 @@ def compose(frame: Path, body: bytes, context: dict[str, Any], *, seed: str, lan
     fresh_budget()
     with _seeded(seed):
         body_document = _attached_body(template, body)
-        template.render({**context, "body": _BodyPlace()}, jinja_env=_FRAME_ENV, autoescape=True)
+        with frame_time_budget():
+            template.render({**context, "body": _BodyPlace()}, jinja_env=_FRAME_ENV, autoescape=True)
     document = template.docx.element
     _insert_body(document, body_document)
     finish_document(document, context, landscape)
