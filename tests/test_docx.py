@@ -1004,6 +1004,7 @@ def test_the_word_writer_reads_no_file_and_takes_no_raw_markup_from_a_text(tmp_p
         f"- .. include:: {secret}\n   :literal:\n\n"
         '- .. raw:: openxml\n\n     <w:p><w:r><w:instrText> INCLUDETEXT "file:///etc/passwd" </w:instrText></w:r></w:p>\n\n'
         "段落の中の :raw-html:`<b>x</b>` です。\n\n"
+        "Word link ms-word:ofe|u|http://evil.example/x.docx and webcal://evil.example/c and https://example.com/ok here.\n\n"
         "後の段落。\n"
     )
     reference = Path(__file__).resolve().parents[1] / "policy_templates/word/reference.docx"
@@ -1016,6 +1017,10 @@ def test_the_word_writer_reads_no_file_and_takes_no_raw_markup_from_a_text(tmp_p
     with zipfile.ZipFile(tmp_path / "p.docx") as archive:
         xml = "".join(archive.read(name).decode() for name in archive.namelist() if name.endswith((".xml", ".rels")))
     assert "TOP-SECRET" not in xml and "instrText" not in xml and "INCLUDETEXT" not in xml
+    # Only web and mail links stay links (pandoc links more schemes than the check's docutils sees).
+    with zipfile.ZipFile(tmp_path / "p.docx") as archive:
+        relationships = archive.read("word/_rels/document.xml.rels").decode()
+    assert "https://example.com/ok" in relationships and "ms-word" not in relationships and "webcal" not in relationships
 
 
 def test_runtime_options_only_for_the_bundled_pandoc(tmp_path: Path) -> None:

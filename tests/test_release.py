@@ -402,3 +402,13 @@ def test_release_texts_with_control_characters_are_refused_before_anything_is_wr
     result = run("--root", str(sample), "release", "1.1", "--summary", "改定", "--change", "ctl-5.15=順序\u202eの入替え", "--date", "2026-05-01")
     assert result.code == 1 and "--change ctl-5.15: 制御文字 U+202E は使えません" in said(result), result.err
     assert (sample / LEDGER_PATH).read_text(encoding="utf-8") == ledger and not (sample / SNAPSHOT_DIR / "1.1").exists()
+
+
+def test_version_arguments_that_are_not_release_numbers_are_refused(run, sample: Path) -> None:
+    """A path or an option in place of a version: a clean refusal, no traceback, nothing written."""
+    for argument in ("../../x", "1.x", "1.0/../../../tmp/x"):
+        result = run("--root", str(sample), "diff", argument)
+        assert result.code == 1 and f"エラー: '{argument}' はリリース番号ではありません" in said(result), result.err
+    result = run("--root", str(sample), "release", "01.1", "--summary", "x")
+    assert result.code == 1 and t("release_bad_version", "ja", version="01.1") in said(result)
+    assert not (sample / "build/diff").exists() and not (sample / SNAPSHOT_DIR / "01.1").exists()

@@ -304,6 +304,7 @@ CASES = [
     Case("policy-file-absolute", policy_file("/etc/passwd"), "outside the repository"),
     Case("chapter-symlink-out", symlink("manual_src/manual/11_extra.rst", "/etc/passwd"), "outside the repository"),
     Case("chapter-symlink-into-git", chapter_into_git, "leads into .git/"),
+    Case("chapter-without-a-title", lambda root: write(root, "manual_src/manual/11_x.rst", "見出しのない段落だけの章。\n"), "a manual chapter needs a title"),
     Case("control-symlink-out", symlink("controls/5.15.yaml", "/etc/hostname"), "outside the repository"),
     Case("profile-symlink-out", symlink("manual_src/profile.yaml", "/etc/hostname"), "outside the repository"),
     # ---- no active content on the auditors' site

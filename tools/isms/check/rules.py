@@ -413,6 +413,7 @@ def _manual_covers_clauses(isms: Isms, sources: Sources) -> list[Problem]:
 def check_texts(isms: Isms, parse: Callable = check_rst) -> list[Problem]:
     labels = isms.labels
     problems: list[Problem] = _labels_defined_once(isms) + _policies_start_with_title(isms) + _excluded_controls_cited(isms)
+    problems += _chapters_have_titles(isms)
     for text in isms.texts():
         problems += parse(text, labels, isms.root, frozenset(isms.media))
     return problems
@@ -469,6 +470,23 @@ def _excluded_controls_cited(isms: Isms) -> list[Problem]:
 
 def _where(text: RenderedText, rendered_line: int) -> str:
     return f"{text.source.path.name}:{text.file_line(rendered_line)}"
+
+
+_ADORNMENT = re.compile(r"^([=\-~#*^\"+`:.'_])\1{2,}\s*$")
+
+
+def _chapters_have_titles(isms: Isms) -> list[Problem]:
+    """The site's manual lists its chapters by their titles: Sphinx refuses a chapter without one."""
+    problems = []
+    for chapter in isms.manual:
+        lines = chapter.text.splitlines()
+        titled = any(
+            text.strip() and not _ADORNMENT.match(text) and not text.lstrip().startswith("..") and _ADORNMENT.match(lines[n + 1])
+            for n, text in enumerate(lines[:-1])
+        )
+        if not titled:
+            problems.append(Problem(chapter.source.path, chapter.source.first_line, 1, "a manual chapter needs a title (a heading underlined with '='): add one"))
+    return problems
 
 
 def _policies_start_with_title(isms: Isms) -> list[Problem]:

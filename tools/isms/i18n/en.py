@@ -900,5 +900,6 @@ WORDS: dict[str, str] = {
     "git_commit_failed": "git could not commit the ledger: {detail}.",
     "git_tag_failed": "the release was recorded and committed ('{message}'), but git could not create tag {tag}: {detail}; tag the commit yourself (`git tag {tag}`)",
     "diff_no_release": "no release recorded yet: nothing to compare with (record one with `isms release`)",
+    "diff_bad_version": "'{version}' is not a release number like 1.0 or 1.10 (releases: {known})",
     "diff_unknown_release": "no release {version} in the ledger (releases: {known})",
 }

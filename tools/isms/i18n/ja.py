@@ -899,5 +899,6 @@ WORDS: dict[str, str] = {
     "git_commit_failed": "git が台帳をコミットできませんでした: {detail}。",
     "git_tag_failed": "リリースは記録してコミットしました ('{message}') が、git がタグ {tag} を作成できませんでした: {detail}。コミットにタグを付けてください (`git tag {tag}`)",
     "diff_no_release": "リリースがまだ記録されていません: 比較するものがありません (`isms release` で記録してください)",
+    "diff_bad_version": "'{version}' はリリース番号ではありません (1.0 や 1.10 の形。リリース: {known})",
     "diff_unknown_release": "台帳にリリース {version} はありません (リリース: {known})",
 }

@@ -3,6 +3,7 @@ beside new text, changed passages marked, one section per changed document)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from isms.i18n import Refusal, t
 from isms.ledger import Change, Versions, changes, find_release, last_fingerprints, snapshot_text
 from isms.ledger.content import read_header
 from isms.model import Isms
-from isms.sources.ledger_schema import version_key
+from isms.sources.ledger_schema import VERSION_PATTERN, version_key
 
 DIFF_DIR = Path("build/diff")
 WORKING = "working"
@@ -75,6 +76,9 @@ def compare(isms: Isms, versions: Versions, old: str | None, new: str | None) ->
         raise DiffError("diff_no_release")
     old = old or releases[-1].version
     new = new or WORKING
+    for version in (old, new):
+        if version != WORKING and not re.match(VERSION_PATTERN, version):
+            raise DiffError("diff_bad_version", version=version, known=", ".join(r.version for r in releases))
     for version in (old, new):
         if version != WORKING and find_release(isms.releases, version) is None:
             raise DiffError("diff_unknown_release", version=version, known=", ".join(r.version for r in releases))

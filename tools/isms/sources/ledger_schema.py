@@ -15,7 +15,8 @@ from pydantic import Field, field_validator
 
 from isms.sources.schema import Ident, Strict, Text, as_written
 
-VERSION_PATTERN = r"^[0-9]+(\.[0-9]+)*$"
+# Numbers without leading zeros (01.1 would sort as 1.1), of at most 6 digits each, at most 4 of them.
+VERSION_PATTERN = r"^(0|[1-9][0-9]{0,5})(\.(0|[1-9][0-9]{0,5})){0,3}$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
 ReleaseVersion = Annotated[str, Field(pattern=VERSION_PATTERN, description='release version as a quoted string, e.g. "1.0" (1.10 comes after 1.9)')]
