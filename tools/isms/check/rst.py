@@ -21,6 +21,7 @@ import docutils
 from docutils import nodes, utils
 from docutils.frontend import OptionParser
 from docutils.parsers.rst import Directive, Parser, directives, roles
+from docutils.parsers.rst.languages import en as english
 from docutils.readers import standalone
 
 from isms import rstparse, trust
@@ -406,12 +407,23 @@ def _refusing(message: str) -> type[Directive]:
     return Refused
 
 
+@functools.cache
+def _unlisted_directives() -> tuple[str, ...]:
+    """docutils' directives (and their English aliases) outside the allow-list: 'title' renames the
+    page, 'header' and 'footer' print on every page, 'sectnum' and 'contents' restructure it."""
+    aliases = dict(english.directives)
+    names = set(directives._directive_registry) | set(aliases)
+    return tuple(sorted(name for name in names if aliases.get(name, name) not in ALLOWED_DIRECTIVES))
+
+
 @contextlib.contextmanager
 def _refused_directives() -> Iterator[None]:
     """The refused directives, refused where docutils finds them: in a list item, a table cell, a
     field body or after a line separator (U+2028) as well as at the start of a line, which is all
     the line pattern above sees. Registered for one parse only, like the reference roles."""
     saved = dict(directives._directives)
+    for name in _unlisted_directives():
+        directives._directives[name] = _refusing(REFUSED_MARK + f"'{name}' is not available in sources (the directives are: {', '.join(sorted(ALLOWED_DIRECTIVES))})")
     for name, message in REFUSED_DIRECTIVES.items():
         directives._directives[name] = _refusing(REFUSED_MARK + message)
     try:
