@@ -125,6 +125,27 @@ def image_with_script_target(root: Path) -> tuple[str, int]:
     return relative, line + 1
 
 
+def pixel_bomb(root: Path) -> tuple[str, int]:
+    """A PNG whose header declares 30,000 x 30,000 pixels (the bytes after the header do not matter:
+    the size is refused before anything decodes it)."""
+    png = bytearray(tiny_png())
+    png[16:24] = (30_000).to_bytes(4, "big") + (30_000).to_bytes(4, "big")
+    write(root, "controls/img/bomb.png", bytes(png))
+    return append_procedure(root, "5.15", ".. image:: img/bomb.png")
+
+
+def jpeg_header(width: int, height: int) -> bytes:
+    """SOI, an APP0 segment, then a baseline frame header declaring the size."""
+    app0 = b"\xff\xe0" + (16).to_bytes(2, "big") + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    sof0 = b"\xff\xc0" + (17).to_bytes(2, "big") + b"\x08" + height.to_bytes(2, "big") + width.to_bytes(2, "big") + b"\x03" + b"\x00" * 9
+    return b"\xff\xd8" + app0 + sof0 + b"\xff\xd9"
+
+
+def jpeg_bomb(root: Path) -> tuple[str, int]:
+    write(root, "controls/img/bomb.jpg", jpeg_header(65_000, 65_000))
+    return append_procedure(root, "5.15", ".. image:: img/bomb.jpg")
+
+
 def png_image(root: Path) -> None:
     write(root, "controls/img/ok.png", tiny_png())
     append_procedure(root, "5.15", ".. image:: img/ok.png", "   :alt: 構成図")
@@ -334,6 +355,8 @@ CASES = [
     Case("citation", ctl(".. [CIT1] 引用文献", "", "本文 [CIT1]_ です。"), "citation [cit1] is not available"),
     Case("record-value-beyond-a-cell", lambda root: replace_line(root, "manual_src/records/corrective_actions.yaml", "description: 2025年7月", "description: " + "あ" * 40_000 + "2025年7月"), "does not fit a spreadsheet cell"),
     Case("image-target-javascript", image_with_script_target, "links may be http, https or mailto"),
+    Case("image-pixel-bomb-png", pixel_bomb, "is 30,000 x 30,000 pixels"),
+    Case("image-pixel-bomb-jpeg", jpeg_bomb, "is 65,000 x 65,000 pixels"),
     Case("meta-refresh", ctl(".. meta::", "   :http-equiv=refresh: 0; url=https://evil.example"), "'meta' is not allowed"),
     Case("role-raw", ctl(".. role:: raw-html(raw)", "   :format: html"), "'role' is not allowed"),
     Case("site-placeholder", ctl(".. isms-frame:: history ctl-5.15"), "only docutils directives are supported"),  # the site's own (isms.render.html.frames)
@@ -779,3 +802,16 @@ def test_links_planted_in_build_lead_nowhere(pristine: Path, shared_word_cache: 
     for name in (".cache/html", ".cache/yaml", ".sets"):
         assert not (root / "build" / name).is_symlink()
     assert (root / "build/html/index.html").is_file()
+
+
+def test_image_sizes_are_read_from_their_headers(tmp_path: Path) -> None:
+    from isms.sources.media import _dimensions
+
+    (tmp_path / "a.jpg").write_bytes(jpeg_header(800, 600))
+    (tmp_path / "a.png").write_bytes(tiny_png())
+    (tmp_path / "a.gif").write_bytes(b"GIF89a" + (320).to_bytes(2, "little") + (200).to_bytes(2, "little") + b"\x00" * 10)
+    assert _dimensions(tmp_path / "a.jpg", ".jpg") == (800, 600)
+    assert _dimensions(tmp_path / "a.png", ".png") == (2, 2)
+    assert _dimensions(tmp_path / "a.gif", ".gif") == (320, 200)
+    (tmp_path / "b.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00")  # cut off inside a segment
+    assert _dimensions(tmp_path / "b.jpg", ".jpg") is None

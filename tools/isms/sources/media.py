@@ -12,6 +12,9 @@ from pathlib import Path
 
 MEDIA_PREFIX = "/_media/"
 MAX_IMAGE_BYTES = 10_000_000
+# Pixels, read from the file's header: a few kilobytes of PNG can declare 30,000 x 30,000 pixels, which
+# LibreOffice decodes into gigabytes when it lays out the manual. 50 million is a 48-megapixel photo.
+MAX_IMAGE_PIXELS = 50_000_000
 IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg", b"GIF87a": ".gif", b"GIF89a": ".gif"}
 # ".. image:: uri", ".. figure:: uri" and ".. |name| image:: uri"
 IMAGE_DIRECTIVE = re.compile(r"^(?P<head>[ \t]*\.\.[ \t]+(?:\|[^|\n]+\|[ \t]+)?(?:image|figure)[ ]?::[ \t]*)(?P<uri>\S.*?)[ \t]*$", re.MULTILINE)
@@ -37,9 +40,38 @@ def image_problem(source_path: Path, uri: str, root: Path) -> str | None:
         return f"image '{uri}' does not exist (looked for {target})"
     if resolved.stat().st_size > MAX_IMAGE_BYTES:
         return f"image '{uri}' is larger than {MAX_IMAGE_BYTES:,} bytes: make it smaller"
-    if _suffix(resolved) is None:
+    suffix = _suffix(resolved)
+    if suffix is None:
         return f"image '{uri}' is not a PNG, JPEG or GIF file (SVG is not accepted: it can carry scripts)"
+    size = _dimensions(resolved, suffix)
+    if size is None:
+        return f"image '{uri}' has no readable size in its header (a damaged file?): export it again"
+    if size[0] * size[1] > MAX_IMAGE_PIXELS:
+        return f"image '{uri}' is {size[0]:,} x {size[1]:,} pixels; at most {MAX_IMAGE_PIXELS:,} in all: scale it down"
     return None
+
+
+def _dimensions(path: Path, suffix: str) -> tuple[int, int] | None:
+    """(width, height) from the header: PNG's IHDR, GIF's screen, JPEG's first frame header."""
+    with path.open("rb") as handle:
+        if suffix == ".png":
+            head = handle.read(24)
+            return (int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")) if head[12:16] == b"IHDR" else None
+        if suffix == ".gif":
+            head = handle.read(10)
+            return (int.from_bytes(head[6:8], "little"), int.from_bytes(head[8:10], "little")) if len(head) == 10 else None
+        handle.seek(2)  # JPEG: walk the segments to the first start-of-frame marker
+        while True:
+            marker = handle.read(4)
+            if len(marker) < 4 or marker[0] != 0xFF:
+                return None
+            kind, length = marker[1], int.from_bytes(marker[2:4], "big")
+            if 0xC0 <= kind <= 0xCF and kind not in (0xC4, 0xC8, 0xCC):
+                frame = handle.read(5)
+                return (int.from_bytes(frame[3:5], "big"), int.from_bytes(frame[1:3], "big")) if len(frame) == 5 else None
+            if length < 2:
+                return None
+            handle.seek(length - 2, 1)
 
 
 def _suffix(path: Path) -> str | None:
