@@ -128,7 +128,7 @@ def test_unsealed_entry(run, sample: Path) -> None:
         ("approver_name: トップマネジメント 港 健一", "approver_name: 代表取締役 港 健一", "1.0"),
         ("reviewer: ciso", "reviewer: it_manager", "1.0"),
         ("summary: 制定", "summary: 改定", "1.0"),
-        ('version: "1.0"', 'version: "1.00"', "1.00"),
+        ('version: "1.0"', 'version: "1.5"', "1.5"),
         ("      cryptography: 30b4", "      cryptography: 40b4", "1.0"),
     ],
     ids=["approver_name", "reviewer", "summary", "version", "fingerprint"],

@@ -9,9 +9,10 @@ keeps the names of the people who signed it, whatever later changes in the profi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from isms.sources.schema import Ident, Strict, Text, as_written
 
@@ -19,7 +20,16 @@ from isms.sources.schema import Ident, Strict, Text, as_written
 VERSION_PATTERN = r"^(0|[1-9][0-9]{0,5})(\.(0|[1-9][0-9]{0,5})){0,3}$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
-ReleaseVersion = Annotated[str, Field(pattern=VERSION_PATTERN, description='release version as a quoted string, e.g. "1.0" (1.10 comes after 1.9)')]
+def _release_number(value: str) -> str:
+    if not re.match(VERSION_PATTERN, value):
+        raise ValueError(f"'{value}' is not a release number like 1.0 or 1.10 (numbers without leading zeros)")
+    return value
+
+
+ReleaseVersion = Annotated[
+    str, AfterValidator(_release_number),
+    Field(description='release version as a quoted string, e.g. "1.0" (1.10 comes after 1.9)', json_schema_extra={"pattern": VERSION_PATTERN}),
+]
 Fingerprint = Annotated[str, Field(pattern=SHA256_PATTERN, description="sha256 of the document's content at release time")]
 Seal = Annotated[str, Field(pattern=SHA256_PATTERN, description="sha256 of this entry (without its seal) and the previous entry's seal")]
 
