@@ -1159,3 +1159,46 @@ def test_a_picture_is_the_same_bytes_in_any_batch_and_names_no_build_folder(tmp_
     with zipfile.ZipFile(io.BytesIO(alone["pic"])) as archive:
         document = archive.read("word/document.xml").decode()
     assert 'descr="0123abcd.png"' in document and str(tmp_path) not in document
+
+
+def test_word_workers_die_with_a_build_killed_outright(tmp_path: Path) -> None:
+    """SIGKILL to the build leaves no Word worker behind (they would hold build/.lock for every later
+    build): the workers start with batch._start_worker, as the writer's pool starts them."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pids = tmp_path / "worker.pid"
+    script = f"""
+import os, time
+from concurrent.futures import ProcessPoolExecutor
+from isms.render.docx import batch
+def work(path):
+    open(path, "w").write(str(os.getpid()))
+    time.sleep(60)
+with ProcessPoolExecutor(1, initializer=batch._start_worker, initargs=(os.getpid(),)) as pool:
+    pool.submit(work, {str(pids)!r})
+    time.sleep(60)
+"""
+    build = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        for _ in range(200):
+            if pids.exists() and pids.read_text():
+                break
+            time.sleep(0.05)
+        worker = int(pids.read_text())
+        os.kill(build.pid, signal.SIGKILL)
+        build.wait(timeout=10)
+        for _ in range(100):
+            try:
+                os.kill(worker, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(worker, signal.SIGKILL)
+            raise AssertionError("the worker outlived the build")
+    finally:
+        if build.poll() is None:
+            build.kill()

@@ -412,3 +412,24 @@ def test_version_arguments_that_are_not_release_numbers_are_refused(run, sample:
     result = run("--root", str(sample), "release", "01.1", "--summary", "x")
     assert result.code == 1 and t("release_bad_version", "ja", version="01.1") in said(result)
     assert not (sample / "build/diff").exists() and not (sample / SNAPSHOT_DIR / "01.1").exists()
+
+
+def test_isms_diff_follows_no_link_planted_under_build(run, sample: Path, tmp_path: Path) -> None:
+    """A pull request can commit links under build/ (git add -f): isms diff removes them and writes
+    its files in place, never through them."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "victim.txt"
+    victim.write_text("ORIGINAL", encoding="utf-8")
+    edit(sample / "controls/5.15.yaml", "情報の機密分類に基づいて制御し", "情報の機密分類及び多要素認証の要否に基づいて制御し")
+    (sample / "build").mkdir(exist_ok=True)
+    (sample / "build/diff").symlink_to(outside)
+    assert run("--root", str(sample), "diff").code == 0
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.txt"] and not (sample / "build/diff").is_symlink()
+    # A link in the place of an output file is replaced, not written through.
+    for name in ("1.0_working.html", "1.0_working.docx"):
+        (sample / "build/diff" / name).unlink()
+        (sample / "build/diff" / name).symlink_to(victim)
+    assert run("--root", str(sample), "diff").code == 0
+    assert victim.read_text(encoding="utf-8") == "ORIGINAL"
+    assert not any((sample / "build/diff" / name).is_symlink() for name in ("1.0_working.html", "1.0_working.docx"))

@@ -272,7 +272,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-_KEPT = (".cache", ".sets", "audiences", ".lock", ".build-stamp.json", "current")
+_KEPT = (".cache", ".sets", "audiences", ".lock", ".build-stamp.json", "current", "diff")
 
 
 def remove(path: Path) -> None:

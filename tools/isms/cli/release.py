@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import time
 
+from isms import trust
 from isms.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, checked, counted, err, loaded
 from isms.i18n import t
 from isms.ledger.diff import DIFF_DIR, DiffError, compare, status_lines
@@ -89,10 +90,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
     except DiffError as exc:
         err.print(t("cli_error", isms.lang, message=exc.said(isms.lang)), style="red", markup=False)
         return EXIT_PROBLEMS
+    # build/ and build/diff may be links a pull request committed (git add -f): removed, never
+    # followed; the files are written aside and renamed into place (a link there is replaced).
+    trust.remove_planted_links(root / "build")
     directory = root / DIFF_DIR
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{old}_{new}.html"
-    path.write_text(diff_html(isms, old, new, diffs), encoding="utf-8")
+    trust.write_atomic(path, diff_html(isms, old, new, diffs).encode("utf-8"))
     write_comparison(isms, old, new, diffs, path.with_suffix(".docx"))
     for d in diffs:
         print(f"{t(f'diff_kind_{d.change.kind}', isms.lang)}: {d.name}")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from isms import trust
 from isms.problems import Problem
 from isms.render.docx.compose import compose
 from isms.render.docx.labels import Label
@@ -107,7 +108,11 @@ def run_share(share: Share) -> Result:
     return done, problems, seconds, made
 
 
-def _yield_to_sphinx() -> None:
+def _start_worker(parent: int) -> None:
+    """A worker yields the cores to Sphinx, and dies with the build: a build killed outright must
+    not leave workers holding build/.lock (inherited) for every later build to meet."""
+    if not trust.die_with_parent(parent):
+        os._exit(1)
     with contextlib.suppress(OSError):
         os.nice(WORKER_NICENESS)
 
@@ -152,7 +157,7 @@ def run(
     # fork: the workers inherit the loaded modules instead of importing them again.
     context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
     try:
-        with ProcessPoolExecutor(len(shares), mp_context=context, initializer=_yield_to_sphinx) as pool:
+        with ProcessPoolExecutor(len(shares), mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
             return list(pool.map(run_share, shares)), runs
     except (OSError, BrokenProcessPool) as exc:
         return [({}, [Problem(frame, 1, 1, f"a Word conversion worker failed: {exc}")], {}, {})], runs

@@ -20,6 +20,7 @@ from pathlib import Path
 from docx import Document as open_docx
 from lxml import etree
 
+from isms import trust
 from isms.i18n import t
 from isms.ledger import find_release
 from isms.ledger.content import read_header
@@ -361,8 +362,5 @@ def _header_footer(document, set_name: str, lang: str, classification: str) -> N
 
 def write_comparison(isms: Isms, old: str, new: str, diffs: Sequence[DocumentDiff], path: Path) -> Path:
     """Called by isms.ledger.diff.write_diff: the .docx beside the .html."""
-    data = comparison_docx(isms, old, new, diffs)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    trust.write_atomic(path, comparison_docx(isms, old, new, diffs))
     return path
