@@ -7,6 +7,7 @@ its snapshots and asserts the exact `path:line:col` of the message, which names 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -203,6 +204,34 @@ def test_tagged_release_must_equal_the_tag(run, sample: Path, monkeypatch: pytes
         f"{LEDGER}:{entry}:5: error: release 1.1: snapshot manual_src/releases/1.1/ctl-5.15.rst differs from the file at "
         "git tag isms-1.1: the tagged snapshots are the approved ones; restore them (`git checkout isms-1.1 -- ./manual_src/releases/1.1/`)"
     ) in ledger_errors(result)
+
+    git("checkout", "-q", "--", str(SNAPSHOT_DIR / "1.1"))
+
+    # The tagged release renamed (entry, snapshot folder and seals redone): the tag names a release
+    # the ledger no longer has.
+    edit(ledger, 'version: "1.1"', 'version: "1.2"')
+    (root / SNAPSHOT_DIR / "1.1").rename(root / SNAPSHOT_DIR / "1.2")
+    reseal(ledger)
+    result = checked(run, root)
+    assert (
+        f"{LEDGER}:1:1: error: git tag isms-1.1 names release 1.1, which {LEDGER} does not have: a tagged release was renamed or removed; "
+        f"{RESTORE} (`git show isms-1.1:./{LEDGER}`)"
+    ) in ledger_errors(result), ledger_errors(result)
+    (root / SNAPSHOT_DIR / "1.2").rename(root / SNAPSHOT_DIR / "1.1")
+    git("checkout", "-q", "--", LEDGER)
+
+    # An entry slipped in before the tagged release (seals redone): the tag's ledger has no such entry.
+    text = ledger.read_text(encoding="utf-8")
+    first_entry = text[text.index('  - version: "1.0"') : text.index('  - version: "1.1"')]
+    ledger.write_text(text.replace(first_entry, first_entry + first_entry.replace('version: "1.0"', 'version: "1.0.5"'), 1), encoding="utf-8")
+    shutil.copytree(root / SNAPSHOT_DIR / "1.0", root / SNAPSHOT_DIR / "1.0.5")
+    reseal(ledger)
+    result = checked(run, root)
+    entry = line_of(ledger, '- version: "1.1"')
+    assert any(e.startswith(f"{LEDGER}:{entry}:5: error: the releases up to 1.1 are not those at git tag isms-1.1 (1.0, 1.1)") for e in ledger_errors(result))
+    shutil.rmtree(root / SNAPSHOT_DIR / "1.0.5")
+    git("checkout", "-q", "--", LEDGER)
+    edit(snapshot, "多要素認証の要否", "多要素認証の有無")
 
     # Without git the rule is skipped, quietly: only the fingerprint rule speaks.
     monkeypatch.setenv("PATH", "")

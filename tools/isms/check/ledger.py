@@ -17,6 +17,7 @@ Sources arrive by pull request, so the ledger (manual_src/releases.yaml) and its
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from isms.ledger.duties import conflict_text, conflicts
 from isms.ledger.git import tag_name
 from isms.ledger.seal import seal_of
 from isms.problems import Problem
-from isms.sources.ledger_schema import Ledger, Release, version_key
+from isms.sources.ledger_schema import VERSION_PATTERN, Ledger, Release, version_key
 from isms.sources.loader import Sources
 from isms.sources.schema import Profile
 from isms.sources.yamlio import position, read_source
@@ -264,6 +265,26 @@ def _normalised(text: bytes) -> bytes:
     return text.replace(b"\r\n", b"\n")
 
 
+def _release_tags(root: Path) -> list[str]:
+    """The versions of the isms-<version> tags of the repository that are release numbers."""
+    try:
+        done = subprocess.run(["git", "tag", "--list", tag_name("*")], cwd=root, capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    prefix = tag_name("")
+    versions = [line.strip()[len(prefix) :] for line in done.stdout.splitlines() if line.strip().startswith(prefix)] if done.returncode == 0 else []
+    return [version for version in versions if re.match(VERSION_PATTERN, version)]
+
+
+def _tagged_versions(text: bytes) -> list[str] | None:
+    """The versions of a tagged ledger, in its order (None: unreadable)."""
+    try:
+        data = YAML(typ="safe").load(text.decode("utf-8"))
+        return [str(e.get("version")) for e in data["releases"] if isinstance(e, dict)]
+    except Exception:  # an unreadable or foreign tagged ledger: the entry comparison reports it
+        return None
+
+
 def _tagged_release(text: bytes, version: str) -> Release | None:
     try:
         data = YAML(typ="safe").load(text.decode("utf-8"))
@@ -285,16 +306,29 @@ def _git_problems(context: _Context) -> list[Problem]:
     def folder(version: str) -> str:
         return f"./{(context.snapshot_dir / version).as_posix()}"
 
+    problems: list[Problem] = []
+    recorded_versions = {version_key(r.version) for r in releases}
+    for version in _release_tags(context.root):
+        if version_key(version) not in recorded_versions:
+            problems.append(Problem(context.path, 1, 1, (
+                f"git tag {tag_name(version)} names release {version}, which {LEDGER_PATH.as_posix()} does not have: a tagged release "
+                f"was renamed or removed; {RESTORE} (`git show {tag_name(version)}:{ledger_name}`)"
+            )))
     first = _cat_file(context.root, [name for r in releases for name in (tagged(r.version, ledger_name), tagged(r.version, folder(r.version)))])
     if not first:
-        return []
-    problems: list[Problem] = []
+        return problems
     tagged_snapshots: dict[str, list[str]] = {}
     for index, release in enumerate(releases):
         tag = tag_name(release.version)
         ledger_blob = first.get(tagged(release.version, ledger_name))
         if ledger_blob is None:
             continue  # not tagged (or the tag holds no ledger): nothing to compare with
+        before = _tagged_versions(ledger_blob.content)
+        if before is not None and before[: before.index(release.version) + 1 if release.version in before else None] != [r.version for r in releases[: index + 1]]:
+            problems.append(context.problem(index, message=(
+                f"the releases up to {release.version} are not those at git tag {tag} ({', '.join(before)}): an entry was inserted, "
+                f"removed or reordered before a tagged release; {RESTORE} (`git show {tag}:{ledger_name}`)"
+            )))
         recorded = _tagged_release(ledger_blob.content, release.version)
         # The seal is left out: seals added to old entries (migration) keep matching their tags.
         if recorded is None or recorded.model_dump(exclude={"seal"}) != release.model_dump(exclude={"seal"}):
