@@ -233,3 +233,21 @@ def test_a_file_placed_twice_never_writes_into_the_current_set(tmp_path: Path) -
     place_bytes(b"the current set's file", new / "a.docx", current / "a.docx")
     place_tree(site, new, current)
     assert (current / "a.docx").read_bytes() == b"the current set's file" and (new / "a.docx").read_bytes() == b"changed page"
+
+
+def test_the_fingerprint_follows_linked_source_folders_and_reads_no_fifo(tmp_path: Path) -> None:
+    """An edit under a linked folder is a change (the loader follows the link); a FIFO among the
+    sources is not read (it would block before the check refuses it); a link loop ends."""
+    from isms.publish.stamp import fingerprint
+
+    root = tmp_path / "isms"
+    (root / "policy_templates").mkdir(parents=True)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "backup.rst").write_text("方針\n", encoding="utf-8")
+    (root / "policy_templates/policies").symlink_to(shared)
+    (root / "policy_templates/loop").symlink_to(root / "policy_templates")
+    os.mkfifo(root / "policy_templates/pipe.rst")
+    before = fingerprint(root, {}, state={})
+    (shared / "backup.rst").write_text("方針(改定)\n", encoding="utf-8")
+    assert fingerprint(root, {}, state={}) != before

@@ -325,6 +325,7 @@ CASES = [
     Case("policy-file-absolute", policy_file("/etc/passwd"), "outside the repository"),
     Case("chapter-symlink-out", symlink("manual_src/manual/11_extra.rst", "/etc/passwd"), "outside the repository"),
     Case("chapter-symlink-into-git", chapter_into_git, "leads into .git/"),
+    Case("source-fifo", lambda root: (os.mkfifo(root / "controls/x.yaml"), ("controls/x.yaml", 1))[1], "this is not a regular file"),
     Case("chapter-without-a-title", lambda root: write(root, "manual_src/manual/11_x.rst", "見出しのない段落だけの章。\n"), "a manual chapter needs a title"),
     Case("control-symlink-out", symlink("controls/5.15.yaml", "/etc/hostname"), "outside the repository"),
     Case("profile-symlink-out", symlink("manual_src/profile.yaml", "/etc/hostname"), "outside the repository"),

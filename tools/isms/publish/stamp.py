@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,19 @@ class Stamp:
 
 
 def _hash_tree(digest: hashlib._Hash, top: Path, base: Path) -> None:
-    for dirpath, dirnames, filenames in os.walk(top):
+    # Linked folders are followed, as the loader follows them (an edit under a linked folder must
+    # not look like "nothing changed"); a folder met twice (a link loop) is read once.
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=True):
+        try:
+            folder = os.stat(dirpath)
+        except OSError:
+            dirnames[:] = []
+            continue
+        if (folder.st_dev, folder.st_ino) in seen:
+            dirnames[:] = []
+            continue
+        seen.add((folder.st_dev, folder.st_ino))
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIPPED_DIRS)
         for name in sorted(filenames):
             path = Path(dirpath, name)
@@ -67,7 +80,8 @@ def _hash_tree(digest: hashlib._Hash, top: Path, base: Path) -> None:
 def _hash_file(digest: hashlib._Hash, path: Path, base: Path) -> None:
     rel = path.relative_to(base).as_posix() if path.is_relative_to(base) else str(path)
     try:
-        data = path.read_bytes()
+        # Only regular files are read: a FIFO would block the build before the check could refuse it.
+        data = path.read_bytes() if stat.S_ISREG(path.stat().st_mode) else b"\0not a regular file"
     except OSError:
         data = b"\0unreadable"
     digest.update(f"{rel}\0{len(data)}\0".encode())
@@ -90,8 +104,8 @@ def code_fingerprint() -> str:
         found = shutil.which(program)
         if found:
             with contextlib.suppress(OSError):
-                stat = Path(found).resolve().stat()
-                digest.update(f"{program}:{Path(found).resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+                program_file = Path(found).resolve().stat()
+                digest.update(f"{program}:{Path(found).resolve()}:{program_file.st_size}:{program_file.st_mtime_ns}".encode())
     return digest.hexdigest()
 
 

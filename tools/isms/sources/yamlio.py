@@ -7,6 +7,7 @@ import difflib
 import hashlib
 import pickle
 import re
+import stat
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,7 +51,10 @@ def read_source(path: Path, root: Path | None = None, what: str = "file") -> tup
     if path.is_dir():
         return None, [Problem(path, 1, 1, f"this is a folder, but a {what} is expected here: remove the folder or replace it with the file")]
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or a device would block the read forever
+            return None, [Problem(path, 1, 1, f"this is not a regular file, but a {what} is expected here: replace it with the file")]
+        size = status.st_size
         if size > MAX_FILE_BYTES:
             return None, [Problem(path, 1, 1, f"the file is {size:,} bytes; sources are limited to {MAX_FILE_BYTES:,}: split it")]
         with path.open(encoding="utf-8", newline=None) as handle:
