@@ -381,3 +381,11 @@ def test_a_text_in_force_citing_an_excluded_control_is_warned_about(run, sample:
         f"controls/8.14.yaml:{line_of(control, 'ctl-8.25')}:1: warning: cites control 8.25 (Secure development life cycle), which the SoA "
         "excludes (8.25.yaml): remove or reword the reference, or make 8.25 applicable"
     ], result.out
+
+
+def test_one_problem_prints_one_line() -> None:
+    """A newline in a file name or a quoted value cannot forge (or hide) a problem line."""
+    from isms.problems import Problem
+
+    line = Problem(Path("controls/a\nb.yaml"), 3, 1, "value 'x\ncontrols/5.1.yaml:1:1: error: fake'").format()
+    assert "\n" not in line and line == "controls/a\\x0ab.yaml:3:1: error: value 'x\\x0acontrols/5.1.yaml:1:1: error: fake'"

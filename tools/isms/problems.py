@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,4 +24,13 @@ class Problem:
                 with contextlib.suppress(ValueError):
                     path = candidate.relative_to(base)
                     break
-        return f"{path}:{self.line}:{self.col}: {self.severity}: {self.message}"
+        return f"{_one_line(str(path))}:{self.line}:{self.col}: {self.severity}: {_one_line(self.message)}"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _one_line(text: str) -> str:
+    """One problem, one line: a newline in a file name or a quoted value is shown escaped, so that
+    it cannot print a line that looks like another problem (or hide one)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if _CONTROL.search(text) else text
