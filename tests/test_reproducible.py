@@ -173,6 +173,25 @@ def test_verify_passes_on_a_good_build_and_names_what_changed_in_a_copy(cold: Co
     assert result.lines() == [f"docx/{word.name}: 不足", "html/extra.html: 余分", "html/soa.html: 変更"]  # the profile's language
     assert "は" in result.err and "と一致しません (不足 1、余分 1、変更 1。" in result.err, result.err
 
+    # What is not a regular file is never read or followed: a link to a file (even the approved
+    # bytes), a linked folder, a FIFO; a manifest naming files outside the outputs is refused.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "evil.html").write_text("<p>forged</p>", encoding="utf-8")
+    shutil.copy2(cold.first / "build/html/index.html", outside / "index.html")
+    (received / "html/index.html").unlink()
+    (received / "html/index.html").symlink_to(outside / "index.html")
+    (received / "html/linked").symlink_to(outside)
+    os.mkfifo(received / "html/pipe.html")
+    result = run("--root", str(cold.first), "verify", "--manifest", str(cold.first / "build/manifest.json"), str(received))
+    assert result.code == 1
+    assert {"html/index.html: 変更", "html/linked: 余分", "html/pipe.html: 余分"} <= set(result.lines()), result.lines()
+    crafted = json.loads((cold.first / "build/manifest.json").read_text(encoding="utf-8"))
+    crafted["files"]["../outside/evil.html"] = "0" * 64
+    (tmp_path / "crafted.json").write_text(json.dumps(crafted), encoding="utf-8")
+    result = run("--root", str(cold.first), "verify", "--manifest", str(tmp_path / "crafted.json"), str(received))
+    assert result.code == 1 and "出力フォルダー (html/、docx/、xlsx/) の外のファイルを挙げています (../outside/evil.html)" in result.err, result.err
+
 
 # --------------------------------------------------------------------------- crash safety
 

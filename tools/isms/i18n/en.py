@@ -857,6 +857,7 @@ WORDS: dict[str, str] = {
     "manifest_missing": "no manifest at {path}: pass the manifest of the approved build with --manifest",
     "manifest_unreadable": "cannot read the manifest {path}: {detail}",
     "manifest_not_isms": "{path} is not an isms manifest (no 'files' table)",
+    "manifest_bad_name": "{path} names a file outside the output folders (html/, docx/, xlsx/): {name}: not an isms manifest",
     "cli_risk_line": "{id} {asset} value {asset_value} x {impact} x {likelihood} = {value:3d} {treatment} [{controls}] residual {residual}{accepted}",
     "cli_risk_not_accepted": " (not accepted)",
     "cli_soa_line": "{id} {state}{target} owner {owner} risks {risks}",

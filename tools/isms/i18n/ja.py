@@ -856,6 +856,7 @@ WORDS: dict[str, str] = {
     "manifest_missing": "{path} にマニフェストがありません。承認されたビルドのマニフェストを --manifest で指定してください",
     "manifest_unreadable": "マニフェスト {path} を読めません: {detail}",
     "manifest_not_isms": "{path} は isms のマニフェストではありません ('files' の表がありません)",
+    "manifest_bad_name": "{path} は出力フォルダー (html/、docx/、xlsx/) の外のファイルを挙げています ({name}): isms のマニフェストではありません",
     "cli_risk_line": "{id} {asset} 資産価値 {asset_value} × 影響度 {impact} × 発生可能性 {likelihood} = {value:3d} {treatment} [{controls}] 残留リスク {residual}{accepted}",
     "cli_risk_not_accepted": " (受容基準を超える)",
     "cli_soa_line": "{id} {state}{target} 責任者 {owner} リスク {risks}",

@@ -130,13 +130,42 @@ def verify(directory: Path, manifest_path: Path) -> Verification:
     """Re-hash the output folders of a build (or of a copy of it) against a manifest."""
     manifest = read_manifest(manifest_path)
     expected: dict[str, str] = manifest["files"]  # type: ignore[assignment]
-    tops = sorted(set(OUTPUTS) | {name.split("/", 1)[0] for name in expected})
-    found = output_files(directory, tops)
+    for name in expected:  # a crafted manifest must not lead the check to files outside the outputs
+        parts = name.split("/")
+        if parts[0] not in OUTPUTS or len(parts) < 2 or any(part in ("", ".", "..") for part in parts):
+            raise ManifestError("manifest_bad_name", path=manifest_path, name=name[:80])
+    found, odd = _received(directory)
     result = Verification(manifest)
-    result.missing = sorted(set(expected) - set(found))
-    result.extra = sorted(set(found) - set(expected))
+    result.missing = sorted(set(expected) - set(found) - set(odd))
+    result.extra = sorted((set(found) | set(odd)) - set(expected))
+    result.altered = sorted(set(odd) & set(expected))  # a link or a special file is not the approved file
     for name in sorted(set(expected) & set(found)):
         result.checked += 1
         if sha256_file(found[name]) != expected[name]:
             result.altered.append(name)
+    result.altered.sort()
     return result
+
+
+def _received(directory: Path) -> tuple[dict[str, Path], list[str]]:
+    """The regular files under each output folder of a received copy (the folder itself may be a
+    link, as build/html is), and the names of what is not a regular file there: links (to files or
+    folders) and special files, never read or followed."""
+    found: dict[str, Path] = {}
+    odd: list[str] = []
+    for top in OUTPUTS:
+        folder = directory / top
+        if not folder.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(folder):
+            for name in [*dirnames, *filenames]:
+                path = Path(dirpath, name)
+                relative = f"{top}/{path.relative_to(folder).as_posix()}"
+                if path.is_symlink():
+                    odd.append(relative)
+                elif name in filenames and path.is_file():
+                    found[relative] = path
+                elif name in filenames:  # a FIFO, a device: never opened
+                    odd.append(relative)
+            dirnames[:] = [d for d in dirnames if not Path(dirpath, d).is_symlink()]
+    return found, odd
