@@ -215,7 +215,7 @@ def test_tagged_release_must_equal_the_tag(run, sample: Path, monkeypatch: pytes
     result = checked(run, root)
     assert (
         f"{LEDGER}:1:1: error: git tag isms-1.1 names release 1.1, which {LEDGER} does not have: a tagged release was renamed or removed; "
-        f"{RESTORE} (`git show isms-1.1:./{LEDGER}`)"
+        f"{RESTORE} (`git show isms-1.1:./{LEDGER}`), or, if the tag is stale (no release 1.1 was approved), delete it (`git tag -d isms-1.1`)"
     ) in ledger_errors(result), ledger_errors(result)
     (root / SNAPSHOT_DIR / "1.2").rename(root / SNAPSHOT_DIR / "1.1")
     git("checkout", "-q", "--", LEDGER)

@@ -312,7 +312,8 @@ def _git_problems(context: _Context) -> list[Problem]:
         if version_key(version) not in recorded_versions:
             problems.append(Problem(context.path, 1, 1, (
                 f"git tag {tag_name(version)} names release {version}, which {LEDGER_PATH.as_posix()} does not have: a tagged release "
-                f"was renamed or removed; {RESTORE} (`git show {tag_name(version)}:{ledger_name}`)"
+                f"was renamed or removed; {RESTORE} (`git show {tag_name(version)}:{ledger_name}`), or, if the tag is stale "
+                f"(no release {version} was approved), delete it (`git tag -d {tag_name(version)}`)"
             )))
     first = _cat_file(context.root, [name for r in releases for name in (tagged(r.version, ledger_name), tagged(r.version, folder(r.version)))])
     if not first:
