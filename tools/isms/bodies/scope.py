@@ -41,6 +41,8 @@ def scope_body(isms: Isms) -> str:
     rows += [(t("org_address", lang), esc(org.address))]
     if org.website:
         rows.append((t("org_website", lang), esc(org.website)))
+    if org.security_contact:
+        rows.append((t("org_security_contact", lang), esc(org.security_contact)))
     rows += [(t("org_employees", lang), str(org.employees)), (t("org_business", lang), esc(org.business))]
     parts.append(field_table(rows))
 

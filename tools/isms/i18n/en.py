@@ -407,6 +407,7 @@ WORDS: dict[str, str] = {
     "org_short_name": "Short name",
     "org_address": "Address",
     "org_website": "Website",
+    "org_security_contact": "Information security contact",
     "org_employees": "Employees",
     "org_business": "Business",
     "scope_section": "ISMS scope (clause 4.3)",

@@ -406,6 +406,7 @@ WORDS: dict[str, str] = {
     "org_short_name": "略称",
     "org_address": "所在地",
     "org_website": "ウェブサイト",
+    "org_security_contact": "情報セキュリティの連絡窓口",
     "org_employees": "従業員数",
     "org_business": "事業内容",
     "scope_section": "ISMSの適用範囲(箇条4.3)",

@@ -402,6 +402,11 @@ def build_model(sources: Sources) -> tuple[Isms | None, list[Problem]]:
         """The control with its items' texts rendered (they may print profile facts: {{ retention.log }})."""
         items = []
         for index, item in enumerate(loaded.source.items):
+            if item.reason is not None and "{" in item.reason:  # a reason may print a fact too ({{ org.employees }})
+                found_reason, found = render(TextSource(loaded.path, item.reason, loaded.line_of("items", index, "reason")), context, plain=True, root=sources.root)
+                problems.extend(found)
+                if found_reason is not None:
+                    item = item.model_copy(update={"reason": " ".join(found_reason.text.split())})
             if "{" not in item.text:
                 items.append(item)
                 continue

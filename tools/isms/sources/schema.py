@@ -66,6 +66,9 @@ class Organization(Strict):
     short_name: str | None = Field(None, description="name used in running text, e.g. 当社")
     address: Text
     website: str | None = None
+    security_contact: str | None = Field(
+        None, max_length=200, description="where information security events and weaknesses are reported (an e-mail address): {{ org.security_contact }}",
+    )
     employees: int = Field(gt=0)
     business: Text = Field(description="one-line description of the business")
 
