@@ -342,6 +342,7 @@ CASES = [
     Case("sectnum-in-a-list-item", ctl("- .. sectnum::"), "'sectnum' is not available in sources"),
     Case("package-html-directive", ctl(".. isms-html::", "", "   <script>alert(1)</script>"), "only docutils directives are supported"),
     Case("link-javascript", ctl("`クリック <javascript:alert(1)>`_"), "links may be http, https or mailto"),
+    Case("link-javascript-tab", ctl("`x <java\tscript:alert(1)>`_ です。"), "links may be http, https or mailto"),
     Case("link-javascript-mixed-case", ctl("`クリック <JaVaScRiPt:alert(1)>`_"), "links may be http, https or mailto"),
     Case("target-javascript", ctl(".. _evil: javascript:alert(1)", "", "`evil`_"), "links may be http, https or mailto"),
     Case("link-data", ctl("`x <data:text/html;base64,PHNjcmlwdD4=>`_"), "links may be http, https or mailto"),

@@ -239,7 +239,10 @@ def uri_problems(rendered: RenderedText, document: nodes.document, root: Path | 
         raw = (node.rawsource or "").splitlines()[0] if node.rawsource else ""
         if node.line:
             return _line_containing(rendered.source, text, rendered.file_line(node.line))
-        return _first_line_with(rendered.source, text) or (raw and _first_line_with(rendered.source, raw)) or rendered.source.first_line
+        return (
+            _first_line_with(rendered.source, text) or (raw and _first_line_with(rendered.source, raw))
+            or (raw and _first_line_with(rendered.source, raw, squeezed=True)) or rendered.source.first_line
+        )
 
     linked = list(document.findall(lambda n: isinstance(n, nodes.Element) and ("refuri" in n.attributes)))
     # An embedded URI makes a reference and a target: one problem, at the reference (it has the line).
@@ -433,9 +436,12 @@ def _refused_directives() -> Iterator[None]:
         directives._directives.update(saved)
 
 
-def _first_line_with(source, needle: str) -> int | None:
+def _first_line_with(source, needle: str, squeezed: bool = False) -> int | None:
+    """squeezed: compare without whitespace (docutils expands tabs in what it quotes)."""
+    if squeezed:
+        needle = re.sub(r"\s+", "", needle)
     for index, line in enumerate(source.text.splitlines()):
-        if needle in line:
+        if needle and needle in (re.sub(r"\s+", "", line) if squeezed else line):
             return source.first_line + index
     return None
 
