@@ -276,21 +276,19 @@ def _release_tags(root: Path) -> list[str]:
     return [version for version in versions if re.match(VERSION_PATTERN, version)]
 
 
-def _tagged_versions(text: bytes) -> list[str] | None:
-    """The versions of a tagged ledger, in its order (None: unreadable)."""
+def _tagged_entries(text: bytes) -> list[dict[str, Any]] | None:
+    """The entries of a tagged ledger, in its order (None: unreadable or foreign)."""
     try:
         data = YAML(typ="safe").load(text.decode("utf-8"))
-        return [str(e.get("version")) for e in data["releases"] if isinstance(e, dict)]
-    except Exception:  # an unreadable or foreign tagged ledger: the entry comparison reports it
+        return [e for e in data["releases"] if isinstance(e, dict)]
+    except Exception:
         return None
 
 
-def _tagged_release(text: bytes, version: str) -> Release | None:
+def _tagged_release(entries: list[dict[str, Any]] | None, version: str) -> Release | None:
     try:
-        data = YAML(typ="safe").load(text.decode("utf-8"))
-        entry = next(e for e in data["releases"] if isinstance(e, dict) and str(e.get("version")) == version)
-        return Release.model_validate(entry)
-    except Exception:  # an unreadable or foreign tagged ledger is simply "not equal"
+        return Release.model_validate(next(e for e in entries or [] if str(e.get("version")) == version))
+    except Exception:  # an entry the tag lacks or that does not validate is simply "not equal"
         return None
 
 
@@ -324,13 +322,14 @@ def _git_problems(context: _Context) -> list[Problem]:
         ledger_blob = first.get(tagged(release.version, ledger_name))
         if ledger_blob is None:
             continue  # not tagged (or the tag holds no ledger): nothing to compare with
-        before = _tagged_versions(ledger_blob.content)
+        entries = _tagged_entries(ledger_blob.content)  # read once for both comparisons
+        before = [str(e.get("version")) for e in entries] if entries is not None else None
         if before is not None and before[: before.index(release.version) + 1 if release.version in before else None] != [r.version for r in releases[: index + 1]]:
             problems.append(context.problem(index, message=(
                 f"the releases up to {release.version} are not those at git tag {tag} ({', '.join(before)}): an entry was inserted, "
                 f"removed or reordered before a tagged release; {RESTORE} (`git show {tag}:{ledger_name}`)"
             )))
-        recorded = _tagged_release(ledger_blob.content, release.version)
+        recorded = _tagged_release(entries, release.version)
         # The seal is left out: seals added to old entries (migration) keep matching their tags.
         if recorded is None or recorded.model_dump(exclude={"seal"}) != release.model_dump(exclude={"seal"}):
             problems.append(context.problem(index, message=(

@@ -123,7 +123,7 @@ _MARKUP_SPACE = re.compile(rf"(?<=[{JAPANESE}{JAPANESE_PUNCTUATION}]) +(?={_MASK
 # What begins a line in reST (indentation, bullets, enumerators, list-table cells, line blocks) is
 # structure, not text.
 _LINE_START = re.compile(r"^\s*(?:(?:[-*+•]|#\.|\d+\.|\(?\d+\)|[A-Za-z]\.|\(?[A-Za-z]\)|\|)\s+)*")
-_ADORNMENT_LINE = re.compile(r"^([!-/:-@\[-`{-~])\1{2,}\s*$")
+ADORNMENT_LINE = re.compile(r"^([!-/:-@\[-`{-~])\1{2,}\s*$")
 _LITERAL_DIRECTIVE = re.compile(r"^\s*\.\.\s+(?:code|code-block|sourcecode|parsed-literal|math|raw)::")
 
 
@@ -145,7 +145,7 @@ def _source_lines(text: str) -> Iterator[tuple[int, str]]:
             literal_indent = None
         if (stripped.endswith("::") and not stripped.startswith("..")) or _LITERAL_DIRECTIVE.match(line):
             literal_indent = indent  # a literal block follows (a paragraph ending in ::, or a code directive)
-        if stripped.startswith("..") or _ADORNMENT_LINE.match(stripped) or stripped.startswith(("+-", "+=")):
+        if stripped.startswith("..") or ADORNMENT_LINE.match(stripped) or stripped.startswith(("+-", "+=")):
             continue
         yield number, line
 

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from isms.check.rst import check_rst, stray_spaces
+from isms.check.rst import ADORNMENT_LINE, check_rst, stray_spaces
 from isms.ledger import SNAPSHOT_DIR
 from isms.ledger.content import read_header
 from isms.model import LABEL_PATTERN, Isms, defined_labels
@@ -472,16 +472,13 @@ def _where(text: RenderedText, rendered_line: int) -> str:
     return f"{text.source.path.name}:{text.file_line(rendered_line)}"
 
 
-_ADORNMENT = re.compile(r"^([=\-~#*^\"+`:.'_])\1{2,}\s*$")
-
-
 def _chapters_have_titles(isms: Isms) -> list[Problem]:
     """The site's manual lists its chapters by their titles: Sphinx refuses a chapter without one."""
     problems = []
     for chapter in isms.manual:
         lines = chapter.text.splitlines()
         titled = any(
-            text.strip() and not _ADORNMENT.match(text) and not text.lstrip().startswith("..") and _ADORNMENT.match(lines[n + 1])
+            text.strip() and not ADORNMENT_LINE.match(text) and not text.lstrip().startswith("..") and ADORNMENT_LINE.match(lines[n + 1])
             for n, text in enumerate(lines[:-1])
         )
         if not titled:

@@ -5,15 +5,17 @@ and names beginning with an underscore."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
 import jinja2
 from lxml import etree
 
+from isms.check.kept import kept
 from isms.model.templating import FrameEnvironment, frame_time_budget, fresh_budget, private_names
 from isms.problems import Problem
-from isms.sources.word import BODY_TAG, REGENERATE, read_word_template, template_paths
+from isms.sources.word import BODY_TAG, MAX_FILE_BYTES, REGENERATE, read_word_template, template_paths
 
 # The parts docxtpl renders: the body, headers, footers and footnotes.
 _TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes)\.xml$")
@@ -97,6 +99,22 @@ def active_content(path: Path, parts: dict[str, bytes]) -> list[Problem]:
 
 
 def word_templates(root: Path) -> list[Problem]:
+    """Kept across builds by the templates' bytes (isms.check.kept): they change rarely, and parsing
+    every part and running the frame took 13 ms of every check. A template that is missing, linked
+    or too large is checked (and refused) every time."""
+    paths = template_paths(root)
+    if not all(p.is_file() and not p.is_symlink() and p.stat().st_size <= MAX_FILE_BYTES for p in paths):
+        return _word_template_problems(root)
+    content = "".join(hashlib.sha256(p.read_bytes()).hexdigest() for p in paths)
+
+    def find() -> list[list[object]]:
+        return [[p.path.relative_to(root).as_posix(), p.line, p.col, p.message, p.severity] for p in _word_template_problems(root)]
+
+    rows = kept(root, "word-templates", content, "", find)
+    return [Problem(root / path, line, col, message, severity) for path, line, col, message, severity in rows]
+
+
+def _word_template_problems(root: Path) -> list[Problem]:
     reference, frame = template_paths(root)
     reference_parts, problems = read_word_template(reference, root, b"w:styles")
     if reference_parts is not None:
